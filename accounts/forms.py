@@ -1,0 +1,154 @@
+"""Forms for signing up, logging in, choosing passwords and editing a profile.
+
+Usernames and e-mail addresses are unique ignoring case. The forms check that with the
+same ``lower()`` the database constraints use, so the two always agree; the constraints
+remain the backstop for two sign-ups racing for one name, which ``save_or_add_errors``
+turns into a form error.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+
+from accounts.models import User
+
+USERNAME_TAKEN = "This username is already taken (usernames ignore case). Please choose another."
+EMAIL_TAKEN = "An account with this e-mail address already exists (addresses ignore case)."
+USERNAME_NEEDS_ALNUM = "Use at least one letter or digit."
+MAX_LENGTH_MESSAGE = "Keep this to %(limit_value)d characters or fewer (it has %(show_value)d)."
+
+# The fields unique ignoring case, and what to say when a value is taken.
+TAKEN_MESSAGES = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN}
+
+
+def _matching(field: str, value: str) -> QuerySet[User]:
+    return User.objects.alias(folded=Lower(field)).filter(folded=Lower(Value(value)))
+
+
+def users_named(username: str) -> QuerySet[User]:
+    """The user (at most one) whose username is ``username`` ignoring case."""
+    return _matching("username", username)
+
+
+def is_taken(field: str, value: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether another user already has ``value`` in ``field``, compared as the constraint does."""
+    users = _matching(field, value)
+    if exclude_pk is not None:
+        users = users.exclude(pk=exclude_pk)
+    return users.exists()
+
+
+def save_or_add_errors(form: forms.ModelForm) -> User | None:
+    """Save a valid user form; None, with field errors, if a parallel request took a value."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        taken = [
+            field
+            for field, value in form.cleaned_data.items()
+            if field in TAKEN_MESSAGES
+            and value
+            and is_taken(field, value, exclude_pk=form.instance.pk)
+        ]
+        if not taken:
+            raise
+        for field in taken:
+            form.add_error(field, TAKEN_MESSAGES[field])
+        return None
+
+
+def password_help_text() -> str:
+    # Django's own help text is an HTML list; a sentence fits the field's help paragraph.
+    return " ".join(password_validation.password_validators_help_texts())
+
+
+class SignupForm(auth_forms.UserCreationForm):
+    class Meta(auth_forms.UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+        help_texts = {"email": "For password reset links only; never shown to others."}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["password1"].help_text = password_help_text()
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        if not any(char.isalnum() for char in username):
+            # Names such as "." or "--" make unreadable, and sometimes unreachable, profile URLs.
+            raise ValidationError(USERNAME_NEEDS_ALNUM, code="invalid")
+        if is_taken("username", username):
+            raise ValidationError(USERNAME_TAKEN, code="unique")
+        return username
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if is_taken("email", email):
+            raise ValidationError(EMAIL_TAKEN, code="unique")
+        return email
+
+
+class LoginForm(forms.Form):
+    username = auth_forms.UsernameField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def clean_username(self) -> str:
+        """The username as stored, so that "Alice" logs in as alice."""
+        typed = self.cleaned_data["username"]
+        stored = users_named(typed).values_list("username", flat=True).first()
+        return stored or typed
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_help_text()
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_help_text()
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("display_name", "affiliation", "bio", "email")
+        labels = {"bio": "About you"}
+        help_texts = {
+            "display_name": "The name shown beside your notes; up to 100 characters. "
+            "Leave it empty to show your username.",
+            "affiliation": "Your institution or group; up to 200 characters.",
+            "bio": "A few lines about your research; up to 5000 characters. Plain text.",
+            "email": "For password reset links only; never shown to others.",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {
+            field: {"max_length": MAX_LENGTH_MESSAGE}
+            for field in ("display_name", "affiliation", "bio", "email")
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Without an address a forgotten password could never be reset.
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if is_taken("email", email, exclude_pk=self.instance.pk):
+            raise ValidationError(EMAIL_TAKEN, code="unique")
+        return email

@@ -1,0 +1,147 @@
+"""Sign-up, login and logout, password change, and editing your profile.
+
+Password reset uses Django's views, wired in ``accounts/urls.py``: they carry the token
+checks and the one-time link handling that would otherwise be copied here. The public
+profile page, /u/<username>/, lists the user's notes and lives in ``notes.views.browse``;
+it extends ``accounts/profile.html``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import throttle
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SignupForm,
+    save_or_add_errors,
+)
+from accounts.models import User
+
+WRONG_LOGIN = "That username and password do not match an account. Passwords are case-sensitive."
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request as seen behind ``@login_required``."""
+
+    user: User
+
+
+def _next_url(request: HttpRequest) -> str:
+    """The ``next`` parameter when it stays on this site, else LOGIN_REDIRECT_URL.
+
+    The header's "Log in" link on the login and sign-up pages points back at them; going
+    there after logging in would only show the form again.
+    """
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) and urlsplit(candidate).path not in {reverse("login"), reverse("signup")}:
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _next_for_template(request: HttpRequest) -> str:
+    """``next`` to carry through the form, or "" when it is the default anyway."""
+    next_url = _next_url(request)
+    return "" if next_url == resolve_url(settings.LOGIN_REDIRECT_URL) else next_url
+
+
+@sensitive_post_parameters("password1", "password2")
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_next_url(request))
+    form = SignupForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        user = save_or_add_errors(form)
+        if user is not None:
+            auth_login(request, user)
+            messages.success(
+                request, f"Welcome to {settings.SITE_NAME}, {user.username}! You are logged in."
+            )
+            return redirect(_next_url(request))
+    return render(
+        request, "accounts/signup.html", {"form": form, "next": _next_for_template(request)}
+    )
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST if request.method == "POST" else None)
+    wait = 0
+    if form.is_bound and form.is_valid():
+        username = form.cleaned_data["username"]
+        keys = throttle.login_keys(username, throttle.client_address(request))
+        wait = throttle.start_attempt(keys)
+        if not wait:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is not None:
+                throttle.attempt_succeeded(keys)
+                auth_login(request, user)
+                messages.success(request, f"Welcome back, {user.name}.")
+                return redirect(_next_url(request))
+            # This failure may have used up the last attempt.
+            wait = throttle.seconds_locked(keys)
+        form.add_error(None, throttle.retry_message(wait) if wait else WRONG_LOGIN)
+    response = render(
+        request,
+        "registration/login.html",
+        {"form": form, "next": _next_for_template(request)},
+        status=429 if wait else 200,
+    )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth_logout(request)
+    messages.info(request, "You have logged out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request: AuthenticatedRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        form.save()
+        # Changing the password ends every session; this one stays logged in.
+        update_session_auth_hash(request, form.user)
+        messages.success(request, "Your password has been changed.")
+        return redirect("profile_edit")
+    return render(request, "registration/password_change_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
+    # A fresh copy: a rejected form writes its values into its instance, and the page
+    # header must keep showing the saved name, not the one that was refused.
+    instance = User.objects.get(pk=request.user.pk)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=instance)
+    if form.is_bound and form.is_valid() and save_or_add_errors(form) is not None:
+        messages.success(request, "Your profile has been saved.")
+        return redirect(instance)
+    return render(request, "accounts/profile_edit.html", {"form": form})

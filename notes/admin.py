@@ -1,0 +1,19 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from notes.models import Note, Paper
+
+
+@admin.register(Paper)
+class PaperAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "year", "doi", "arxiv_id", "pmid", "created")
+    search_fields = ("title", "authors", "doi", "arxiv_id", "pmid")
+
+
+@admin.register(Note)
+class NoteAdmin(SimpleHistoryAdmin):
+    list_display = ("id", "paper", "author", "visibility", "revision", "modified", "deleted_at")
+    list_select_related = ("paper", "author")
+    list_filter = ("visibility",)
+    raw_id_fields = ("paper", "author")
+    readonly_fields = ("revision",)

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from notes.browse import Listing
+from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
+from notes.services import NoteContent
+
+MAX_TAGS = 30
+MAX_TAG_LENGTH = 50
+TAG_RE = re.compile(r"^[\w][\w.+#-]*$")  # no "/": a tag is one URL path segment
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags as typed in the source sites: space or comma separated, case-insensitive.
+
+    ``"ML, deep-learning  #Bayes ml"`` → ``["bayes", "deep-learning", "ml"]``.
+    """
+    text = text.replace("\x00", "")
+    names = {part.strip().lstrip("#").lower() for part in re.split(r"[,\s]+", text)}
+    return sorted(name for name in names if name)
+
+
+class PaperForm(forms.ModelForm):
+    url = forms.URLField(label="URL", required=False, max_length=1000, assume_scheme="https")
+    # Identifiers may be pasted as links, longer than their stored form.
+    doi = forms.CharField(
+        label="DOI",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "10.1000/xyz123"}),
+        help_text="A DOI or its https://doi.org/ link.",
+    )
+    arxiv_id = forms.CharField(
+        label="arXiv id",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "1707.03389"}),
+        help_text="An arXiv id or its arxiv.org link; the version is dropped.",
+    )
+    pmid = forms.CharField(
+        label="PMID",
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": "31942076"}),
+        help_text="A PubMed id, e.g. PMID-31942076.",
+    )
+
+    class Meta:
+        model = Paper
+        fields = ["title", "authors", "year", "venue", "abstract", "url", "doi", "arxiv_id", "pmid"]
+        widgets = {
+            "abstract": forms.Textarea(attrs={"rows": 6}),
+            "authors": forms.TextInput(attrs={"placeholder": "Ada Lovelace, Alan Turing"}),
+        }
+
+    def _identifier(self, field: str, normalize: Callable[[str], str]) -> str | None:
+        value = self.cleaned_data.get(field) or ""
+        if not value.strip():
+            return None
+        try:
+            return normalize(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_doi(self) -> str | None:
+        return self._identifier("doi", normalize_doi)
+
+    def clean_arxiv_id(self) -> str | None:
+        return self._identifier("arxiv_id", normalize_arxiv_id)
+
+    def clean_pmid(self) -> str | None:
+        return self._identifier("pmid", normalize_pmid)
+
+    def clean_title(self) -> str:
+        title = " ".join(self.cleaned_data["title"].split())
+        if not title:
+            raise ValidationError("A paper needs a title.")
+        return title
+
+    def validate_unique(self) -> None:
+        # Duplicates by identifier are answered by the view (it opens the existing paper),
+        # so only the other identifiers' clashes are errors here.
+        pass
+
+    def existing_paper(self) -> Paper | None:
+        data = self.cleaned_data
+        found = Paper.objects.by_identifier(
+            doi=data.get("doi") or "",
+            arxiv_id=data.get("arxiv_id") or "",
+            pmid=data.get("pmid") or "",
+        )
+        if found is not None and found.pk == self.instance.pk:
+            return None
+        return found
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Summary",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
+        help_text="Markdown with LaTeX math: $x_i$ inline, $$…$$ on its own line. "
+        "Write {123} to refer to note 123, PMID-…, arXiv:… or doi:… to link a paper.",
+    )
+    tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Separated by spaces or commas, e.g. bayesian inference mcmc.",
+    )
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect
+    )
+    edit_message = forms.CharField(
+        label="Edit message",
+        required=False,
+        max_length=300,
+        help_text="Optional: what changed in this revision.",
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\x00", "")
+        size = len(body.encode())
+        if size > MAX_BODY_BYTES:
+            raise ValidationError(
+                f"Your summary is {size // 1024} KB; the limit is {MAX_BODY_BYTES // 1024} KB. "
+                "Shorten it or split it into several notes."
+            )
+        if not body.strip():
+            raise ValidationError("Write something: a summary cannot be empty.")
+        return body
+
+    def clean_tags(self) -> list[str]:
+        tags = parse_tags(self.cleaned_data["tags"])
+        bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
+        if bad:
+            raise ValidationError(
+                "Tags are words made of letters, digits and - _ . + #, up to "
+                f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
+            )
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+        return tags
+
+    def content(self) -> NoteContent:
+        data = self.cleaned_data
+        return NoteContent(
+            body=data["body"],
+            tags=data["tags"],
+            visibility=data["visibility"],
+            edit_message=" ".join(data["edit_message"].split()),
+        )
+
+    @classmethod
+    def for_note(cls, note: Note) -> NoteForm:
+        return cls(
+            initial={
+                "body": note.body,
+                "tags": " ".join(note.tag_names),
+                "visibility": note.visibility,
+                "base_revision": note.revision,
+            }
+        )
+
+
+class ListingForm(forms.Form):
+    """The toolbar above every list of notes. Bad values fall back to defaults."""
+
+    q = forms.CharField(label="Text", required=False, max_length=500, strip=True)
+    tag = forms.CharField(label="Tag", required=False, max_length=200)
+    sort = forms.ChoiceField(
+        choices=[
+            ("modified", "date modified"),
+            ("created", "chronology"),
+            ("year", "paper year"),
+            ("title", "title"),
+        ],
+        required=False,
+    )
+    order = forms.ChoiceField(
+        choices=[("desc", "descending"), ("asc", "ascending")], required=False
+    )
+    year_from = forms.IntegerField(
+        label="From year", required=False, min_value=1000, max_value=2100
+    )
+    year_to = forms.IntegerField(label="To year", required=False, min_value=1000, max_value=2100)
+    user = forms.CharField(label="Author", required=False, max_length=150)
+
+    def listing(self, tags: list[str]) -> Listing:
+        """The listing asked for; ``tags`` come from the URL (a path and ``?tag=`` values)."""
+        self.is_valid()  # an invalid field falls back to its default; the others still apply
+        data = self.cleaned_data
+        listing = Listing(
+            tags=tuple(dict.fromkeys(tags)),
+            users=(data["user"].strip(),) if data.get("user", "").strip() else (),
+            year_from=data.get("year_from"),
+            year_to=data.get("year_to"),
+            sort=data.get("sort") or "modified",
+            descending=(data.get("order") or "desc") == "desc",
+        )
+        return listing.with_query(data.get("q") or "")

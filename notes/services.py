@@ -1,0 +1,169 @@
+"""Writes that touch several models: a note with its tags, references and history.
+
+Every save of a note goes through here, so that rendering, tags, references and the
+revision counter change together, in one transaction, and history is written by
+``save()`` (django-simple-history records nothing for ``QuerySet.update()``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from notes import search
+from notes.browse import forget_tag_counts
+from notes.models import Note, NoteReference, Paper
+from notes.render_worker import RenderTimeout, render_with_time_limit
+from notes.rendering import Rendered, render_markdown
+
+
+class EditConflict(Exception):
+    """The note changed since the editor opened it; ``head`` is the current note."""
+
+    def __init__(self, head: Note) -> None:
+        super().__init__(f"note {head.pk} is at revision {head.revision}")
+        self.head = head
+
+
+@dataclass(frozen=True)
+class NoteContent:
+    body: str
+    tags: list[str]
+    visibility: str
+    edit_message: str = ""
+
+
+# Bodies up to this many characters render in the request's own process; larger ones in
+# a child process with a time limit (see notes.render_worker).
+IN_PROCESS_RENDER_CHARS = 20_000
+RENDER_SECONDS = 15.0
+_NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
+
+
+class TooComplexToRender(Exception):
+    """The text could not be rendered in reasonable time; the caller keeps the text."""
+
+    message = (
+        "This text is too complex to render in reasonable time (for example thousands of "
+        "unclosed brackets or very deep nesting). Simplify it or split it; nothing was saved."
+    )
+
+
+def render_note_body(*, author: User, body: str) -> Rendered:
+    """Render a note's Markdown as ``author`` would publish it.
+
+    ``{N}`` becomes a link only to notes the author may read, so a reference never
+    reveals someone else's private note.
+    """
+    numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)}
+    linkable = frozenset(
+        Note.objects.visible_to(author).filter(pk__in=numbers).values_list("pk", flat=True)
+        if numbers
+        else ()
+    )
+    if len(body) <= IN_PROCESS_RENDER_CHARS:
+        return render_markdown(body, linkable_notes=lambda found: found & linkable)
+    try:
+        return render_with_time_limit(body, linkable, RENDER_SECONDS)
+    except RenderTimeout as exc:
+        raise TooComplexToRender(str(exc)) from exc
+
+
+def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+    note.body = content.body
+    note.body_html = rendered.html
+    note.body_text = rendered.text
+    note.body_size = len(content.body.encode())
+    note.tag_names = sorted(set(content.tags))
+    note.visibility = content.visibility
+    note.edit_message = content.edit_message
+    note.modified = timezone.now()
+    note._history_user = user  # type: ignore[attr-defined]
+    note.save()
+    note.tags.set(note.tag_names, clear=False)
+    # Only references from the current revision count as "referenced by".
+    refs = rendered.note_refs - {note.pk}
+    NoteReference.objects.filter(source=note).exclude(target_id__in=refs).delete()
+    NoteReference.objects.bulk_create(
+        [NoteReference(source=note, target_id=pk) for pk in refs], ignore_conflicts=True
+    )
+    search.refresh(note_ids=[note.pk])
+    forget_tag_counts()
+
+
+@transaction.atomic
+def paper_save(*, paper: Paper, user: User) -> Paper:
+    """Save a paper's details; its notes' search data and sort keys follow."""
+    paper._history_user = user  # type: ignore[attr-defined]
+    paper.save()
+    search.refresh(paper_id=paper.pk)
+    return paper
+
+
+# Rendering happens before the transaction: it can take a while for a long text and
+# needs no lock. Raises TooComplexToRender before anything is written.
+
+
+def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
+    rendered = render_note_body(author=author, body=content.body)
+    with transaction.atomic():
+        note = Note(paper=paper, author=author, revision=0)
+        _apply(note, content, rendered, user=author)
+    return note
+
+
+def note_save(*, note: Note, user: User, content: NoteContent, base_revision: int) -> Note:
+    """Save a new revision, unless someone saved since ``base_revision``.
+
+    The row lock makes two saves from the same base take turns: the first wins, the
+    second sees the new head and raises ``EditConflict`` instead of overwriting it.
+    """
+    rendered = render_note_body(author=note.author, body=content.body)
+    with transaction.atomic():
+        head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
+        if head.revision != base_revision:
+            raise EditConflict(head)
+        head.revision += 1
+        _apply(head, content, rendered, user=user)
+    return head
+
+
+def note_revert(*, note: Note, user: User, revision: int) -> Note:
+    """Make a new revision equal to an old one; nothing is overwritten."""
+    old = note.history.get(revision=revision)
+    content = NoteContent(
+        body=old.body,
+        tags=list(old.tag_names),
+        visibility=old.visibility,
+        edit_message=f"Reverted to revision {revision}",
+    )
+    rendered = render_note_body(author=note.author, body=content.body)
+    with transaction.atomic():
+        head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
+        head.revision += 1
+        _apply(head, content, rendered, user=user)
+    return head
+
+
+def _set_trash(note: Note, deleted_at: object) -> Note:
+    note.deleted_at = deleted_at
+    # Moving to or from the trash is not a revision of the text: no history row.
+    note.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        note.save(update_fields=["deleted_at"])
+    finally:
+        del note.skip_history_when_saving  # type: ignore[attr-defined]
+    forget_tag_counts()
+    return note
+
+
+def note_trash(*, note: Note) -> Note:
+    return _set_trash(note, timezone.now())
+
+
+def note_restore(*, note: Note) -> Note:
+    return _set_trash(note, None)

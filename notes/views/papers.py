@@ -1,0 +1,148 @@
+"""Adding, showing and editing papers, and writing your summary of one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from notes.access import get_paper_for_user
+from notes.forms import NoteForm, PaperForm
+from notes.models import Note, Paper, Visibility
+from notes.services import TooComplexToRender, note_create, paper_save
+from notes.views.editing import render_preview, wants_preview
+
+IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_new(request: HttpRequest) -> HttpResponse:
+    form = PaperForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        existing = form.existing_paper()
+        if existing is None:
+            paper = form.save(commit=False)
+            paper.created_by = request.user
+            try:
+                with transaction.atomic():
+                    paper.save()
+            except IntegrityError:
+                # Someone added the same paper a moment ago.
+                existing = form.existing_paper()
+                if existing is None:
+                    raise
+            else:
+                messages.success(request, "Paper added. Now write your summary of it.")
+                return redirect(paper)
+        messages.info(request, "This paper is already here, so we opened it for you.")
+        return redirect(existing)
+    return render(request, "notes/paper_form.html", {"form": form, "adding": True})
+
+
+@require_GET
+def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_paper_for_user(request.user, pk)
+    summaries = list(
+        Note.objects.visible_to(request.user)
+        .filter(paper=paper)
+        .select_related("author")
+        .order_by("-modified")
+    )
+    own = None
+    if request.user.is_authenticated:
+        own = next((n for n in summaries if n.author_id == request.user.pk), None)
+        if own is None:
+            own = Note.objects.filter(paper=paper, author=request.user).first()
+    for note in summaries:
+        note.paper = paper  # already loaded; saves a query per entry
+    return render(
+        request,
+        "notes/paper.html",
+        {
+            "paper": paper,
+            "summaries": summaries,
+            "own_note": own,
+            "can_edit": paper.can_edit(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_paper_for_user(request.user, pk, write=True)
+    form = PaperForm(request.POST or None, instance=paper)
+    if request.method == "POST" and form.is_valid():
+        clash = form.existing_paper()
+        if clash is not None:
+            for field in IDENTIFIER_FIELDS:
+                if form.cleaned_data.get(field) and form.cleaned_data[field] == getattr(
+                    clash, field
+                ):
+                    form.add_error(field, f"Another paper already has this: “{clash.title}”.")
+        else:
+            paper = paper_save(paper=form.save(commit=False), user=request.user)
+            messages.success(request, "Paper updated.")
+            return redirect(paper)
+    return render(request, "notes/paper_form.html", {"form": form, "paper": paper})
+
+
+@require_GET
+def paper_history(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_paper_for_user(request.user, pk)
+    records = paper.history.select_related("history_user").order_by("-history_date")
+    return render(request, "notes/paper_history.html", {"paper": paper, "records": records})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_write(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write your summary of a paper; a second attempt opens the one you have."""
+    paper = get_paper_for_user(request.user, pk)
+    existing = Note.objects.filter(paper=paper, author=request.user).first()
+    if existing is not None:
+        if existing.in_trash:
+            messages.info(request, "Your summary of this paper is in your trash: restore it.")
+            return redirect(existing)
+        messages.info(request, "You already have a summary of this paper; here it is to edit.")
+        return redirect("note_edit", existing.pk)
+
+    form = NoteForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if wants_preview(request):
+            preview = render_preview(request, form)
+        else:
+            try:
+                note = note_create(paper=paper, author=request.user, content=form.content())
+            except IntegrityError:
+                # A double submit: the first one created the note.
+                note = Note.objects.get(paper=paper, author=request.user)
+            except TooComplexToRender:
+                form.add_error("body", TooComplexToRender.message)
+                note = None
+            if note is not None:
+                messages.success(request, f"Your summary {{{note.pk}}} is saved.")
+                return redirect(note)
+    return render(
+        request,
+        "notes/note_form.html",
+        {"form": form, "paper": paper, "preview": preview, "creating": True},
+    )
+
+
+@require_GET
+def paper_list(request: HttpRequest) -> HttpResponse:
+    papers = Paper.objects.annotate(
+        summary_count=Count(
+            "notes", filter=Q(notes__visibility=Visibility.PUBLIC, notes__deleted_at__isnull=True)
+        )
+    ).order_by("-created")
+    page = Paginator(papers, 50).get_page(request.GET.get("page"))
+    return render(request, "notes/paper_list.html", {"page": page})

@@ -1,0 +1,117 @@
+"""A note's history: the list of revisions, one revision as it was, diffs, revert."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from notes.access import get_note_for_user
+from notes.diffing import tag_changes, word_diff
+from notes.models import Note
+from notes.services import TooComplexToRender, note_revert
+
+HISTORY_FIELDS = (
+    "history_id",
+    "revision",
+    "history_date",
+    "history_user__username",
+    "history_user__display_name",
+    "edit_message",
+    "body_size",
+    "tag_names",
+    "visibility",
+)
+
+
+def _revision(note: Note, number: int):
+    record = note.history.filter(revision=number).select_related("history_user").first()
+    if record is None:
+        raise Http404(f"This note has no revision {number}.")
+    return record
+
+
+@require_GET
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk)
+    rows = list(note.history.order_by("revision").values(*HISTORY_FIELDS))
+    previous_size = 0
+    for row in rows:
+        row["size_change"] = row["body_size"] - previous_size
+        previous_size = row["body_size"]
+        row["author_name"] = row["history_user__display_name"] or row["history_user__username"]
+    rows.reverse()
+    return render(request, "notes/history.html", {"note": note, "rows": rows})
+
+
+@require_GET
+def revision(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk)
+    record = _revision(note, rev)
+    return render(
+        request,
+        "notes/revision.html",
+        {
+            "note": note,
+            "record": record,
+            "body_html": mark_safe(record.body_html),
+        },
+    )
+
+
+@require_GET
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The history page's "compare" form, sent to the canonical diff URL."""
+    note = get_note_for_user(request.user, pk)
+    try:
+        a, b = int(request.GET["a"]), int(request.GET["b"])
+    except (KeyError, ValueError):
+        messages.error(request, "Choose two revisions to compare.")
+        return redirect("note_history", note.pk)
+    return redirect("note_diff", note.pk, min(a, b), max(a, b))
+
+
+@require_GET
+def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk)
+    old, new = _revision(note, a), _revision(note, b)
+    added, removed = tag_changes(old.tag_names, new.tag_names)
+    return render(
+        request,
+        "notes/diff.html",
+        {
+            "note": note,
+            "old": old,
+            "new": new,
+            "diff": word_diff(old.body, new.body),
+            "tags_added": added,
+            "tags_removed": removed,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk, write=True)
+    record = _revision(note, rev)
+    if request.method == "POST":
+        try:
+            note = note_revert(note=note, user=request.user, revision=rev)
+        except TooComplexToRender:
+            messages.error(request, TooComplexToRender.message)
+            return redirect("note_revision", note.pk, rev)
+        messages.success(
+            request,
+            f"Reverted: revision {note.revision} is a copy of revision {rev}. "
+            "Nothing was deleted; every revision is still in the history.",
+        )
+        return redirect(note)
+    return render(
+        request,
+        "notes/revert_confirm.html",
+        {"note": note, "record": record, "diff": word_diff(note.body, record.body)},
+    )

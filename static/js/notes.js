@@ -1,0 +1,142 @@
+/* Progressive enhancement for notes: hide toggles remembered in the browser,
+   a warning before leaving an editor with unsaved changes, and in-place preview.
+   Every page works without this file. */
+(function () {
+  "use strict";
+
+  var STORE_KEY = "papernotes:hidden";
+
+  function hiddenSet() {
+    try {
+      return new Set(JSON.parse(localStorage.getItem(STORE_KEY) || "[]"));
+    } catch (e) {
+      return new Set();
+    }
+  }
+
+  function saveHidden(set) {
+    try {
+      localStorage.setItem(STORE_KEY, JSON.stringify(Array.from(set)));
+    } catch (e) { /* storage full or disabled: the toggle still works for this page */ }
+  }
+
+  function applyHidden(button, hidden) {
+    var entry = button.closest(".entry");
+    if (entry) entry.classList.toggle("is-hidden", hidden);
+    button.textContent = hidden ? "show" : "hide";
+    button.setAttribute("aria-expanded", hidden ? "false" : "true");
+  }
+
+  function setUpHideToggles() {
+    var buttons = document.querySelectorAll(".js-hide-toggle");
+    if (!buttons.length) return;
+    var hidden = hiddenSet();
+    buttons.forEach(function (button) {
+      var id = button.dataset.note;
+      button.hidden = false;
+      button.setAttribute("aria-controls", "n" + id + "-body");
+      applyHidden(button, hidden.has(id));
+      button.addEventListener("click", function () {
+        var set = hiddenSet();
+        var nowHidden = !set.has(id);
+        if (nowHidden) set.add(id); else set.delete(id);
+        saveHidden(set);
+        applyHidden(button, nowHidden);
+      });
+    });
+    function setAll(hide) {
+      var set = hiddenSet();
+      buttons.forEach(function (button) {
+        var id = button.dataset.note;
+        if (hide) set.add(id); else set.delete(id);
+        applyHidden(button, hide);
+      });
+      saveHidden(set);
+    }
+    document.querySelectorAll(".js-hide-all").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { setAll(true); });
+    });
+    document.querySelectorAll(".js-show-all").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { setAll(false); });
+    });
+  }
+
+  function setUpUnsavedWarning() {
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      var dirty = form.hasAttribute("data-dirty");
+      var submitting = false;
+      form.addEventListener("input", function () { dirty = true; });
+      form.addEventListener("submit", function () { submitting = true; });
+      window.addEventListener("beforeunload", function (event) {
+        if (dirty && !submitting) {
+          event.preventDefault();
+          event.returnValue = "";
+        }
+      });
+    });
+  }
+
+  function setUpPreview() {
+    var button = document.querySelector(".js-preview");
+    var panel = document.getElementById("preview");
+    var body = document.getElementById("preview-body");
+    if (!button || !panel || !body || !window.fetch) return;
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var form = button.form;
+      var data = new FormData(form);
+      fetch(button.dataset.previewUrl, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" }
+      }).then(function (response) {
+        if (!response.ok) throw new Error("preview failed");
+        return response.text();
+      }).then(function (html) {
+        body.innerHTML = html;  // sanitised on the server by the same renderer as a save
+        panel.hidden = false;
+        panel.scrollIntoView({ behavior: "smooth", block: "start" });
+      }).catch(function () {
+        form.requestSubmit(button);  // fall back to the plain form preview
+      });
+    });
+  }
+
+  function setUpTagSuggestions() {
+    document.querySelectorAll("input[data-autocomplete]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("list"));
+      if (!list || !window.fetch) return;
+      var timer = null;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        var prefix = input.value.trim();
+        if (!prefix) return;
+        timer = setTimeout(function () {
+          var url = input.dataset.autocomplete + "?q=" + encodeURIComponent(prefix);
+          fetch(url, { credentials: "same-origin" })
+            .then(function (response) { return response.ok ? response.json() : { tags: [] }; })
+            .then(function (data) {
+              list.textContent = "";
+              data.tags.forEach(function (tag) {
+                var option = document.createElement("option");
+                option.value = tag.name;
+                option.label = tag.name + " (" + tag.count + ")";
+                list.appendChild(option);
+              });
+            })
+            .catch(function () { /* suggestions are a convenience; typing still works */ });
+        }, 150);
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpTagSuggestions();
+    setUpHideToggles();
+    setUpUnsavedWarning();
+    setUpPreview();
+  });
+})();
