@@ -8,7 +8,7 @@ it extends ``accounts/profile.html``.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import throttle
 from accounts.forms import (
@@ -111,6 +111,13 @@ def login(request: HttpRequest) -> HttpResponse:
     if wait:
         response["Retry-After"] = str(wait)
     return response
+
+
+@require_GET
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login page sends people to ours, so one throttled login guards both."""
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
 
 
 @require_POST

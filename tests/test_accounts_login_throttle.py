@@ -280,3 +280,26 @@ def test_usernames_with_any_characters_make_usable_cache_keys() -> None:
         assert len(key) < 100
         assert key.isascii()
         assert " " not in key
+
+
+def test_the_admin_login_page_sends_people_to_the_throttled_login(clock: Clock) -> None:
+    response = Client().get("/admin/login/?next=/admin/notes/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fnotes%2F"
+
+
+def test_the_admin_is_reached_through_the_throttled_login(staff: User, clock: Clock) -> None:
+    client = Client()
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2F"
+    _fail(staff.username, LIMIT)
+    _, response = _log_in(staff.username)
+    assert response.status_code == 429
+    clock.advance(WINDOW)
+    response = client.post(
+        "/accounts/login/?next=/admin/",
+        {"username": staff.username, "password": PASSWORD, "next": "/admin/"},
+        REMOTE_ADDR="192.0.2.1",
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
