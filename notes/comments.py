@@ -81,6 +81,7 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
             depth=0 if parent is None else parent.depth + 1,
             body=body,
             body_html=rendered.html,
+            body_text=rendered.text,
         )
         comment._history_user = author  # type: ignore[attr-defined]
         comment.save()
@@ -99,6 +100,7 @@ def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
             return current
         current.body = body
         current.body_html = rendered.html
+        current.body_text = rendered.text
         current.edited_at = timezone.now()
         current._history_user = user  # type: ignore[attr-defined]
         current.save()

@@ -263,6 +263,8 @@ class Comment(models.Model):
     depth = models.PositiveIntegerField(default=0, editable=False)
     body = models.TextField()
     body_html = models.TextField(editable=False)
+    # Plain text of the rendered body (formulas as TeX), for excerpts in the inbox and e-mails.
+    body_text = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
