@@ -144,7 +144,17 @@
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       var form = event.detail.requestConfig && event.detail.requestConfig.elt;
       var box = commentErrors(form);
-      if (!box || event.detail.xhr.status < 400) return;
+      if (!box) return;
+      var xhr = event.detail.xhr;
+      if ((xhr.responseURL || "").indexOf("/accounts/login/") !== -1) {
+        // The session ended: the answer is the login page, not a comment.
+        event.detail.shouldSwap = false;
+        form.dataset.keepText = "1";
+        box.textContent = "You are no longer logged in. Log in again in another tab, then post; your text is kept.";
+        box.hidden = false;
+        return;
+      }
+      if (xhr.status < 400) return;
       event.detail.shouldSwap = false;
       box.innerHTML = event.detail.xhr.status >= 500
         ? "<p>Something went wrong; your text is kept. Try again.</p>"
@@ -155,6 +165,10 @@
       var form = event.detail.elt;
       var box = commentErrors(form);
       if (!box || !event.detail.successful) return;
+      if (form.dataset.keepText) {
+        delete form.dataset.keepText;
+        return;
+      }
       form.reset();
       box.hidden = true;
       box.textContent = "";
