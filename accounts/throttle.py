@@ -123,24 +123,33 @@ def _read(key: str) -> tuple[float | None, int]:
     return values.get(_since_key(key)), values.get(_count_key(key), 0)
 
 
-def _seconds_left(since: float, at: float) -> int:
-    return max(1, math.ceil(since + _window() - at))
+def _seconds_left(since: float, at: float, window: int | None = None) -> int:
+    return max(1, math.ceil(since + (window or _window()) - at))
 
 
 def _count(key: str, at: float) -> int:
+    return count_in_window(key, at, window=_window(), limit=_limit())
+
+
+def count_in_window(key: str, at: float, *, window: int, limit: int) -> int:
+    """Count one event against ``key``; the seconds to wait if that passed ``limit``, else 0.
+
+    Also the base of other per-user rate limits (posting comments): a fixed window that
+    opens at its first event, counted with the cache's atomic increment.
+    """
     since = cache.get(_since_key(key))
-    if since is not None and at - since >= _window():
+    if since is not None and at - since >= window:
         # The window is over by our clock even if the cache has not expired it yet.
         cache.delete_many([_since_key(key), _count_key(key)])
     # add() only writes when the key is absent, so parallel first attempts share a window.
-    cache.add(_since_key(key), at, timeout=_window())
-    cache.add(_count_key(key), 0, timeout=_window())
+    cache.add(_since_key(key), at, timeout=window)
+    cache.add(_count_key(key), 0, timeout=window)
     try:
         count = cache.incr(_count_key(key))
     except ValueError:  # expired between add() and incr()
-        cache.set(_count_key(key), 1, timeout=_window())
+        cache.set(_count_key(key), 1, timeout=window)
         count = 1
-    if count <= _limit():
+    if count <= limit:
         return 0
     since = cache.get(_since_key(key), at)
-    return _seconds_left(since, at)
+    return _seconds_left(since, at, window)

@@ -3,6 +3,10 @@
 Another user's private note (or a note in someone else's trash) is a 404: its
 existence is not revealed. Another user's public note is readable and read-only:
 writing to it is a 403. Views never check ownership by hand.
+
+Comments follow their note: whoever can read the note reads its comments, and a
+logged-in reader may comment while the note is out of the trash. A comment is edited and
+deleted by its author only; the note's author and staff may remove it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from notes.models import Note, Paper
+from notes.models import Comment, Note, Paper
 
 
 def get_note_for_user(user: User, pk: int, *, write: bool = False) -> Note:
@@ -37,3 +41,44 @@ def get_paper_for_user(user: User, pk: int, *, write: bool = False) -> Paper:
     if write and not paper.can_edit(user):
         raise PermissionDenied("Only the person who added this paper, or staff, can edit it.")
     return paper
+
+
+def get_note_for_commenting(user: User, pk: int) -> Note:
+    """The note ``pk`` if ``user`` may comment on it (readable, logged in, not in the trash)."""
+    note = get_note_for_user(user, pk)
+    if not user.is_authenticated:
+        raise PermissionDenied("Log in to comment.")
+    if note.in_trash:
+        raise PermissionDenied("This note is in the trash; comments are closed.")
+    return note
+
+
+COMMENT_ACTIONS = ("read", "edit", "remove")
+
+
+def get_comment_for_user(user: User, note_pk: int, pk: int, *, action: str = "read") -> Comment:
+    """The comment ``pk`` on note ``note_pk``, for ``action``.
+
+    ``read``: anyone who can read the note. ``edit`` (also deleting): the comment's author.
+    ``remove``: the note's author or staff. A deleted comment can only be read.
+    """
+    assert action in COMMENT_ACTIONS
+    note = get_note_for_user(user, note_pk)
+    comment = Comment.objects.select_related("author").filter(pk=pk, note=note).first()
+    if comment is None:
+        raise Http404("No such comment.")
+    comment.note = note
+    if action == "read":
+        return comment
+    if comment.is_deleted:
+        raise Http404("This comment was deleted.")
+    if action == "edit" and not (user.is_authenticated and user.pk == comment.author_id):
+        raise PermissionDenied("Only its author can change this comment.")
+    if action == "remove" and not can_moderate(user, note):
+        raise PermissionDenied("Only the note's author can remove comments on it.")
+    return comment
+
+
+def can_moderate(user: User, note: Note) -> bool:
+    """Whether ``user`` may remove other people's comments on ``note``."""
+    return user.is_authenticated and (user.is_staff or user.pk == note.author_id)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from notes.models import Note, Paper
+from notes.models import Comment, Note, Notification, Paper
 
 
 @admin.register(Paper)
@@ -17,3 +17,17 @@ class NoteAdmin(SimpleHistoryAdmin):
     list_filter = ("visibility",)
     raw_id_fields = ("paper", "author")
     readonly_fields = ("revision",)
+
+
+@admin.register(Comment)
+class CommentAdmin(SimpleHistoryAdmin):
+    list_display = ("id", "note", "author", "created", "edited_at", "deleted_at")
+    list_select_related = ("note__paper", "author")
+    raw_id_fields = ("note", "author", "parent")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "recipient", "kind", "note", "delivery", "created", "read_at")
+    list_filter = ("kind", "delivery")
+    raw_id_fields = ("recipient", "actor", "note", "comment")

@@ -8,7 +8,15 @@ from django.core.exceptions import ValidationError
 
 from notes.browse import Listing
 from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
-from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
+from notes.models import (
+    MAX_BODY_BYTES,
+    MAX_COMMENT_BYTES,
+    Delivery,
+    Note,
+    NotificationKind,
+    Paper,
+    Visibility,
+)
 from notes.services import NoteContent
 
 MAX_TAGS = 30
@@ -168,6 +176,52 @@ class NoteForm(forms.Form):
                 "base_revision": note.revision,
             }
         )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Your comment",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown with LaTeX math, as in notes; @username tells that person.",
+    )
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args: object, prefix_id: str = "", label: str = "", **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if prefix_id:
+            # Many forms share one page (a reply form under each comment): unique ids.
+            self.auto_id = f"{prefix_id}-%s"
+        if label:
+            self.fields["body"].label = label
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\x00", "")
+        size = len(body.encode())
+        if size > MAX_COMMENT_BYTES:
+            raise ValidationError(
+                f"Your comment is {size:,} bytes; the limit is {MAX_COMMENT_BYTES:,} "
+                "(about ten thousand characters). Shorten it, or write a note of your own "
+                "and refer to it."
+            )
+        if not body.strip():
+            raise ValidationError("Write something: a comment cannot be empty.")
+        return body
+
+
+class NotificationSettingsForm(forms.Form):
+    """One choice of delivery per kind of notification."""
+
+    def __init__(self, *args: object, initial_from: dict[str, str], **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for kind in NotificationKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, initial=initial_from[kind.value]
+            )
+
+    def deliveries(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[kind] for kind in NotificationKind.values}
 
 
 class ListingForm(forms.Form):

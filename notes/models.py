@@ -159,8 +159,17 @@ class Note(models.Model):
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
     paper_title = models.CharField(max_length=500, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Live (not deleted or removed) comments, kept by notes.comments with F() so that list
+    # pages show the count without a join; not part of the text's revisions.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
     history = HistoricalRecords(
-        excluded_fields=["deleted_at", "paper_year", "paper_title", "search_vector"]
+        excluded_fields=[
+            "deleted_at",
+            "paper_year",
+            "paper_title",
+            "search_vector",
+            "comment_count",
+        ]
     )
 
     objects = NoteQuerySet.as_manager()
@@ -205,6 +214,12 @@ class Note(models.Model):
     def in_trash(self) -> bool:
         return self.deleted_at is not None
 
+    def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
+        """The same rule as ``NoteQuerySet.visible_to``, for a note already in hand."""
+        if self.in_trash:
+            return False
+        return self.is_public or (user.is_authenticated and user.pk == self.author_id)
+
 
 class NoteReference(models.Model):
     """``{N}`` written in ``source``'s current revision; read as "referenced by" on N."""
@@ -219,3 +234,189 @@ class NoteReference(models.Model):
 
     def __str__(self) -> str:
         return f"{{{self.source_id}}} → {{{self.target_id}}}"
+
+
+MAX_COMMENT_BYTES = 10 * 1024
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def for_thread(self, note: Note) -> CommentQuerySet:
+        """Every comment of a note with what its display needs, oldest first, in one query."""
+        return self.filter(note=note).select_related("author").order_by("created", "id")
+
+
+class Comment(models.Model):
+    """A comment on a note, threaded by ``parent``. Writes go through ``notes.comments``.
+
+    Deleting (by its author) or removing (by the note's author or staff) only marks the
+    comment, so that the replies below it keep their place in the thread.
+    """
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    # Levels below the top of the thread (0 for a comment on the note itself).
+    depth = models.PositiveIntegerField(default=0, editable=False)
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    # Plain text of the rendered body (formulas as TeX), for excerpts in the inbox and e-mails.
+    body_text = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Every version of the text; deleting is not a version.
+    history = HistoricalRecords(excluded_fields=["deleted_at", "removed_by"])
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["note", "created"], name="notes_comment_note_idx")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {{{self.note_id}}}"
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('note', args=[self.note_id])}#c{self.pk}"
+
+    @property
+    def anchor(self) -> str:
+        return f"c{self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_edited(self) -> bool:
+        return self.edited_at is not None
+
+
+class NotificationKind(models.TextChoices):
+    COMMENT = "comment", "Someone comments on your note"
+    REPLY = "reply", "Someone replies to your comment"
+    MENTION = "mention", "Someone mentions you with @username"
+    PAPER_SUMMARY = "paper_summary", "Someone publishes a summary of a paper you summarised"
+
+
+class Delivery(models.TextChoices):
+    OFF = "off", "Off"
+    IN_APP = "in_app", "In the app only"
+    IMMEDIATE = "immediate", "In the app and by e-mail at once"
+    DIGEST = "digest", "In the app and in a daily e-mail digest"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
+        return (
+            self.filter(recipient=user)
+            .select_related("actor", "note__paper", "comment")
+            .order_by("-created", "-id")
+        )
+
+
+class Notification(models.Model):
+    """One event told to one person. Who gets what is decided in ``notes.notifications``.
+
+    An event never notifies anyone twice: one row per recipient and comment for events
+    about a comment, and per recipient, kind and note for events about a note.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="+")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # How the recipient wanted this kind delivered when it happened.
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    created = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "comment"],
+                condition=Q(comment__isnull=False),
+                name="notes_notify_once_per_comment",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "note"],
+                condition=Q(comment__isnull=True),
+                name="notes_notify_once_per_note_event",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created"], name="notes_notify_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notes_notify_unread_idx",
+            ),
+            models.Index(
+                fields=["recipient", "created"],
+                condition=Q(delivery="digest", emailed_at__isnull=True),
+                name="notes_notify_digest_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id} on {{{self.note_id}}}"
+
+    def get_absolute_url(self) -> str:
+        return self.comment.get_absolute_url() if self.comment else self.note.get_absolute_url()
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    @property
+    def text(self) -> str:
+        """One line saying what happened, for the inbox and e-mails."""
+        who = self.actor.name if self.actor else "Someone"
+        where = f"{self.note.ref} {self.note.paper.title}"
+        if self.kind == NotificationKind.COMMENT:
+            return f"{who} commented on your note {where}"
+        if self.kind == NotificationKind.REPLY:
+            return f"{who} replied to your comment on {where}"
+        if self.kind == NotificationKind.MENTION:
+            return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{where}"
+        return f"{who} published a summary of a paper you summarised: {where}"
+
+
+class Mute(models.Model):
+    """The user wants no more notifications about this note's thread."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "note"], name="notes_mute_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted {{{self.note_id}}}"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from notes import search
+from notes import notifications, search
 from notes.browse import forget_tag_counts
 from notes.models import Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
@@ -113,6 +113,7 @@ def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
     with transaction.atomic():
         note = Note(paper=paper, author=author, revision=0)
         _apply(note, content, rendered, user=author)
+        notifications.note_saved(note, actor=author, previous_body=None, was_public=False)
     return note
 
 
@@ -127,8 +128,7 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
         head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
         if head.revision != base_revision:
             raise EditConflict(head)
-        head.revision += 1
-        _apply(head, content, rendered, user=user)
+        _save_revision(head, content, rendered, user=user)
     return head
 
 
@@ -144,9 +144,15 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
     rendered = render_note_body(author=note.author, body=content.body)
     with transaction.atomic():
         head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
-        head.revision += 1
-        _apply(head, content, rendered, user=user)
+        _save_revision(head, content, rendered, user=user)
     return head
+
+
+def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+    previous_body, was_public = head.body, head.is_public
+    head.revision += 1
+    _apply(head, content, rendered, user=user)
+    notifications.note_saved(head, actor=user, previous_body=previous_body, was_public=was_public)
 
 
 def _set_trash(note: Note, deleted_at: object) -> Note:

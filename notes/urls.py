@@ -1,7 +1,7 @@
 from django.urls import path
 
 from notes import feeds
-from notes.views import browse, editing, notes, papers, revisions
+from notes.views import browse, comments, editing, inbox, notes, papers, revisions
 
 urlpatterns = [
     path("", browse.index, name="index"),
@@ -26,6 +26,28 @@ urlpatterns = [
     path("n/<int:pk>/r/<int:rev>/", revisions.revision, name="note_revision"),
     path("n/<int:pk>/diff/<int:a>/<int:b>/", revisions.diff, name="note_diff"),
     path("n/<int:pk>/revert/<int:rev>/", revisions.revert, name="note_revert"),
+    path("n/<int:pk>/comments/", comments.comment_create, name="comment_create"),
+    path("n/<int:pk>/mute/", comments.thread_mute, name="thread_mute"),
+    path("n/<int:pk>/c/<int:comment_pk>/edit/", comments.comment_edit_view, name="comment_edit"),
+    path(
+        "n/<int:pk>/c/<int:comment_pk>/delete/",
+        comments.comment_delete_view,
+        name="comment_delete",
+    ),
+    path(
+        "n/<int:pk>/c/<int:comment_pk>/remove/",
+        comments.comment_remove_view,
+        name="comment_remove",
+    ),
+    path(
+        "n/<int:pk>/c/<int:comment_pk>/history/",
+        comments.comment_history,
+        name="comment_history",
+    ),
+    path("notifications/", inbox.inbox, name="notifications"),
+    path("notifications/read/", inbox.notifications_mark_read, name="notifications_read"),
+    path("notifications/settings/", inbox.notification_settings, name="notification_settings"),
+    path("notifications/<int:pk>/", inbox.notification_open, name="notification_open"),
     path("health/", notes.health, name="health"),
     path("trash/", notes.trash, name="trash"),
     path("feeds/notes/", feeds.all_notes_feed, name="feed_notes"),

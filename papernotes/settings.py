@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "papernotes.context_processors.site",
+                "papernotes.context_processors.notifications",
             ],
         },
     },
@@ -112,6 +113,13 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
 # Trust X-Forwarded-For for the client address only behind a proxy that sets it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+
+# --- Comments and notifications -------------------------------------------------------
+# Each user may post COMMENT_RATE_LIMIT comments within COMMENT_RATE_WINDOW_SECONDS.
+COMMENT_RATE_LIMIT = env_int("COMMENT_RATE_LIMIT", 10, minimum=1)
+COMMENT_RATE_WINDOW_SECONDS = env_int("COMMENT_RATE_WINDOW_SECONDS", 60, minimum=1)
+# The address e-mails link to (notifications and digests are sent outside a request).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- E-mail: console by default, SMTP when EMAIL_HOST is set ----------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

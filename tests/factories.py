@@ -5,7 +5,8 @@ from __future__ import annotations
 from itertools import count
 
 from accounts.models import User
-from notes.models import Note, Paper, Visibility
+from notes.comments import comment_post
+from notes.models import Comment, Note, Paper, Visibility
 from notes.services import NoteContent, note_create, note_save
 
 _numbers = count(1)
@@ -46,3 +47,9 @@ def revise(note: Note, body: str, *, tags: list[str] | None = None, message: str
         ),
         base_revision=note.revision,
     )
+
+
+def make_comment(
+    note: Note, author: User, body: str = "A comment with $y^2$.", parent: Comment | None = None
+) -> Comment:
+    return comment_post(note=note, author=author, body=body, parent=parent)

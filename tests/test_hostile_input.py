@@ -16,7 +16,7 @@ from tests.factories import make_paper
 
 pytestmark = pytest.mark.django_db
 
-OUR_SCRIPTS = {"/static/js/notes.js"}
+OUR_SCRIPTS = {"/static/js/notes.js", "/static/js/htmx-2.0.10.min.js"}
 
 
 class _ScriptFinder(HTMLParser):

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note
+from tests.conftest import client_for
 from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,67 @@ def test_list_pages_keep_a_fixed_query_count(
     large = {url: _queries(client, url) for url in LIST_PAGES}
     assert large == small
     assert max(large.values()) <= 12
+
+
+def _threaded_comments(note: Note, people: list[User], count: int) -> None:
+    """``count`` comments in threads: every fifth starts a thread, the others answer."""
+    from notes.comments import comment_post
+
+    comments = []
+    for n in range(count):
+        parent = None if n % 5 == 0 else comments[n - 1 - (n % 3)]
+        comments.append(
+            comment_post(
+                note=note,
+                author=people[n % len(people)],
+                body=f"comment {n} $x_{n}$",
+                parent=parent,
+            )
+        )
+
+
+def test_note_page_with_200_comments_stays_within_a_fixed_query_count(
+    alice: User, bob: User, carol: User, settings
+) -> None:
+    settings.COMMENT_RATE_LIMIT = 10_000
+    few, many = make_note(alice), make_note(alice)
+    _threaded_comments(few, [bob, carol], 3)
+    _threaded_comments(many, [alice, bob, carol], 200)
+    for client in (Client(), client_for(bob), client_for(alice)):
+        small = _queries(client, f"/n/{few.pk}/")
+        large = _queries(client, f"/n/{many.pk}/")
+        assert large == small
+        assert large <= 10
+    page = client_for(bob).get(f"/n/{many.pk}/").content.decode()
+    assert page.count('class="comment"') == 200
+
+
+def test_inbox_with_500_notifications_stays_within_a_fixed_query_count(
+    alice: User, bob: User
+) -> None:
+    from notes.models import Comment, Notification
+
+    note = make_note(alice)
+    comments = Comment.objects.bulk_create(
+        [Comment(note=note, author=bob, body=f"c{n}", body_html=f"<p>c{n}</p>") for n in range(500)]
+    )
+    client = client_for(alice)
+    Notification.objects.create(
+        recipient=alice,
+        actor=bob,
+        kind="comment",
+        note=note,
+        comment=comments[0],
+        delivery="in_app",
+    )
+    small = _queries(client, "/notifications/")
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=alice, actor=bob, kind="comment", note=note, comment=c, delivery="in_app"
+            )
+            for c in comments[1:]
+        ]
+    )
+    assert _queries(client, "/notifications/") == small <= 8
+    assert _queries(client, "/notifications/?page=10") == small

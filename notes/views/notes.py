@@ -20,6 +20,7 @@ from notes.services import (
     note_save,
     note_trash,
 )
+from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview
 
 
@@ -45,6 +46,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referenced_by": referenced_by,
             "others": others,
             "is_author": request.user.is_authenticated and request.user.pk == note.author_id,
+            **thread_context(request, note),
         },
     )
 

@@ -1,5 +1,6 @@
 /* Progressive enhancement for notes: hide toggles remembered in the browser,
-   a warning before leaving an editor with unsaved changes, and in-place preview.
+   a warning before leaving an editor with unsaved changes, in-place preview, and
+   comment forms posted in place (with htmx; the forms also work as plain forms).
    Every page works without this file. */
 (function () {
   "use strict";
@@ -133,7 +134,57 @@
     });
   }
 
+  function commentErrors(form) {
+    return form && form.querySelector(".js-comment-errors");
+  }
+
+  function setUpCommentForms() {
+    // A refused comment (400, 429) comes back as its error messages: shown in the form,
+    // whose text stays as typed. htmx swaps nothing for such answers by default.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+      var box = commentErrors(form);
+      if (!box) return;
+      var xhr = event.detail.xhr;
+      if ((xhr.responseURL || "").indexOf("/accounts/login/") !== -1) {
+        // The session ended: the answer is the login page, not a comment.
+        event.detail.shouldSwap = false;
+        form.dataset.keepText = "1";
+        box.textContent = "You are no longer logged in. Log in again in another tab, then post; your text is kept.";
+        box.hidden = false;
+        return;
+      }
+      if (xhr.status < 400) return;
+      event.detail.shouldSwap = false;
+      box.innerHTML = event.detail.xhr.status >= 500
+        ? "<p>Something went wrong; your text is kept. Try again.</p>"
+        : event.detail.serverResponse;  // escaped by the server's template
+      box.hidden = false;
+    });
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      var form = event.detail.elt;
+      var box = commentErrors(form);
+      if (!box || !event.detail.successful) return;
+      if (form.dataset.keepText) {
+        delete form.dataset.keepText;
+        return;
+      }
+      form.reset();
+      box.hidden = true;
+      box.textContent = "";
+      var details = form.closest("details");
+      if (details) details.open = false;
+    });
+    document.body.addEventListener("htmx:sendError", function (event) {
+      var box = commentErrors(event.detail.elt);
+      if (!box) return;
+      box.textContent = "The comment could not be sent; check your connection. Your text is kept.";
+      box.hidden = false;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpCommentForms();
     setUpTagSuggestions();
     setUpHideToggles();
     setUpUnsavedWarning();

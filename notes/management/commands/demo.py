@@ -1,4 +1,5 @@
-"""Demo content: a few users, papers and summaries that show what PaperNotes does.
+"""Demo content: a few users, papers and summaries, and a conversation under one of them,
+that show what PaperNotes does.
 
 Safe to run again: what exists is left alone, so ``make run`` can call it every time.
 """
@@ -11,7 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from notes.models import Note, Paper, Visibility
+from notes.comments import comment_post
+from notes.models import Comment, Note, Paper, Visibility
 from notes.services import NoteContent, note_create, note_save
 
 USERS = [
@@ -102,6 +104,7 @@ class Command(BaseCommand):
             users = {row[0]: self._user(*row) for row in USERS}
             papers = [self._paper(data, users["alice"]) for data in PAPERS]
             self._notes(users, papers)
+            self._conversation(users, papers[0])
         self.stdout.write(self.style.SUCCESS("Demo content is ready. Log in as:"))
         for username, password, _name, _aff, staff in USERS:
             role = " (staff: also /admin/)" if staff else ""
@@ -202,4 +205,37 @@ class Command(BaseCommand):
                 ["protein-structure", "deep-learning", "biology"],
                 Visibility.PUBLIC,
             ),
+        )
+
+    @staticmethod
+    def _conversation(users: dict[str, User], transformer: Paper) -> None:
+        """Comments and replies under alice's transformer summary, with a mention."""
+        note = Note.objects.filter(author=users["alice"], paper=transformer).first()
+        if note is None or Comment.objects.filter(note=note).exists():
+            return  # made on an earlier run
+        alice, bob, carol = users["alice"], users["bob"], users["carol"]
+        question = comment_post(
+            note=note,
+            author=bob,
+            body="Why $\\sqrt{d_k}$ and not $d_k$? With unit-variance $q_i, k_j$ the dot "
+            "product has variance $d_k$, so dividing by its square root gives variance 1.",
+        )
+        answer = comment_post(
+            note=note,
+            author=alice,
+            parent=question,
+            body="Exactly: the *standard deviation* is $\\sqrt{d_k}$. Dividing by $d_k$ "
+            "would shrink the logits and flatten the softmax.",
+        )
+        comment_post(
+            note=note,
+            author=carol,
+            parent=answer,
+            body="@bob the same argument appears for initialisation schemes; "
+            "see the Xavier/Glorot derivation.",
+        )
+        comment_post(
+            note=note,
+            author=carol,
+            body="Would a table of the base vs. big model sizes fit here too?",
         )

@@ -1,0 +1,204 @@
+"""Comments on notes: the writes, the per-user rate limit, and the thread as a tree.
+
+Every write goes through a service function here, so that the rendered HTML, the edit
+history, the note's ``comment_count`` and the notifications change together, in one
+transaction. A comment is rendered once, at save, by the same path as a note (including
+the time-limited renderer for long texts); pages never render.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import throttle
+from accounts.models import User
+from notes import notifications
+from notes.models import Comment, Note
+from notes.services import render_note_body
+
+# Replies nest this many levels below a top-level comment; deeper ones are listed flat,
+# in order, at the last level, each saying whom it answers.
+MAX_DEPTH = 4
+RATE_KEY_PREFIX = "comment-rate"
+
+
+class RateLimited(Exception):
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"retry in {seconds} s")
+        self.seconds = seconds
+
+    @property
+    def message(self) -> str:
+        if self.seconds < 60:
+            when = f"{self.seconds} second{'s' * (self.seconds != 1)}"
+        else:
+            minutes = math.ceil(self.seconds / 60)
+            when = f"{minutes} minute{'s' * (minutes != 1)}"
+        return (
+            f"You are commenting faster than {settings.COMMENT_RATE_LIMIT} comments in "
+            f"{settings.COMMENT_RATE_WINDOW_SECONDS} seconds. Your text is kept below; "
+            f"post it again in {when}."
+        )
+
+
+class ReplyNotAllowed(Exception):
+    message = "That comment was deleted, so it cannot be answered; comment on the note instead."
+
+
+def _charge_rate_limit(user: User) -> None:
+    key = f"{RATE_KEY_PREFIX}:{user.pk}"
+    wait = throttle.count_in_window(
+        key,
+        throttle.now(),
+        window=settings.COMMENT_RATE_WINDOW_SECONDS,
+        limit=settings.COMMENT_RATE_LIMIT,
+    )
+    if wait:
+        raise RateLimited(wait)
+
+
+def comment_post(*, note: Note, author: User, body: str, parent: Comment | None = None) -> Comment:
+    """Post a comment (or, with ``parent``, a reply) on a note the author may read.
+
+    Raises RateLimited, ReplyNotAllowed or services.TooComplexToRender before writing.
+    """
+    if parent is not None and (parent.note_id != note.pk or parent.is_deleted):
+        raise ReplyNotAllowed
+    _charge_rate_limit(author)
+    rendered = render_note_body(author=author, body=body)
+    with transaction.atomic():
+        comment = Comment(
+            note=note,
+            author=author,
+            parent=parent,
+            depth=0 if parent is None else parent.depth + 1,
+            body=body,
+            body_html=rendered.html,
+            body_text=rendered.text,
+        )
+        comment._history_user = author  # type: ignore[attr-defined]
+        comment.save()
+        Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
+        notifications.comment_posted(comment)
+    return comment
+
+
+def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
+    """A new version of the text; the earlier ones stay in the comment's history."""
+    rendered = render_note_body(author=comment.author, body=body)
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        previous_body = current.body
+        if current.is_deleted or body == previous_body:
+            return current
+        current.body = body
+        current.body_html = rendered.html
+        current.body_text = rendered.text
+        current.edited_at = timezone.now()
+        current._history_user = user  # type: ignore[attr-defined]
+        current.save()
+        current.note = comment.note
+        notifications.comment_edited(current, previous_body=previous_body)
+    return current
+
+
+def _take_down(comment: Comment, *, removed_by: User | None) -> Comment:
+    with transaction.atomic():
+        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        if current.is_deleted:
+            return current  # a second click, or two at once: counted once
+        current.deleted_at = timezone.now()
+        current.removed_by = removed_by
+        # Taking a comment down is not a version of its text: no history row.
+        current.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            current.save(update_fields=["deleted_at", "removed_by"])
+        finally:
+            del current.skip_history_when_saving  # type: ignore[attr-defined]
+        Note.objects.filter(pk=current.note_id).update(comment_count=F("comment_count") - 1)
+    return current
+
+
+def comment_delete(*, comment: Comment) -> Comment:
+    """The author deletes their comment: it reads "[deleted]"; its replies stay."""
+    return _take_down(comment, removed_by=None)
+
+
+def comment_remove(*, comment: Comment, user: User) -> Comment:
+    """The note's author (or staff) removes someone's comment from the note."""
+    return _take_down(comment, removed_by=user)
+
+
+# -------------------------------------------------------------------------------- tree
+
+
+@dataclass
+class ThreadNode:
+    comment: Comment
+    depth: int
+    # Where replies to this comment are shown: its own list, or (at the last level) the
+    # list it sits in itself.
+    container: str
+    replies: list[ThreadNode] = field(default_factory=list)
+    # Set for flattened replies, whose nesting no longer shows whom they answer.
+    reply_to: Comment | None = None
+
+    @property
+    def nests(self) -> bool:
+        """Whether replies show nested under this comment (else beside it, flat)."""
+        return self.depth < MAX_DEPTH
+
+
+def replies_container(comment: Comment) -> str:
+    return f"c{comment.pk}-replies"
+
+
+def build_thread(comments: list[Comment]) -> list[ThreadNode]:
+    """The comments (oldest first, as ``Comment.objects.for_thread`` gives them) as a tree.
+
+    Runs in Python over one query's rows; a chain of any length nests only MAX_DEPTH
+    levels, so neither the recursion here nor the template's grows with it.
+    """
+    by_id = {c.pk: c for c in comments}
+    children: dict[int | None, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        children[comment.parent_id if comment.parent_id in by_id else None].append(comment)
+
+    def flattened(top: Comment, container: str) -> list[ThreadNode]:
+        found: list[Comment] = []
+        stack = list(reversed(children[top.pk]))
+        while stack:
+            comment = stack.pop()
+            found.append(comment)
+            stack.extend(reversed(children[comment.pk]))
+        found.sort(key=lambda c: (c.created, c.pk))
+        return [ThreadNode(c, MAX_DEPTH, container, reply_to=by_id.get(c.parent_id)) for c in found]
+
+    def node(comment: Comment, depth: int) -> ThreadNode:
+        own = replies_container(comment)
+        if depth == MAX_DEPTH - 1:
+            return ThreadNode(comment, depth, own, replies=flattened(comment, own))
+        return ThreadNode(
+            comment, depth, own, replies=[node(c, depth + 1) for c in children[comment.pk]]
+        )
+
+    return [node(c, 0) for c in children[None]]
+
+
+def node_for_new(comment: Comment, *, target: str | None) -> ThreadNode:
+    """A just-posted comment as the thread would show it, for an in-place update.
+
+    ``target`` is the list it is appended to (htmx's HX-Target); at the last level the
+    replies to it go to that same list.
+    """
+    if comment.depth < MAX_DEPTH:
+        return ThreadNode(comment, comment.depth, replies_container(comment))
+    container = target if target else replies_container(comment)
+    return ThreadNode(comment, MAX_DEPTH, container, reply_to=comment.parent)

@@ -1,0 +1,68 @@
+"""The notifications inbox, marking read, and the per-kind notification settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from notes import notifications
+from notes.forms import NotificationSettingsForm
+from notes.models import Notification, NotificationKind
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(Notification.objects.for_inbox(request.user), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "notes/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to what it is about, marking it read on the way."""
+    notification = (
+        Notification.objects.filter(pk=pk, recipient=request.user)
+        .select_related("note", "comment")
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such notification.")
+    notifications.mark_read(user=request.user, ids=[notification.pk])
+    return redirect(notification.get_absolute_url())
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (``id``) or, without it, all of them read."""
+    raw = request.POST.get("id", "")
+    if raw:
+        if not raw.isdigit():
+            return HttpResponse("Bad notification id.", status=400)
+        notifications.mark_read(user=request.user, ids=[int(raw)])
+    else:
+        count = notifications.mark_read(user=request.user)
+        messages.success(request, f"Marked {count} notification{'s' * (count != 1)} read.")
+    return redirect("notifications")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    current = {kind: notifications.delivery_for(request.user, kind) for kind in NotificationKind}
+    form = NotificationSettingsForm(
+        request.POST if request.method == "POST" else None, initial_from=current
+    )
+    if form.is_bound and form.is_valid():
+        notifications.save_preferences(user=request.user, deliveries=form.deliveries())
+        messages.success(request, "Your notification settings are saved.")
+        return redirect("notification_settings")
+    return render(request, "notes/notification_settings.html", {"form": form})
