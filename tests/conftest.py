@@ -13,6 +13,8 @@ from django.test import Client
 from accounts.models import User
 
 PASSWORD = "correct horse battery staple"
+# What a browser sends; the test client sends no User-Agent, which counts as a robot.
+BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 
 def make_user(username: str, **extra: object) -> User:
