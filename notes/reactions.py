@@ -137,9 +137,10 @@ def is_bot(user_agent: str) -> bool:
 def viewer_key(request: HttpRequest) -> str | None:
     """Who is viewing, for counting once a day; None when the view should not count.
 
-    A logged-in user is their id. Anyone else is a keyed hash of their session (when
-    they have one) or of their address and user agent: the same person on the same
-    browser is the same viewer, and no address is stored.
+    A logged-in user is their id. Anyone else is a keyed hash of their address and user
+    agent: the same browser at the same place is the same viewer, and no address is
+    stored. (A session cookie would be easier to change at will than an address, and
+    anonymous readers have no session here anyway.)
     """
     if request.method != "GET":
         return None  # HEAD requests and the like are not reading
@@ -148,8 +149,7 @@ def viewer_key(request: HttpRequest) -> str | None:
         return None
     if request.user.is_authenticated:
         return f"u{request.user.pk}"
-    session_key = request.session.session_key if hasattr(request, "session") else None
-    basis = f"s:{session_key}" if session_key else f"a:{client_address(request)}\n{user_agent}"
+    basis = f"{client_address(request)}\n{user_agent}"
     digest = salted_hmac("notes.viewer", basis, secret=settings.SECRET_KEY).hexdigest()
     return f"a{digest[:40]}"
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note
-from tests.conftest import BROWSER_AGENT
+from notes.reactions import note_vote, paper_rate
+from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,35 @@ def test_list_pages_keep_a_fixed_query_count(
     large = {url: _queries(client, url) for url in LIST_PAGES}
     assert large == small
     assert max(large.values()) <= 12
+
+
+@pytest.mark.parametrize("who", ["anonymous", "reader", "writer"])
+@pytest.mark.parametrize("order", ["", "?order=votes"])
+def test_paper_page_with_50_summaries_votes_and_ratings_keeps_its_query_count(
+    alice: User, bob: User, who: str, order: str
+) -> None:
+    """Votes, ratings, view counts and "read also" cost the same for 1 summary or 50."""
+    paper = make_paper(alice)
+    neighbour = make_paper(alice, title="A neighbouring study")
+    make_note(alice, paper, tags=["common", "t0"])
+    make_note(bob, neighbour, tags=["common"])
+    clients = {"anonymous": Client(), "reader": client_for(bob), "writer": client_for(alice)}
+    client = clients[who]
+    url = f"/papers/{paper.pk}/{order}"
+    small = _queries(client, url)
+    writers = [
+        User.objects.create_user(f"writer{i}", f"w{i}@example.org", "pw-long-enough-1")
+        for i in range(49)
+    ]
+    for i, writer in enumerate(writers):
+        note = make_note(writer, paper, tags=["common", f"t{i}"])
+        for voter in (alice, bob)[: i % 3]:
+            note_vote(note=note, user=voter, vote=True)
+        paper_rate(paper=paper, user=writer, stars=i % 5 + 1)
+        make_note(writer, make_paper(writer), tags=[f"t{i}"])
+    paper_rate(paper=paper, user=bob, stars=4)
+    large = _queries(client, url)
+    assert large == small <= 9
+    html = client.get(url).content.decode()
+    assert html.count('class="entry"') == 50
+    assert "Read also" in html

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.template.defaultfilters import pluralize
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -24,11 +24,13 @@ VOTE_VALUES = {"1": True, "0": False}
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page the form was on, if it is one of ours."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # Only a path on this site; ``redirect()`` is not used because it would read a bare
+    # word as the name of a view.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = default
-    return redirect(target)
+    return HttpResponseRedirect(target)
 
 
 def _in_place(request: HttpRequest) -> bool:
