@@ -80,3 +80,14 @@ def carol_client(carol: User) -> Client:
 @pytest.fixture
 def staff_client(staff: User) -> Client:
     return client_for(staff)
+
+
+@pytest.fixture
+def people(alice: User, bob: User, staff: User) -> dict[str, Client]:
+    """The permission matrix's roles; alice is the owner of what the test makes."""
+    return {
+        "anonymous": Client(),
+        "owner": client_for(alice),
+        "other": client_for(bob),
+        "staff": client_for(staff),
+    }

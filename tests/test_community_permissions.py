@@ -13,22 +13,11 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import NoteVote, PaperRating
-from tests.conftest import client_for
 from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["anonymous", "owner", "other", "staff"]
-
-
-@pytest.fixture
-def people(alice: User, bob: User, staff: User) -> dict[str, Client]:
-    return {
-        "anonymous": Client(),
-        "owner": client_for(alice),
-        "other": client_for(bob),
-        "staff": client_for(staff),
-    }
 
 
 VOTE_EXPECTED = {
