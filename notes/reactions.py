@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
@@ -199,3 +201,17 @@ def record_paper_view(*, paper: Paper, request: HttpRequest) -> None:
     count = _record_view(Paper, PaperView, "paper_id", paper.pk, key)
     if count is not None:
         paper.view_count = count
+
+
+def forget_old_views(*, keep_days: int = 2) -> int:
+    """Delete the daily view rows older than ``keep_days``; the counters keep their totals.
+
+    A row only matters on its own day (to count a viewer once); run this daily
+    (``manage.py prune_views``) so the tables stay small.
+    """
+    cutoff = timezone.localdate() - timedelta(days=keep_days)
+    removed = 0
+    for model in (NoteView, PaperView):
+        deleted, _ = model.objects.filter(day__lt=cutoff).delete()
+        removed += deleted
+    return removed

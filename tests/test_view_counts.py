@@ -4,8 +4,10 @@ requests and a note's author reading their own note do not count."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -153,3 +155,16 @@ def test_readers_at_the_same_moment_count_once_each() -> None:
     errors = _at_once(4, lambda i: _read(Client(), url, address=f"203.0.113.{i + 1}"))
     assert not errors
     assert _views(note) == 5 == NoteView.objects.filter(note=note).count()
+
+
+def test_old_view_records_are_pruned_and_the_counts_stay(alice: User, bob_client) -> None:
+    note = make_note(alice)
+    _read(bob_client, f"/n/{note.pk}/")
+    _read(bob_client, f"/papers/{note.paper_id}/")
+    NoteView.objects.update(day=timezone.localdate() - timedelta(days=5))
+    out = StringIO()
+    call_command("prune_views", stdout=out)
+    assert "Deleted 1 old view records." in out.getvalue()
+    assert not NoteView.objects.exists()
+    assert PaperView.objects.count() == 1  # today's record is still needed
+    assert _views(note) == 1
