@@ -1,17 +1,20 @@
-""" "Read also": papers related to a paper, for the paper and note pages.
+"""\"Read also\": papers related to a paper, for the paper and note pages.
 
-A paper is related when notes on it share tags with the notes on this one, or when its
-title is similar (pg_trgm). Only notes the viewer may read count (public ones and their
-own, never anything in a trash), so a private note of someone else never shows through
-a recommendation, and a paper is offered only when the viewer can read a note on it.
+Candidates are the papers of notes that share a tag with the notes on this paper (GIN
+index on ``tag_names``) or whose search document shares a word with its title (GIN index
+on ``search_vector``). Each source is cut at a fixed number of notes, so the query costs
+about the same at 100,000 notes as at 100. Candidates are ranked by how many of the tags
+their notes among the candidates share and by how similar their titles are (pg_trgm
+``similarity``), and the best ``LIMIT`` are returned.
 
-The query is bounded whatever the size of the site: at most ``TAG_CANDIDATES`` notes
-found through the GIN index on ``tag_names`` and ``TITLE_CANDIDATES`` papers found
-through the trigram index on titles are scored, and the best ``LIMIT`` are returned.
+Only notes the viewer may read count (public ones and their own, never anything in a
+trash), so a private note of someone else never shows through a recommendation, and a
+paper is offered only when the viewer can read a note on it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from accounts.models import User
@@ -19,43 +22,46 @@ from notes.models import Note, Paper, Visibility
 
 LIMIT = 5
 MAX_SOURCE_TAGS = 20
-TAG_CANDIDATES = 500
-TITLE_CANDIDATES = 50
+MAX_TITLE_WORDS = 12
+TAG_CANDIDATES = 200
+TEXT_CANDIDATES = 100
 # One shared tag weighs as much as a title similarity of 1/3.
 TITLE_WEIGHT = 3.0
+_WORD_RE = re.compile(r"\w+")
 
-# Only notes the viewer may read count: public, or their own; never in a trash.
+# The candidate sources take the first notes they find rather than the best: ordering
+# them would mean reading every note that carries a common tag or word. A source with
+# nothing to look for (no tags; a title of stop words) is skipped by its first condition,
+# which PostgreSQL checks once, instead of scanning every note for a match that cannot be.
+# Scores use the candidates' own columns (the paper title is copied on each note), so only
+# the five papers shown are read from the papers table.
 _RELATED_SQL = """
-WITH tag_hits AS (
-    SELECT n.paper_id, n.tag_names FROM notes_note AS n
-    WHERE n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
-      AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
-    LIMIT %(tag_candidates)s
+WITH candidates AS (
+    (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
+     WHERE cardinality(%(tags)s::varchar(100)[]) > 0
+       AND n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
+       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+     LIMIT %(tag_candidates)s)
+    UNION ALL
+    (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
+     WHERE numnode(to_tsquery('english', %(words)s)) > 0
+       AND n.search_vector @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
+       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+     LIMIT %(text_candidates)s)
 ),
-by_tags AS (
-    SELECT paper_id, count(DISTINCT tag) AS shared
-    FROM tag_hits, unnest(tag_names) AS tag
-    WHERE tag = ANY(%(tags)s::varchar(100)[])
-    GROUP BY paper_id
-),
-by_title AS (
-    SELECT p.id AS paper_id, similarity(p.title, %(title)s) AS likeness
-    FROM notes_paper AS p
-    WHERE p.title %% %(title)s AND p.id <> %(paper)s
-      AND EXISTS (SELECT 1 FROM notes_note AS n WHERE n.paper_id = p.id
-                  AND n.deleted_at IS NULL
-                  AND (n.visibility = %(public)s OR n.author_id = %(viewer)s))
-    ORDER BY likeness DESC, p.id DESC
-    LIMIT %(title_candidates)s
-),
-scored AS (
-    SELECT paper_id,
-           coalesce(shared, 0) + %(title_weight)s * coalesce(likeness, 0) AS score
-    FROM by_tags FULL OUTER JOIN by_title USING (paper_id)
+best AS (
+    SELECT c.paper_id,
+           count(DISTINCT shared.tag)
+           + %(title_weight)s * max(similarity(c.paper_title, %(title)s)) AS score
+    FROM candidates AS c
+    LEFT JOIN LATERAL unnest(c.tag_names) AS shared(tag)
+        ON shared.tag = ANY(%(tags)s::varchar(100)[])
+    GROUP BY c.paper_id
+    ORDER BY score DESC, c.paper_id DESC
+    LIMIT %(limit)s
 )
-SELECT p.*, scored.score FROM scored JOIN notes_paper AS p ON p.id = scored.paper_id
-ORDER BY scored.score DESC, p.id DESC
-LIMIT %(limit)s
+SELECT p.*, best.score FROM best JOIN notes_paper AS p ON p.id = best.paper_id
+ORDER BY best.score DESC, p.id DESC
 """
 
 
@@ -65,15 +71,16 @@ def read_also(*, paper: Paper, viewer: User, tags: Iterable[str]) -> list[Paper]
     ``tags`` are the tags of the notes on ``paper`` that the page already shows (and
     therefore the viewer may read), so no query is spent on finding them.
     """
-    source_tags = sorted(set(tags))[:MAX_SOURCE_TAGS]
     params = {
-        "tags": source_tags,
+        "tags": sorted(set(tags))[:MAX_SOURCE_TAGS],
         "paper": paper.pk,
         "title": paper.title,
+        # Words only, so no tsquery syntax gets through; any of them may match.
+        "words": " | ".join(_WORD_RE.findall(paper.title)[:MAX_TITLE_WORDS]),
         "public": Visibility.PUBLIC.value,
         "viewer": viewer.pk if viewer.is_authenticated else None,
         "tag_candidates": TAG_CANDIDATES,
-        "title_candidates": TITLE_CANDIDATES,
+        "text_candidates": TEXT_CANDIDATES,
         "title_weight": TITLE_WEIGHT,
         "limit": LIMIT,
     }

@@ -14,6 +14,7 @@ from accounts.models import User
 from notes.models import Note, Paper
 from notes.related import LIMIT, read_also
 from tests.conftest import make_user
+from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,13 @@ def test_it_is_one_query(alice: User, bob: User, django_assert_num_queries) -> N
         related = read_also(paper=source.paper, viewer=bob, tags=["x", "y"])
     assert len(related) == LIMIT
     assert source.paper_id not in {paper.pk for paper in related}
+
+
+def test_any_title_is_safe_to_look_for(alice: User, bob: User) -> None:
+    paper = _paper("Source")
+    make_note(alice, paper, tags=["x"])
+    make_note(bob, _paper("Neighbour"), tags=["x"])
+    for title in [*naughty_strings(), "a & b | !(c:*) <-> 'd'", "''", "the of and", ""]:
+        paper.title = title.replace("\x00", "")[:500]
+        related = read_also(paper=paper, viewer=alice, tags=["x"])
+        assert [p.title for p in related] == ["Neighbour"], repr(title)

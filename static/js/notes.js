@@ -149,6 +149,10 @@
       if (form.dataset.sending === "1") return;  // one request at a time per form
       var submitter = event.submitter || null;
       var data = new FormData(form, submitter);
+      // Browsers that ignore FormData's second argument leave out the pressed button.
+      if (submitter && submitter.name && !data.has(submitter.name)) {
+        data.append(submitter.name, submitter.value);
+      }
       var target = form.closest("[data-inplace-target]") || form;
       form.dataset.sending = "1";
       fetch(form.action, {
