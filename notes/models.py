@@ -8,19 +8,53 @@ historical row. Writes go through ``notes.services``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+# Votes, ratings and daily views live in their own module; imported here so that Django
+# finds them as models of this app.
+from notes.community import NoteView, NoteVote, PaperRating, PaperView  # noqa: F401
+
 MAX_BODY_BYTES = 200 * 1024
+
+
+class KeepsCounters(models.Model):
+    """A model with counters that single UPDATE statements keep (votes, views, ratings).
+
+    Saving an instance read a moment ago must not write its stale counters back over
+    increments made meanwhile, so an ordinary ``save()`` of an existing row leaves them
+    out. The counters are not part of the model's history either.
+    """
+
+    COUNTERS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.COUNTERS
+            ]
+        super().save(*args, **kwargs)
+
+
+def counter() -> models.PositiveIntegerField:
+    # db_default too, so rows loaded in bulk (COPY, raw INSERT) start at zero as well.
+    return models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):
@@ -36,7 +70,9 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         return self.filter(match).first()
 
 
-class Paper(models.Model):
+class Paper(KeepsCounters):
+    COUNTERS = ("view_count", "rating_count", "rating_sum")
+
     title = models.CharField(max_length=500)
     authors = models.CharField(max_length=2000, blank=True, help_text="Comma separated.")
     year = models.PositiveSmallIntegerField(
@@ -59,7 +95,11 @@ class Paper(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # Kept by notes.reactions; the average is rating_sum / rating_count.
+    view_count = counter()
+    rating_count = counter()
+    rating_sum = counter()
+    history = HistoricalRecords(excluded_fields=list(COUNTERS))
 
     objects = PaperQuerySet.as_manager()
 
@@ -78,6 +118,10 @@ class Paper(models.Model):
 
     def can_edit(self, user: settings.AUTH_USER_MODEL) -> bool:
         return user.is_authenticated and (user.is_staff or user.pk == self.created_by_id)
+
+    @property
+    def rating_average(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
     @property
     def author_list(self) -> list[str]:
@@ -116,6 +160,14 @@ class NoteQuerySet(models.QuerySet["Note"]):
             return alive.filter(Q(visibility=Visibility.PUBLIC) | Q(author=user))
         return alive.filter(visibility=Visibility.PUBLIC)
 
+    def with_viewer_vote(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
+        """Each note's ``viewer_voted``: whether ``user`` voted for it (in the same query)."""
+        if not user.is_authenticated:
+            return self.annotate(viewer_voted=Value(False))
+        return self.annotate(
+            viewer_voted=Exists(NoteVote.objects.filter(note=OuterRef("pk"), user=user))
+        )
+
     def for_entries(self) -> NoteQuerySet:
         """What an entry in a list shows: the paper and the author, in the same query."""
         return self.select_related("paper", "author")
@@ -131,8 +183,10 @@ PUBLIC_SORT_INDEXES = {
 }
 
 
-class Note(models.Model):
+class Note(KeepsCounters):
     """One user's summary of one paper. The public number ``{N}`` is the primary key."""
+
+    COUNTERS = ("comment_count", "vote_count", "view_count")
 
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(
@@ -159,17 +213,13 @@ class Note(models.Model):
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
     paper_title = models.CharField(max_length=500, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
-    # Live (not deleted or removed) comments, kept by notes.comments with F() so that list
-    # pages show the count without a join; not part of the text's revisions.
-    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    # Live (not deleted or removed) comments, kept by notes.comments; votes and views, kept
+    # by notes.reactions. List pages show them without a join.
+    comment_count = counter()
+    vote_count = counter()
+    view_count = counter()
     history = HistoricalRecords(
-        excluded_fields=[
-            "deleted_at",
-            "paper_year",
-            "paper_title",
-            "search_vector",
-            "comment_count",
-        ]
+        excluded_fields=["deleted_at", "paper_year", "paper_title", "search_vector", *COUNTERS]
     )
 
     objects = NoteQuerySet.as_manager()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from notes import feeds
-from notes.views import browse, comments, editing, inbox, notes, papers, revisions
+from notes.views import browse, comments, community, editing, inbox, notes, papers, revisions
 
 urlpatterns = [
     path("", browse.index, name="index"),
@@ -15,9 +15,11 @@ urlpatterns = [
     path("papers/<int:pk>/edit/", papers.paper_edit, name="paper_edit"),
     path("papers/<int:pk>/history/", papers.paper_history, name="paper_history"),
     path("papers/<int:pk>/write/", papers.note_write, name="note_write"),
+    path("papers/<int:pk>/rate/", community.paper_rate_view, name="paper_rate"),
     path("n/preview/", editing.note_preview, name="note_preview"),
     path("n/<int:pk>/", notes.note_detail, name="note"),
     path("n/<int:pk>/edit/", notes.note_edit, name="note_edit"),
+    path("n/<int:pk>/vote/", community.note_vote_view, name="note_vote"),
     path("n/<int:pk>/print/", notes.note_print, name="note_print"),
     path("n/<int:pk>/delete/", notes.note_delete, name="note_delete"),
     path("n/<int:pk>/restore/", notes.note_restore_view, name="note_restore"),

@@ -13,6 +13,8 @@ from django.test import Client
 from accounts.models import User
 
 PASSWORD = "correct horse battery staple"
+# What a browser sends; the test client sends no User-Agent, which counts as a robot.
+BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 
 def make_user(username: str, **extra: object) -> User:
@@ -78,3 +80,14 @@ def carol_client(carol: User) -> Client:
 @pytest.fixture
 def staff_client(staff: User) -> Client:
     return client_for(staff)
+
+
+@pytest.fixture
+def people(alice: User, bob: User, staff: User) -> dict[str, Client]:
+    """The permission matrix's roles; alice is the owner of what the test makes."""
+    return {
+        "anonymous": Client(),
+        "owner": client_for(alice),
+        "other": client_for(bob),
+        "staff": client_for(staff),
+    }

@@ -198,6 +198,9 @@ def test_the_stylesheet_is_served() -> None:
         ".skip-link",
         ".grid-2",
         ".note-ref",
+        ".rating__stars",
+        ".rating__message--error",
+        ".summary-order",
     ],
 )
 def test_the_stylesheet_styles_the_classes_pages_rely_on(selector: str) -> None:

@@ -12,7 +12,6 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Note
-from tests.conftest import client_for
 from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
@@ -22,16 +21,6 @@ ROLES = ["anonymous", "owner", "other", "staff"]
 READ = ["/n/{pk}/", "/n/{pk}/history/", "/n/{pk}/r/0/", "/n/{pk}/diff/0/1/", "/n/{pk}/print/"]
 WRITE_GET = ["/n/{pk}/edit/", "/n/{pk}/revert/0/", "/n/{pk}/delete/"]
 WRITE_POST = ["/n/{pk}/revert/0/", "/n/{pk}/delete/", "/n/{pk}/restore/"]
-
-
-@pytest.fixture
-def people(alice: User, bob: User, staff: User) -> dict[str, Client]:
-    return {
-        "anonymous": Client(),
-        "owner": client_for(alice),
-        "other": client_for(bob),
-        "staff": client_for(staff),
-    }
 
 
 def _note(alice: User, visibility: str) -> Note:

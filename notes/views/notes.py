@@ -12,6 +12,8 @@ from notes.access import get_note_for_user
 from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
 from notes.models import Note
+from notes.reactions import has_voted, record_note_view
+from notes.related import read_also, tags_of
 from notes.revbar import revision_bar
 from notes.services import (
     EditConflict,
@@ -37,6 +39,8 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("author")
         .order_by("-modified")[:50]
     )
+    is_author = request.user.is_authenticated and request.user.pk == note.author_id
+    record_note_view(note=note, request=request)
     return render(
         request,
         "notes/note.html",
@@ -45,7 +49,11 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "revbar": revision_bar(note),
             "referenced_by": referenced_by,
             "others": others,
-            "is_author": request.user.is_authenticated and request.user.pk == note.author_id,
+            "is_author": is_author,
+            "voted": not is_author and has_voted(note=note, user=request.user),
+            "read_also": read_also(
+                paper=note.paper, viewer=request.user, tags=tags_of([note, *others])
+            ),
             **thread_context(request, note),
         },
     )

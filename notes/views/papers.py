@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
 from notes.models import Note, Paper, Visibility
+from notes.reactions import rating_of, record_paper_view
+from notes.related import read_also, tags_of
 from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.editing import render_preview, wants_preview
 
@@ -48,11 +50,14 @@ def paper_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk)
+    by_votes = request.GET.get("order") == "votes"
+    order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     summaries = list(
         Note.objects.visible_to(request.user)
         .filter(paper=paper)
+        .with_viewer_vote(request.user)
         .select_related("author")
-        .order_by("-modified")
+        .order_by(*order)
     )
     own = None
     if request.user.is_authenticated:
@@ -61,14 +66,18 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             own = Note.objects.filter(paper=paper, author=request.user).first()
     for note in summaries:
         note.paper = paper  # already loaded; saves a query per entry
+    record_paper_view(paper=paper, request=request)
     return render(
         request,
         "notes/paper.html",
         {
             "paper": paper,
             "summaries": summaries,
+            "by_votes": by_votes,
             "own_note": own,
             "can_edit": paper.can_edit(request.user),
+            "my_rating": rating_of(paper=paper, user=request.user),
+            "read_also": read_also(paper=paper, viewer=request.user, tags=tags_of(summaries)),
         },
     )
 

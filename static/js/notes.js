@@ -1,6 +1,7 @@
 /* Progressive enhancement for notes: hide toggles remembered in the browser,
    a warning before leaving an editor with unsaved changes, in-place preview, and
-   comment forms posted in place (with htmx; the forms also work as plain forms).
+   comment forms posted in place (with htmx; the forms also work as plain forms), and
+   votes and ratings sent without reloading the page.
    Every page works without this file. */
 (function () {
   "use strict";
@@ -183,8 +184,64 @@
     });
   }
 
+  /* A form marked data-inplace is sent in the background; the server answers an
+     HX-Request with the fragment that replaces the form (or its data-inplace-target
+     ancestor). Elements of the fragment with data-sync="key" also update their copies
+     elsewhere on the page (the vote count in an entry's meta line). Anything unexpected
+     falls back to sending the form the ordinary way. */
+  function setUpInPlaceForms() {
+    if (!window.fetch || !window.FormData) return;
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inplace")) return;
+      if (form.dataset.plain === "1") return;
+      event.preventDefault();
+      if (form.dataset.sending === "1") return;  // one request at a time per form
+      var submitter = event.submitter || null;
+      var data = new FormData(form, submitter);
+      // Browsers that ignore FormData's second argument leave out the pressed button.
+      if (submitter && submitter.name && !data.has(submitter.name)) {
+        data.append(submitter.name, submitter.value);
+      }
+      var target = form.closest("[data-inplace-target]") || form;
+      form.dataset.sending = "1";
+      fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "HX-Request": "true" }
+      }).then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (response.redirected || type.indexOf("text/html") !== 0 ||
+            (!response.ok && response.status !== 400)) {
+          throw new Error("not an in-place answer");
+        }
+        return response.text();
+      }).then(function (html) {
+        var holder = document.createElement("template");
+        holder.innerHTML = html.trim();  // rendered and escaped by the server's templates
+        var fresh = holder.content.firstElementChild;
+        if (!fresh) throw new Error("empty answer");
+        target.replaceWith(fresh);
+        fresh.querySelectorAll("[data-sync]").forEach(function (source) {
+          document.querySelectorAll('[data-sync="' + source.dataset.sync + '"]').forEach(function (copy) {
+            if (!fresh.contains(copy)) copy.textContent = source.textContent;
+          });
+        });
+        var focus = fresh.querySelector("button[type=submit]");
+        if (focus) focus.focus();
+      }).catch(function () {
+        delete form.dataset.sending;
+        form.dataset.plain = "1";  // the plain form still works
+        if (submitter && submitter.form === form) form.requestSubmit(submitter);
+        else form.requestSubmit();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCommentForms();
+    setUpInPlaceForms();
     setUpTagSuggestions();
     setUpHideToggles();
     setUpUnsavedWarning();

@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import User
 from notes.comments import comment_post
 from notes.models import Comment, Note, Paper, Visibility
+from notes.reactions import note_vote, paper_rate
 from notes.services import NoteContent, note_create, note_save
 
 USERS = [
@@ -105,6 +106,7 @@ class Command(BaseCommand):
             papers = [self._paper(data, users["alice"]) for data in PAPERS]
             self._notes(users, papers)
             self._conversation(users, papers[0])
+            self._votes_and_ratings(users, papers)
         self.stdout.write(self.style.SUCCESS("Demo content is ready. Log in as:"))
         for username, password, _name, _aff, staff in USERS:
             role = " (staff: also /admin/)" if staff else ""
@@ -131,6 +133,34 @@ class Command(BaseCommand):
             doi=data.get("doi", ""), arxiv_id=data.get("arxiv_id", ""), pmid=data.get("pmid", "")
         )
         return existing or Paper.objects.create(created_by=creator, **data)
+
+    @staticmethod
+    def _votes_and_ratings(users: dict[str, User], papers: list[Paper]) -> None:
+        """Votes on others' public summaries and a few star ratings.
+
+        Setting a vote or a rating that is already there changes nothing, so running the
+        demo again leaves the counts as they are.
+        """
+        transformer, resnet, vae, alphafold = papers
+        public = Note.objects.filter(visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+        votes = {
+            "alice": [resnet, alphafold],
+            "bob": [transformer, alphafold],
+            "carol": [transformer, resnet],
+            "editor": [transformer],
+        }
+        for username, voted_papers in votes.items():
+            voter = users[username]
+            for note in public.filter(paper__in=voted_papers).exclude(author=voter):
+                note_vote(note=note, user=voter, vote=True)
+        ratings = {
+            "alice": {resnet: 5, alphafold: 4},
+            "bob": {transformer: 5, vae: 4, alphafold: 5},
+            "carol": {transformer: 4, resnet: 3},
+        }
+        for username, stars_by_paper in ratings.items():
+            for paper, stars in stars_by_paper.items():
+                paper_rate(paper=paper, user=users[username], stars=stars)
 
     def _notes(self, users: dict[str, User], papers: list[Paper]) -> None:
         transformer, resnet, vae, alphafold = papers

@@ -1,0 +1,91 @@
+"""\"Read also\": papers related to a paper, for the paper and note pages.
+
+Candidates are the papers of notes that share a tag with the notes on this paper (GIN
+index on ``tag_names``) or whose search document shares a word with its title (GIN index
+on ``search_vector``). Each source is cut at a fixed number of notes, so the query costs
+about the same at 100,000 notes as at 100. Candidates are ranked by how many of the tags
+their notes among the candidates share and by how similar their titles are (pg_trgm
+``similarity``), and the best ``LIMIT`` are returned.
+
+Only notes the viewer may read count (public ones and their own, never anything in a
+trash), so a private note of someone else never shows through a recommendation, and a
+paper is offered only when the viewer can read a note on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from accounts.models import User
+from notes.models import Note, Paper, Visibility
+
+LIMIT = 5
+MAX_SOURCE_TAGS = 20
+MAX_TITLE_WORDS = 12
+TAG_CANDIDATES = 200
+TEXT_CANDIDATES = 100
+# One shared tag weighs as much as a title similarity of 1/3.
+TITLE_WEIGHT = 3.0
+_WORD_RE = re.compile(r"\w+")
+
+# The candidate sources take the first notes they find rather than the best: ordering
+# them would mean reading every note that carries a common tag or word. A source with
+# nothing to look for (no tags; a title of stop words) is skipped by its first condition,
+# which PostgreSQL checks once, instead of scanning every note for a match that cannot be.
+# Scores use the candidates' own columns (the paper title is copied on each note), so only
+# the five papers shown are read from the papers table.
+_RELATED_SQL = """
+WITH candidates AS (
+    (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
+     WHERE cardinality(%(tags)s::varchar(100)[]) > 0
+       AND n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
+       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+     LIMIT %(tag_candidates)s)
+    UNION ALL
+    (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
+     WHERE numnode(to_tsquery('english', %(words)s)) > 0
+       AND n.search_vector @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
+       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+     LIMIT %(text_candidates)s)
+),
+best AS (
+    SELECT c.paper_id,
+           count(DISTINCT shared.tag)
+           + %(title_weight)s * max(similarity(c.paper_title, %(title)s)) AS score
+    FROM candidates AS c
+    LEFT JOIN LATERAL unnest(c.tag_names) AS shared(tag)
+        ON shared.tag = ANY(%(tags)s::varchar(100)[])
+    GROUP BY c.paper_id
+    ORDER BY score DESC, c.paper_id DESC
+    LIMIT %(limit)s
+)
+SELECT p.*, best.score FROM best JOIN notes_paper AS p ON p.id = best.paper_id
+ORDER BY best.score DESC, p.id DESC
+"""
+
+
+def read_also(*, paper: Paper, viewer: User, tags: Iterable[str]) -> list[Paper]:
+    """Up to ``LIMIT`` papers related to ``paper`` for ``viewer``, best first.
+
+    ``tags`` are the tags of the notes on ``paper`` that the page already shows (and
+    therefore the viewer may read), so no query is spent on finding them.
+    """
+    params = {
+        "tags": sorted(set(tags))[:MAX_SOURCE_TAGS],
+        "paper": paper.pk,
+        "title": paper.title,
+        # Words only, so no tsquery syntax gets through; any of them may match.
+        "words": " | ".join(_WORD_RE.findall(paper.title)[:MAX_TITLE_WORDS]),
+        "public": Visibility.PUBLIC.value,
+        "viewer": viewer.pk if viewer.is_authenticated else None,
+        "tag_candidates": TAG_CANDIDATES,
+        "text_candidates": TEXT_CANDIDATES,
+        "title_weight": TITLE_WEIGHT,
+        "limit": LIMIT,
+    }
+    return list(Paper.objects.raw(_RELATED_SQL, params))
+
+
+def tags_of(notes: Iterable[Note]) -> set[str]:
+    return {tag for note in notes for tag in note.tag_names}

@@ -1,0 +1,93 @@
+"""Votes on notes and star ratings of papers.
+
+Both answer a plain form with a redirect back to the page it came from, and an in-place
+request (``HX-Request``, sent by static/js/notes.js) with the updated fragment.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.defaultfilters import pluralize
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from notes.access import get_note_for_user, get_paper_for_user
+from notes.community import MAX_STARS, MIN_STARS
+from notes.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
+
+VOTE_VALUES = {"1": True, "0": False}
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the form was on, if it is one of ours."""
+    target = request.POST.get("next", "")
+    # Only a path on this site; ``redirect()`` is not used because it would read a bare
+    # word as the name of a view.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+def _in_place(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+@login_required
+@require_POST
+def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk)
+    vote = VOTE_VALUES.get(request.POST.get("vote", ""))
+    if vote is None:
+        return HttpResponse("Send vote=1 to vote or vote=0 to take the vote back.", status=400)
+    try:
+        note.vote_count = note_vote(note=note, user=request.user, vote=vote)
+    except OwnNoteVote:
+        if _in_place(request):
+            return HttpResponse(OwnNoteVote.message, status=403)
+        return render(request, "403.html", {"reason": OwnNoteVote.message}, status=403)
+    if _in_place(request):
+        return render(request, "notes/_vote.html", {"note": note, "voted": vote})
+    messages.success(request, f"Your vote for {note.ref} is {'counted' if vote else 'removed'}.")
+    return _back(request, note.get_absolute_url())
+
+
+def _stars(value: str) -> int | None:
+    try:
+        stars = int(value)
+    except ValueError:
+        return None
+    return stars if MIN_STARS <= stars <= MAX_STARS else None
+
+
+@login_required
+@require_POST
+def paper_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    paper = get_paper_for_user(request.user, pk)
+    if "remove" in request.POST:
+        stars, error = None, ""
+        done = "Your rating is removed."
+    else:
+        stars = _stars(request.POST.get("stars", "")[:10])
+        error = "" if stars else f"Choose from {MIN_STARS} to {MAX_STARS} stars."
+        done = f"You rated this paper {stars} star{pluralize(stars)}."
+    if not error:
+        totals = paper_rate(paper=paper, user=request.user, stars=stars)
+        paper.rating_count, paper.rating_sum = totals.count, totals.total
+    if _in_place(request):
+        context = {
+            "paper": paper,
+            "my_rating": rating_of(paper=paper, user=request.user),
+            "rating_error": error,
+            "rating_done": "" if error else done,
+        }
+        return render(request, "notes/_rating.html", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return _back(request, paper.get_absolute_url())
