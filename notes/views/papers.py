@@ -16,6 +16,7 @@ from notes.forms import NoteForm, PaperForm
 from notes.models import Note, Paper, Visibility
 from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.editing import render_preview, wants_preview
+from notes.views.follows import follow_button
 
 IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
 
@@ -69,6 +70,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summaries": summaries,
             "own_note": own,
             "can_edit": paper.can_edit(request.user),
+            "follow": follow_button(request, paper=paper),
         },
     )
 
@@ -141,7 +143,12 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
 def paper_list(request: HttpRequest) -> HttpResponse:
     papers = Paper.objects.annotate(
         summary_count=Count(
-            "notes", filter=Q(notes__visibility=Visibility.PUBLIC, notes__deleted_at__isnull=True)
+            "notes",
+            filter=Q(
+                notes__visibility=Visibility.PUBLIC,
+                notes__deleted_at__isnull=True,
+                notes__hidden_at__isnull=True,
+            ),
         )
     ).order_by("-created")
     page = Paginator(papers, 50).get_page(request.GET.get("page"))
