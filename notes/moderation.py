@@ -78,7 +78,7 @@ def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
 
 def _lock(item: Item) -> Item:
     model = type(item)
-    return model.objects.select_for_update().select_related("author").get(pk=item.pk)
+    return model.objects.select_for_update(of=("self",)).select_related("author").get(pk=item.pk)
 
 
 @transaction.atomic
