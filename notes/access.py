@@ -1,12 +1,16 @@
 """The one place that decides who may read or change a paper or a note.
 
-Another user's private note (or a note in someone else's trash) is a 404: its
-existence is not revealed. Another user's public note is readable and read-only:
-writing to it is a 403. Views never check ownership by hand.
+Another user's private note (or a note in someone else's trash, or one hidden by
+moderators) is a 404: its existence is not revealed. Another user's public note is
+readable and read-only: writing to it is a 403. Views never check ownership by hand.
 
 Comments follow their note: whoever can read the note reads its comments, and a
 logged-in reader may comment while the note is out of the trash. A comment is edited and
-deleted by its author only; the note's author and staff may remove it.
+deleted by its author only; the note's author and staff may remove it. A comment hidden
+by moderators is a 404 for everyone but its author.
+
+Flags and the moderation queue: any logged-in reader may flag what they can see and did
+not write; only staff act on flags.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def get_note_for_user(user: User, pk: int, *, write: bool = False) -> Note:
     if note is None:
         raise Http404("No such note.")
     is_author = user.is_authenticated and note.author_id == user.pk
-    if not is_author and (note.in_trash or not note.is_public):
+    if not is_author and not note.is_visible_to(user):
         raise Http404("No such note.")
     if write and not is_author:
         raise PermissionDenied("Only the author can change this note.")
@@ -68,6 +72,8 @@ def get_comment_for_user(user: User, note_pk: int, pk: int, *, action: str = "re
     if comment is None:
         raise Http404("No such comment.")
     comment.note = note
+    if not comment.is_visible_to(user):
+        raise Http404("No such comment.")
     if action == "read":
         return comment
     if comment.is_deleted:
@@ -82,3 +88,14 @@ def get_comment_for_user(user: User, note_pk: int, pk: int, *, action: str = "re
 def can_moderate(user: User, note: Note) -> bool:
     """Whether ``user`` may remove other people's comments on ``note``."""
     return user.is_authenticated and (user.is_staff or user.pk == note.author_id)
+
+
+def can_flag(user: User, *, author_id: int) -> bool:
+    """Whether ``user`` may flag an item (already readable to them) written by ``author_id``."""
+    return user.is_authenticated and user.pk != author_id
+
+
+def require_staff(user: User) -> None:
+    """Moderation is for staff; anyone else logged in gets a 403."""
+    if not (user.is_authenticated and user.is_staff and user.is_active):
+        raise PermissionDenied("Only staff can moderate.")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from notes.models import Comment, Note, Notification, Paper
+from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
 
 
 @admin.register(Paper)
@@ -31,3 +31,33 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("id", "recipient", "kind", "note", "delivery", "created", "read_at")
     list_filter = ("kind", "delivery")
     raw_id_fields = ("recipient", "actor", "note", "comment")
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "tag", "followed_user", "paper", "created")
+    raw_id_fields = ("user", "followed_user", "paper")
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ("id", "flagger", "note", "comment", "reason", "created", "resolved_at")
+    list_filter = ("reason",)
+    raw_id_fields = ("flagger", "note", "comment")
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log is read-only, here as everywhere."""
+
+    list_display = ("created", "actor", "verb", "item_label", "flag_count", "message")
+    list_filter = ("verb",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -115,7 +115,9 @@ _TAG_COUNT_SQL = (
 def public_tag_counts() -> dict[str, int]:
     counts = cache.get(PUBLIC_TAG_COUNTS_KEY)
     if counts is None:
-        counts = _counts(_TAG_COUNT_SQL.format(where="visibility = 'public'"), [])
+        counts = _counts(
+            _TAG_COUNT_SQL.format(where="visibility = 'public' AND hidden_at IS NULL"), []
+        )
         cache.set(PUBLIC_TAG_COUNTS_KEY, counts, TAG_COUNTS_SECONDS)
     return counts
 
@@ -128,13 +130,17 @@ def forget_tag_counts() -> None:
 def tag_counts(viewer: Any) -> dict[str, int]:
     """Each tag with the number of notes ``viewer`` can see carrying it.
 
-    Public counts are shared by everyone (and cached); a viewer's own private notes are
-    added on top, so nobody's counts reveal another person's private notes.
+    Public counts (of notes not hidden by moderators) are shared by everyone (and cached);
+    a viewer's own private or hidden notes are added on top, so nobody's counts reveal
+    another person's private or hidden notes.
     """
     counts = dict(public_tag_counts())
     if getattr(viewer, "is_authenticated", False):
         own = _counts(
-            _TAG_COUNT_SQL.format(where="visibility = 'private' AND author_id = %s"), [viewer.pk]
+            _TAG_COUNT_SQL.format(
+                where="(visibility = 'private' OR hidden_at IS NOT NULL) AND author_id = %s"
+            ),
+            [viewer.pk],
         )
         for tag, count in own.items():
             counts[tag] = counts.get(tag, 0) + count

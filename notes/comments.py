@@ -21,7 +21,7 @@ from accounts import throttle
 from accounts.models import User
 from notes import notifications
 from notes.models import Comment, Note
-from notes.services import render_note_body
+from notes.services import render_note_body, save_state
 
 # Replies nest this many levels below a top-level comment; deeper ones are listed flat,
 # in order, at the last level, each saying whom it answers.
@@ -49,7 +49,9 @@ class RateLimited(Exception):
 
 
 class ReplyNotAllowed(Exception):
-    message = "That comment was deleted, so it cannot be answered; comment on the note instead."
+    message = (
+        "That comment was deleted or hidden, so it cannot be answered; comment on the note instead."
+    )
 
 
 def _charge_rate_limit(user: User) -> None:
@@ -69,7 +71,7 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
 
     Raises RateLimited, ReplyNotAllowed or services.TooComplexToRender before writing.
     """
-    if parent is not None and (parent.note_id != note.pk or parent.is_deleted):
+    if parent is not None and (parent.note_id != note.pk or parent.is_deleted or parent.is_hidden):
         raise ReplyNotAllowed
     _charge_rate_limit(author)
     rendered = render_note_body(author=author, body=body)
@@ -114,15 +116,12 @@ def _take_down(comment: Comment, *, removed_by: User | None) -> Comment:
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         if current.is_deleted:
             return current  # a second click, or two at once: counted once
+        counted = current.counts
         current.deleted_at = timezone.now()
         current.removed_by = removed_by
-        # Taking a comment down is not a version of its text: no history row.
-        current.skip_history_when_saving = True  # type: ignore[attr-defined]
-        try:
-            current.save(update_fields=["deleted_at", "removed_by"])
-        finally:
-            del current.skip_history_when_saving  # type: ignore[attr-defined]
-        Note.objects.filter(pk=current.note_id).update(comment_count=F("comment_count") - 1)
+        save_state(current, ["deleted_at", "removed_by"])
+        if counted:  # a hidden comment was already out of the count
+            Note.objects.filter(pk=current.note_id).update(comment_count=F("comment_count") - 1)
     return current
 
 
@@ -158,6 +157,23 @@ class ThreadNode:
 
 def replies_container(comment: Comment) -> str:
     return f"c{comment.pk}-replies"
+
+
+def shown_to(comments: list[Comment], viewer: User) -> list[Comment]:
+    """The comments of a thread as ``viewer`` may see them.
+
+    A comment hidden by moderators is shown to its author only. For anyone else it is
+    left out, unless replies that they can see hang below it: then it stays as a
+    placeholder (the template shows neither its author nor its text) to keep the thread's
+    shape. Replies are newer than what they answer, so one pass from the newest decides.
+    """
+    kept: set[int] = set()
+    for comment in reversed(comments):
+        if comment.is_visible_to(viewer) or comment.pk in kept:
+            kept.add(comment.pk)
+            if comment.parent_id is not None:
+                kept.add(comment.parent_id)
+    return [c for c in comments if c.pk in kept]
 
 
 def build_thread(comments: list[Comment]) -> list[ThreadNode]:

@@ -12,6 +12,8 @@ from notes.models import (
     MAX_BODY_BYTES,
     MAX_COMMENT_BYTES,
     Delivery,
+    FlagReason,
+    ModerationVerb,
     Note,
     NotificationKind,
     Paper,
@@ -208,6 +210,46 @@ class CommentForm(forms.Form):
         if not body.strip():
             raise ValidationError("Write something: a comment cannot be empty.")
         return body
+
+
+MAX_FLAG_TEXT = 1000
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why should moderators look at this?",
+        choices=FlagReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a reason.", "invalid_choice": "Choose a reason."},
+    )
+    text = forms.CharField(
+        label="Details",
+        required=False,
+        max_length=MAX_FLAG_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed for “something else”; optional otherwise.",
+    )
+
+    def clean_text(self) -> str:
+        return self.cleaned_data["text"].replace("\x00", "").strip()
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("reason") == FlagReason.OTHER and not data.get("text"):
+            self.add_error("text", "Say what is wrong: “something else” needs a few words.")
+        return data
+
+
+class ModerationForm(forms.Form):
+    """One staff action on one item, sent from the queue."""
+
+    verb = forms.ChoiceField(choices=ModerationVerb.choices)
+    kind = forms.ChoiceField(choices=[("note", "note"), ("comment", "comment")])
+    item = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    message = forms.CharField(label="Note for the log", required=False, max_length=1000)
+
+    def clean_message(self) -> str:
+        return self.cleaned_data["message"].replace("\x00", "").strip()
 
 
 class NotificationSettingsForm(forms.Form):

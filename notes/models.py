@@ -140,6 +140,29 @@ class Paper(KeepsCounters):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
 
+class Hideable(models.Model):
+    """Content staff can hide (through ``notes.moderation``): it is then shown to its
+    author only, marked hidden. A moderation state, not a version of the text, so the
+    models exclude these fields from their history."""
+
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
 class TaggedNote(TaggedItemBase):
     content_object = models.ForeignKey("Note", on_delete=models.CASCADE)
 
@@ -154,11 +177,13 @@ class NoteQuerySet(models.QuerySet["Note"]):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
-        """Notes the user may read: public ones and their own, never anything in a trash."""
+        """Notes the user may read: public ones not hidden by moderators, and their own
+        (hidden or not), never anything in a trash."""
         alive = self.alive()
+        shown = Q(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
         if user.is_authenticated:
-            return alive.filter(Q(visibility=Visibility.PUBLIC) | Q(author=user))
-        return alive.filter(visibility=Visibility.PUBLIC)
+            return alive.filter(shown | Q(author=user))
+        return alive.filter(shown)
 
     def with_viewer_vote(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
         """Each note's ``viewer_voted``: whether ``user`` voted for it (in the same query)."""
@@ -183,7 +208,7 @@ PUBLIC_SORT_INDEXES = {
 }
 
 
-class Note(KeepsCounters):
+class Note(Hideable, KeepsCounters):
     """One user's summary of one paper. The public number ``{N}`` is the primary key."""
 
     COUNTERS = ("comment_count", "vote_count", "view_count")
@@ -219,7 +244,15 @@ class Note(KeepsCounters):
     vote_count = counter()
     view_count = counter()
     history = HistoricalRecords(
-        excluded_fields=["deleted_at", "paper_year", "paper_title", "search_vector", *COUNTERS]
+        excluded_fields=[
+            "deleted_at",
+            "paper_year",
+            "paper_title",
+            "search_vector",
+            "hidden_at",
+            "hidden_by",
+            *COUNTERS,
+        ]
     )
 
     objects = NoteQuerySet.as_manager()
@@ -268,7 +301,9 @@ class Note(KeepsCounters):
         """The same rule as ``NoteQuerySet.visible_to``, for a note already in hand."""
         if self.in_trash:
             return False
-        return self.is_public or (user.is_authenticated and user.pk == self.author_id)
+        if user.is_authenticated and user.pk == self.author_id:
+            return True
+        return self.is_public and not self.is_hidden
 
 
 class NoteReference(models.Model):
@@ -295,7 +330,7 @@ class CommentQuerySet(models.QuerySet["Comment"]):
         return self.filter(note=note).select_related("author").order_by("created", "id")
 
 
-class Comment(models.Model):
+class Comment(Hideable):
     """A comment on a note, threaded by ``parent``. Writes go through ``notes.comments``.
 
     Deleting (by its author) or removing (by the note's author or staff) only marks the
@@ -326,8 +361,10 @@ class Comment(models.Model):
         related_name="+",
         editable=False,
     )
-    # Every version of the text; deleting is not a version.
-    history = HistoricalRecords(excluded_fields=["deleted_at", "removed_by"])
+    # Every version of the text; deleting or hiding is not a version.
+    history = HistoricalRecords(
+        excluded_fields=["deleted_at", "removed_by", "hidden_at", "hidden_by"]
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -352,12 +389,24 @@ class Comment(models.Model):
     def is_edited(self) -> bool:
         return self.edited_at is not None
 
+    @property
+    def counts(self) -> bool:
+        """Whether the note's ``comment_count`` includes it: live and seen by everyone."""
+        return not self.is_deleted and not self.is_hidden
+
+    def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
+        """Whether ``user`` sees this comment's text (its note being readable to them)."""
+        return not self.is_hidden or (user.is_authenticated and user.pk == self.author_id)
+
 
 class NotificationKind(models.TextChoices):
     COMMENT = "comment", "Someone comments on your note"
     REPLY = "reply", "Someone replies to your comment"
     MENTION = "mention", "Someone mentions you with @username"
     PAPER_SUMMARY = "paper_summary", "Someone publishes a summary of a paper you summarised"
+    FOLLOWED_PAPER = "followed_paper", "Someone publishes a summary of a paper you follow"
+    FOLLOWED_USER = "followed_user", "Someone you follow publishes a note"
+    FOLLOWED_TAG = "followed_tag", "Someone publishes a note with a tag you follow"
 
 
 class Delivery(models.TextChoices):
@@ -371,9 +420,18 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
-    def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
+    def shown_to(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
+        """The user's notifications, without those about content moderators have hidden
+        from them (a hidden note stays listed for its own author)."""
         return (
             self.filter(recipient=user)
+            .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author=user))
+            .exclude(comment__hidden_at__isnull=False)
+        )
+
+    def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
+        return (
+            self.shown_to(user)
             .select_related("actor", "note__paper", "comment")
             .order_by("-created", "-id")
         )
@@ -453,6 +511,13 @@ class Notification(models.Model):
             return f"{who} replied to your comment on {where}"
         if self.kind == NotificationKind.MENTION:
             return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{where}"
+        if self.kind == NotificationKind.FOLLOWED_PAPER:
+            return f"{who} published a summary of a paper you follow: {where}"
+        if self.kind == NotificationKind.FOLLOWED_USER:
+            return f"{who}, whom you follow, published {where}"
+        if self.kind == NotificationKind.FOLLOWED_TAG:
+            tags = ", ".join(self.note.tag_names)
+            return f"{who} published {where}, tagged {tags}"
         return f"{who} published a summary of a paper you summarised: {where}"
 
 
@@ -470,3 +535,191 @@ class Mute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} muted {{{self.note_id}}}"
+
+
+# ----------------------------------------------------------------------------- follows
+
+
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def for_page(self, user: settings.AUTH_USER_MODEL) -> FollowQuerySet:
+        """What ``user`` follows, with the followed users and papers, in one query."""
+        return (
+            self.filter(user=user)
+            .select_related("followed_user", "paper")
+            .order_by("tag", "followed_user__username", "paper__title", "pk")
+        )
+
+
+class Follow(models.Model):
+    """``user`` follows exactly one of: a tag (by name), another user, or a paper.
+
+    Writes go through ``notes.follows``; new notes from what one follows are listed on the
+    Following page and told by ``notes.notifications``.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Tags are free names (taggit rows come and go with notes), kept normalised lower case.
+    tag = models.CharField(max_length=100, blank=True, default="")
+    followed_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followers",
+    )
+    paper = models.ForeignKey(
+        Paper, null=True, blank=True, on_delete=models.CASCADE, related_name="followers"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(~Q(tag=""), followed_user__isnull=True, paper__isnull=True)
+                    | Q(tag="", followed_user__isnull=False, paper__isnull=True)
+                    | Q(tag="", followed_user__isnull=True, paper__isnull=False)
+                ),
+                name="notes_follow_exactly_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(followed_user=F("user")), name="notes_follow_not_oneself"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"], condition=~Q(tag=""), name="notes_follow_tag_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "followed_user"],
+                condition=Q(followed_user__isnull=False),
+                name="notes_follow_user_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "paper"],
+                condition=Q(paper__isnull=False),
+                name="notes_follow_paper_once",
+            ),
+        ]
+        indexes = [
+            # Who follows a tag, when a note with it is published.
+            models.Index(fields=["tag"], condition=~Q(tag=""), name="notes_follow_tag_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.label}"
+
+    def get_absolute_url(self) -> str:
+        if self.tag:
+            return reverse("tag", args=[self.tag])
+        if self.followed_user_id:
+            return reverse("profile", args=[self.followed_user.username])
+        return reverse("paper", args=[self.paper_id])
+
+    @property
+    def label(self) -> str:
+        if self.tag:
+            return f"#{self.tag}"
+        if self.followed_user_id:
+            return self.followed_user.name
+        return self.paper.title
+
+
+# -------------------------------------------------------------------------- moderation
+
+
+class FlagReason(models.TextChoices):
+    SPAM = "spam", "Spam"
+    ABUSE = "abuse", "Abuse or harassment"
+    COPYRIGHT = "copyright", "Copyright infringement"
+    OTHER = "other", "Something else (say what)"
+
+
+class FlagQuerySet(models.QuerySet["Flag"]):
+    def open(self) -> FlagQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class Flag(models.Model):
+    """One person's report of a note or a comment, open until staff act on the item.
+
+    A person has at most one open flag per item, so repeated flags count once.
+    """
+
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    note = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=FlagReason.choices)
+    text = models.CharField(max_length=1000, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(note__isnull=False, comment__isnull=True)
+                | Q(note__isnull=True, comment__isnull=False),
+                name="notes_flag_one_item",
+            ),
+            models.UniqueConstraint(
+                fields=["flagger", "note"],
+                condition=Q(resolved_at__isnull=True, note__isnull=False),
+                name="notes_flag_note_once",
+            ),
+            models.UniqueConstraint(
+                fields=["flagger", "comment"],
+                condition=Q(resolved_at__isnull=True, comment__isnull=False),
+                name="notes_flag_comment_once",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created"],
+                condition=Q(resolved_at__isnull=True),
+                name="notes_flag_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        item = f"note {self.note_id}" if self.note_id else f"comment {self.comment_id}"
+        return f"{self.flagger_id} flagged {item}: {self.reason}"
+
+
+class ModerationVerb(models.TextChoices):
+    HIDE = "hide", "hid"
+    RESTORE = "restore", "restored"
+    DISMISS = "dismiss", "dismissed the flags on"
+
+
+class ModerationAction(models.Model):
+    """The audit log: one row per staff action, never changed afterwards."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=10, choices=ModerationVerb.choices)
+    note = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the item was, in words, so the log still reads after the item is gone.
+    item_label = models.CharField(max_length=300)
+    flag_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=1000, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-created"], name="notes_modaction_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.get_verb_display()} {self.item_label}"

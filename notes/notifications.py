@@ -9,7 +9,7 @@ read, or about a note whose thread they muted. The database's unique constraints
 
 The event functions are called by the services that write (``notes.services``,
 ``notes.comments``) inside their transaction; e-mails go out after it commits. New kinds
-of events (follows, …) add a kind to ``NotificationKind`` and a function here.
+of events add a kind to ``NotificationKind`` and a function (or a candidate list) here.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from notes import follows
 from notes.models import Comment, Delivery, Mute, Note, Notification, NotificationKind
 
 DEFAULT_DELIVERY = Delivery.IN_APP
@@ -127,20 +129,23 @@ def note_saved(
 
     While a note is private nobody but its author can read it, so nobody is told. When it
     is (or becomes) public, the people it mentions hear about it (on a revision, only the
-    mentions that are new since the previous public revision), and so do the authors of
-    the paper's other summaries.
+    mentions that are new since the previous public revision); when it is published, so
+    do the authors of the paper's other summaries and those who follow the paper, the
+    author or one of the note's tags, each told once, by the most specific reason.
     """
-    if not note.is_public or note.in_trash:
+    if not note.is_public or note.in_trash or note.is_hidden:
         return []
     published = previous_body is None or not was_public
     before = "" if published else previous_body or ""
     others: list[User] = []
+    followers: dict[str, list[User]] = {"paper": [], "user": [], "tag": []}
     if published:
         others = list(
             User.objects.filter(
                 notes__paper_id=note.paper_id, notes__deleted_at__isnull=True
             ).exclude(pk=note.author_id)
         )
+        followers = follows.followers_of_note(note)
     return _notify(
         actor=actor,
         note=note,
@@ -148,6 +153,9 @@ def note_saved(
         candidates=[
             (NotificationKind.MENTION, mentioned_users(note.body, before=before)),
             (NotificationKind.PAPER_SUMMARY, others),
+            (NotificationKind.FOLLOWED_PAPER, followers["paper"]),
+            (NotificationKind.FOLLOWED_USER, followers["user"]),
+            (NotificationKind.FOLLOWED_TAG, followers["tag"]),
         ],
     )
 
@@ -249,6 +257,9 @@ def send_digests() -> int:
     waiting = (
         Notification.objects.filter(delivery=Delivery.DIGEST, emailed_at__isnull=True)
         .unread()
+        # Nothing about content moderators hid since (its author still hears of their note).
+        .exclude(comment__hidden_at__isnull=False)
+        .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author_id=F("recipient_id")))
         .exclude(recipient__email="")
     )
     recipient_ids = sorted(set(waiting.values_list("recipient_id", flat=True)))

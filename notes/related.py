@@ -40,13 +40,15 @@ WITH candidates AS (
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE cardinality(%(tags)s::varchar(100)[]) > 0
        AND n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
-       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+       AND n.deleted_at IS NULL
+       AND ((n.visibility = %(public)s AND n.hidden_at IS NULL) OR n.author_id = %(viewer)s)
      LIMIT %(tag_candidates)s)
     UNION ALL
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE numnode(to_tsquery('english', %(words)s)) > 0
        AND n.search_vector @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
-       AND n.deleted_at IS NULL AND (n.visibility = %(public)s OR n.author_id = %(viewer)s)
+       AND n.deleted_at IS NULL
+       AND ((n.visibility = %(public)s AND n.hidden_at IS NULL) OR n.author_id = %(viewer)s)
      LIMIT %(text_candidates)s)
 ),
 best AS (

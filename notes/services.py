@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
@@ -155,14 +156,39 @@ def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user
     notifications.note_saved(head, actor=user, previous_body=previous_body, was_public=was_public)
 
 
+def relink_references_to(*, target: Note) -> int:
+    """Render again the current text of the notes that refer to ``target``; their number.
+
+    Called when moderators hide or restore ``target``: ``{N}`` is a link only while the
+    referring note's author may read N, so hiding turns the link into plain text (as for
+    a private note) and restoring brings it back. Same text, same revision: the stored
+    HTML follows the target's state, so no history row is written (an UPDATE). The
+    reference rows stay, so a restore finds the notes again.
+    """
+    sources = list(
+        Note.objects.filter(references__target=target)
+        .exclude(pk=target.pk)
+        .select_related("author")
+    )
+    for source in sources:
+        rendered = render_note_body(author=source.author, body=source.body)
+        Note.objects.filter(pk=source.pk).update(body_html=rendered.html, body_text=rendered.text)
+    return len(sources)
+
+
+def save_state(instance: Model, fields: list[str]) -> None:
+    """Save state that is not a version of the text (trash, take-downs, moderation):
+    these ``fields`` only, and no history row."""
+    instance.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        instance.save(update_fields=fields)
+    finally:
+        del instance.skip_history_when_saving  # type: ignore[attr-defined]
+
+
 def _set_trash(note: Note, deleted_at: object) -> Note:
     note.deleted_at = deleted_at
-    # Moving to or from the trash is not a revision of the text: no history row.
-    note.skip_history_when_saving = True  # type: ignore[attr-defined]
-    try:
-        note.save(update_fields=["deleted_at"])
-    finally:
-        del note.skip_history_when_saving  # type: ignore[attr-defined]
+    save_state(note, ["deleted_at"])
     forget_tag_counts()
     return note
 

@@ -1,7 +1,18 @@
 from django.urls import path
 
 from notes import feeds
-from notes.views import browse, comments, community, editing, inbox, notes, papers, revisions
+from notes.views import (
+    browse,
+    comments,
+    community,
+    editing,
+    follows,
+    inbox,
+    moderation,
+    notes,
+    papers,
+    revisions,
+)
 
 urlpatterns = [
     path("", browse.index, name="index"),
@@ -9,6 +20,10 @@ urlpatterns = [
     path("tags/", browse.tag_index, name="tags"),
     path("tags/autocomplete/", browse.tag_autocomplete, name="tag_autocomplete"),
     path("tags/<str:tag>/", browse.tag_detail, name="tag"),
+    path("tags/<str:tag>/follow/", follows.follow_tag, name="follow_tag"),
+    path("u/<str:username>/follow/", follows.follow_user, name="follow_user"),
+    path("papers/<int:pk>/follow/", follows.follow_paper, name="follow_paper"),
+    path("following/", follows.following, name="following"),
     path("papers/", papers.paper_list, name="paper_list"),
     path("papers/new/", papers.paper_new, name="paper_new"),
     path("papers/<int:pk>/", papers.paper_detail, name="paper"),
@@ -30,6 +45,10 @@ urlpatterns = [
     path("n/<int:pk>/revert/<int:rev>/", revisions.revert, name="note_revert"),
     path("n/<int:pk>/comments/", comments.comment_create, name="comment_create"),
     path("n/<int:pk>/mute/", comments.thread_mute, name="thread_mute"),
+    path("n/<int:pk>/flag/", moderation.flag_note, name="flag_note"),
+    path("n/<int:pk>/c/<int:comment_pk>/flag/", moderation.flag_comment, name="flag_comment"),
+    path("moderation/", moderation.queue, name="moderation"),
+    path("moderation/act/", moderation.act, name="moderation_act"),
     path("n/<int:pk>/c/<int:comment_pk>/edit/", comments.comment_edit_view, name="comment_edit"),
     path(
         "n/<int:pk>/c/<int:comment_pk>/delete/",

@@ -18,6 +18,6 @@ def notifications(request: HttpRequest) -> dict[str, object]:
         return {}
     return {
         "unread_notifications": SimpleLazyObject(
-            lambda: Notification.objects.filter(recipient=user).unread().count()
+            lambda: Notification.objects.shown_to(user).unread().count()
         )
     }

@@ -128,3 +128,15 @@ def test_any_title_is_safe_to_look_for(alice: User, bob: User) -> None:
         paper.title = title.replace("\x00", "")[:500]
         related = read_also(paper=paper, viewer=alice, tags=["x"])
         assert [p.title for p in related] == ["Neighbour"], repr(title)
+
+
+def test_a_note_hidden_by_moderators_leads_only_its_author_to_its_paper(
+    alice: User, bob: User, alice_client: Client, bob_client: Client
+) -> None:
+    source = make_note(bob, _paper("Source"), tags=["topic"])
+    hidden = make_note(alice, _paper("Hidden one's paper"), tags=["topic"])
+    Note.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    url = f"/papers/{source.paper_id}/"
+    assert _read_also(Client(), url) == []
+    assert _read_also(bob_client, url) == []
+    assert _read_also(alice_client, url) == ["Hidden one's paper"]

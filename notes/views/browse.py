@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm, parse_tags
+from notes.views.follows import follow_button
 
 MAX_TAGS_IN_FILTER = 10
 
@@ -55,10 +56,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
-    name = " ".join(parse_tags(tag))
+    names = parse_tags(tag)
+    name = " ".join(names)
     form = ListingForm(request.GET)
     listing = form.listing(url_tags(request, name))
-    return _listing_page(request, "notes/index.html", listing, form, tag=name)
+    follow = follow_button(request, tag=names[0]) if len(names) == 1 else None
+    return _listing_page(request, "notes/index.html", listing, form, tag=name, follow=follow)
 
 
 @require_GET
@@ -100,6 +103,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
             "listing": listing,
             "query": _paging_query(request),
             "chronology": listing.sort == "created",
+            "follow": follow_button(request, user=owner),
         },
     )
 

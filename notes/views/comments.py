@@ -27,6 +27,7 @@ from notes.comments import (
     comment_post,
     comment_remove,
     node_for_new,
+    shown_to,
 )
 from notes.forms import CommentForm
 from notes.models import Comment, Note
@@ -176,11 +177,11 @@ def thread_mute(request: HttpRequest, pk: int) -> HttpResponse:
 
 def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
     """What the note page needs to show its comments: one query for all of them."""
-    comments = list(Comment.objects.for_thread(note))
+    comments = shown_to(list(Comment.objects.for_thread(note)), request.user)
     can_comment = request.user.is_authenticated and not note.in_trash
     return {
         "thread": build_thread(comments),
-        "comment_total": sum(1 for c in comments if not c.is_deleted),
+        "comment_total": sum(1 for c in comments if c.counts),
         "can_comment": can_comment,
         "can_moderate": can_moderate(request.user, note),
         "comment_form": CommentForm(prefix_id="new-comment") if can_comment else None,

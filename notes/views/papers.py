@@ -18,6 +18,7 @@ from notes.reactions import rating_of, record_paper_view
 from notes.related import read_also, tags_of
 from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.editing import render_preview, wants_preview
+from notes.views.follows import follow_button
 
 IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
 
@@ -78,6 +79,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": paper.can_edit(request.user),
             "my_rating": rating_of(paper=paper, user=request.user),
             "read_also": read_also(paper=paper, viewer=request.user, tags=tags_of(summaries)),
+            "follow": follow_button(request, paper=paper),
         },
     )
 
@@ -150,7 +152,12 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
 def paper_list(request: HttpRequest) -> HttpResponse:
     papers = Paper.objects.annotate(
         summary_count=Count(
-            "notes", filter=Q(notes__visibility=Visibility.PUBLIC, notes__deleted_at__isnull=True)
+            "notes",
+            filter=Q(
+                notes__visibility=Visibility.PUBLIC,
+                notes__deleted_at__isnull=True,
+                notes__hidden_at__isnull=True,
+            ),
         )
     ).order_by("-created")
     page = Paginator(papers, 50).get_page(request.GET.get("page"))

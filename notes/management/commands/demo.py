@@ -1,5 +1,5 @@
-"""Demo content: a few users, papers and summaries, and a conversation under one of them,
-that show what PaperNotes does.
+"""Demo content: a few users, papers and summaries, a conversation under one of them,
+follows, and a flag waiting in the moderation queue, that show what PaperNotes does.
 
 Safe to run again: what exists is left alone, so ``make run`` can call it every time.
 """
@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from notes import follows, moderation
 from notes.comments import comment_post
-from notes.models import Comment, Note, Paper, Visibility
+from notes.models import Comment, FlagReason, Note, Paper, Visibility
 from notes.reactions import note_vote, paper_rate
 from notes.services import NoteContent, note_create, note_save
 
@@ -23,7 +24,10 @@ USERS = [
     ("bob", "bob-reads-papers", "Bob Builder", "ETH Zürich, Computer Science", False),
     ("carol", "carol-reads-papers", "Carol Shaw", "EMBL Heidelberg", False),
     ("editor", "editor-keeps-order", "The Editor", "PaperNotes", True),
+    ("mallory", "mallory-sells-things", "Mallory Spamwell", "", False),
 ]
+
+SPAM_COMMENT = "Great summary!!! Cheap essay writing at https://essays.example.com — 50% off."
 
 PAPERS = [
     {
@@ -104,9 +108,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = {row[0]: self._user(*row) for row in USERS}
             papers = [self._paper(data, users["alice"]) for data in PAPERS]
+            # Before the notes, so that alice hears of new notes with the tag she follows.
+            self._follows(users, papers)
             self._notes(users, papers)
             self._conversation(users, papers[0])
             self._votes_and_ratings(users, papers)
+            self._flag(users, papers[1])
         self.stdout.write(self.style.SUCCESS("Demo content is ready. Log in as:"))
         for username, password, _name, _aff, staff in USERS:
             role = " (staff: also /admin/)" if staff else ""
@@ -236,6 +243,22 @@ class Command(BaseCommand):
                 Visibility.PUBLIC,
             ),
         )
+
+    @staticmethod
+    def _follows(users: dict[str, User], papers: list[Paper]) -> None:
+        """alice follows a tag and carol; bob follows the AlphaFold paper."""
+        follows.follow(follower=users["alice"], tag="deep-learning")
+        follows.follow(follower=users["alice"], user=users["carol"])
+        follows.follow(follower=users["bob"], paper=papers[3])
+
+    @staticmethod
+    def _flag(users: dict[str, User], resnet: Paper) -> None:
+        """mallory advertises under bob's ResNet summary; bob flags it for the editor."""
+        note = Note.objects.filter(author=users["bob"], paper=resnet).first()
+        if note is None or Comment.objects.filter(note=note, author=users["mallory"]).exists():
+            return  # made on an earlier run
+        spam = comment_post(note=note, author=users["mallory"], body=SPAM_COMMENT)
+        moderation.flag(flagger=users["bob"], item=spam, reason=FlagReason.SPAM)
 
     @staticmethod
     def _conversation(users: dict[str, User], transformer: Paper) -> None:

@@ -1,0 +1,209 @@
+"""Flags and what staff do about them: hide, restore, dismiss, each kept in an audit log.
+
+Anyone may flag a note or comment they can read and did not write; a person's open flag
+on an item counts once however often they press the button. Staff act on an item (not on
+single flags): hiding takes it out of every list, count and page for everyone but its
+author, restoring brings it back, dismissing keeps it and closes its flags. Every action
+writes a ``ModerationAction`` row in the same transaction as the change it records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min, Q
+from django.utils import timezone
+
+from accounts.models import User
+from notes.browse import forget_tag_counts
+from notes.models import (
+    Comment,
+    Flag,
+    FlagReason,
+    ModerationAction,
+    ModerationVerb,
+    Note,
+)
+from notes.services import relink_references_to, save_state
+
+QUEUE_PAGE_SIZE = 25
+LOG_LENGTH = 50
+HIDDEN_LIST_LENGTH = 50
+
+Item = Note | Comment
+
+
+class NothingToDo(Exception):
+    """The action does not apply (already hidden, not hidden, no open flags)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _item_fields(item: Item) -> dict[str, Item]:
+    return {"note": item} if isinstance(item, Note) else {"comment": item}
+
+
+def flag(*, flagger: User, item: Item, reason: str, text: str = "") -> tuple[Flag, bool]:
+    """Flag ``item``; ``(flag, created)``, where a repeated flag returns the open one."""
+    if reason not in FlagReason.values:
+        raise ValueError(f"unknown reason {reason!r}")
+    where = _item_fields(item)
+    existing = Flag.objects.open().filter(flagger=flagger, **where).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(flagger=flagger, reason=reason, text=text, **where), True
+    except IntegrityError:
+        # The same person's flag, sent twice at once: the first one counts.
+        return Flag.objects.open().get(flagger=flagger, **where), False
+
+
+def _label(item: Item) -> str:
+    if isinstance(item, Note):
+        return f"note {item.ref} by {item.author.username}"[:300]
+    return f"comment {item.pk} by {item.author.username} on {{{item.note_id}}}"[:300]
+
+
+def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
+    item.hidden_at = timezone.now() if hidden_by is not None else None
+    item.hidden_by = hidden_by
+    save_state(item, ["hidden_at", "hidden_by"])
+
+
+def _lock(item: Item) -> Item:
+    model = type(item)
+    return model.objects.select_for_update(of=("self",)).select_related("author").get(pk=item.pk)
+
+
+@transaction.atomic
+def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> ModerationAction:
+    """Hide, restore or dismiss ``item`` as staff member ``actor``; the audit row.
+
+    The item's row is locked, so two moderators acting at once take turns and the second
+    gets NothingToDo rather than a second, contradictory change.
+    """
+    if not actor.is_staff:
+        raise PermissionError("Only staff can moderate.")
+    current = _lock(item)
+    was_counted = isinstance(current, Comment) and current.counts
+    if verb == ModerationVerb.HIDE:
+        if current.is_hidden:
+            raise NothingToDo("It is already hidden.")
+        _set_hidden(current, hidden_by=actor)
+    elif verb == ModerationVerb.RESTORE:
+        if not current.is_hidden:
+            raise NothingToDo("It is not hidden.")
+        _set_hidden(current, hidden_by=None)
+    elif verb == ModerationVerb.DISMISS:
+        pass
+    else:
+        raise ValueError(f"unknown action {verb!r}")
+    open_flags = Flag.objects.open().filter(**_item_fields(current))
+    if verb == ModerationVerb.DISMISS and not open_flags.exists():
+        raise NothingToDo("There are no open flags on it.")
+    # Any action settles the flags raised so far; a new flag opens the item again.
+    flag_count = open_flags.update(resolved_at=timezone.now())
+    if isinstance(current, Comment):
+        change = int(current.counts) - int(was_counted)
+        if change:
+            Note.objects.filter(pk=current.note_id).update(
+                comment_count=F("comment_count") + change
+            )
+    elif verb != ModerationVerb.DISMISS:
+        forget_tag_counts()
+        relink_references_to(target=current)
+    return ModerationAction.objects.create(
+        actor=actor,
+        verb=verb,
+        item_label=_label(current),
+        flag_count=flag_count,
+        message=message,
+        **_item_fields(current),
+    )
+
+
+# ------------------------------------------------------------------------------ queue
+
+
+@dataclass
+class QueueItem:
+    """One flagged (or hidden) item with its open flags."""
+
+    item: Item
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "note" if isinstance(self.item, Note) else "comment"
+
+    @property
+    def reasons(self) -> list[str]:
+        labels = dict(FlagReason.choices)
+        return sorted({labels[f.reason] for f in self.flags})
+
+
+def queue_page(number: Any) -> Page:
+    """A page of flagged items, the longest waiting first, each with its open flags.
+
+    Four queries whatever the page holds: the count, the page of items, their flags
+    (with flaggers), and the items themselves.
+    """
+    items = (
+        Flag.objects.open()
+        .values("note_id", "comment_id")
+        .annotate(waiting_since=Min("created"), flag_count=Count("id"))
+        .order_by("waiting_since", "note_id", "comment_id")
+    )
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(number)
+    rows = list(page.object_list)
+    note_ids = [r["note_id"] for r in rows if r["note_id"]]
+    comment_ids = [r["comment_id"] for r in rows if r["comment_id"]]
+    flags = list(
+        Flag.objects.open()
+        .filter(Q(note_id__in=note_ids) | Q(comment_id__in=comment_ids))
+        .select_related(
+            "flagger", "note__paper", "note__author", "comment__author", "comment__note__paper"
+        )
+        .order_by("created", "pk")
+    )
+    grouped: dict[tuple[str, int], QueueItem] = {}
+    for f in flags:
+        entry = grouped.setdefault(_key(f.note_id, f.comment_id), QueueItem(f.note or f.comment))
+        entry.flags.append(f)
+    keys = [_key(r["note_id"], r["comment_id"]) for r in rows]
+    # An item whose flags were settled between the two queries drops out of the page.
+    page.object_list = [grouped[key] for key in keys if key in grouped]
+    return page
+
+
+def _key(note_id: int | None, comment_id: int | None) -> tuple[str, int]:
+    return ("note", note_id) if note_id else ("comment", comment_id)  # type: ignore[return-value]
+
+
+def hidden_items() -> list[QueueItem]:
+    """What is hidden now, most recently hidden first, for "restore" (two queries)."""
+    notes = list(
+        Note.objects.filter(hidden_at__isnull=False)
+        .select_related("paper", "author", "hidden_by")
+        .order_by("-hidden_at")[:HIDDEN_LIST_LENGTH]
+    )
+    comments = list(
+        Comment.objects.filter(hidden_at__isnull=False)
+        .select_related("author", "hidden_by", "note__paper")
+        .order_by("-hidden_at")[:HIDDEN_LIST_LENGTH]
+    )
+    both: list[Item] = [*notes, *comments]
+    both.sort(key=lambda item: item.hidden_at, reverse=True)
+    return [QueueItem(item) for item in both[:HIDDEN_LIST_LENGTH]]
+
+
+def audit_log() -> list[ModerationAction]:
+    return list(
+        ModerationAction.objects.select_related("actor").order_by("-created", "-pk")[:LOG_LENGTH]
+    )
