@@ -159,8 +159,11 @@ class Note(models.Model):
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
     paper_title = models.CharField(max_length=500, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Title, tags and authors only: small enough to rank every match of a common word
+    # without reading the whole document (see notes.search).
+    search_head = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(
-        excluded_fields=["deleted_at", "paper_year", "paper_title", "search_vector"]
+        excluded_fields=["deleted_at", "paper_year", "paper_title", "search_vector", "search_head"]
     )
 
     objects = NoteQuerySet.as_manager()
@@ -173,6 +176,7 @@ class Note(models.Model):
             models.Index(fields=["-modified", "-id"], name="notes_note_modified_idx"),
             models.Index(fields=["author", "-modified"], name="notes_note_author_idx"),
             GinIndex(fields=["search_vector"], name="notes_note_search_idx"),
+            GinIndex(fields=["search_head"], name="notes_note_search_head_idx"),
             GinIndex(fields=["tag_names"], name="notes_note_tags_idx"),
             # What anonymous readers page through: public notes out of the trash, by each
             # sort key, so that a deep page is an index-only walk.
@@ -204,6 +208,20 @@ class Note(models.Model):
     @property
     def in_trash(self) -> bool:
         return self.deleted_at is not None
+
+
+class PublicCount(models.Model):
+    """How many public notes out of the trash there are: in all, and with each tag.
+
+    Kept by ``notes.counters`` on every change of a note, so that the index and the tag
+    pages know their number of pages without counting tens of thousands of rows.
+    """
+
+    key = models.CharField(max_length=110, primary_key=True)
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 class NoteReference(models.Model):

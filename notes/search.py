@@ -5,6 +5,12 @@ copies from its paper): title and tags weigh most, then authors, then the body. 
 on every save of a note or of its paper. Queries use web-search syntax (quoted phrases,
 ``-word``, ``or``) through PostgreSQL's ``websearch_to_tsquery``; ``tag:name`` and
 ``user:name`` terms narrow the result.
+
+Relevance: notes whose title, tags or authors alone match the query come first, ranked
+among themselves by ``ts_rank`` on those fields (``search_head``); notes that match only
+in their body follow, newest first. Both parts can be read a page at a time from indexes,
+so a word found in a fifth of all notes costs what a rare one does: ranking every match
+by its whole document would read tens of thousands of large documents per page.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Window
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,18 +30,22 @@ from notes.models import Note, Paper
 CONFIG = "english"
 MAX_QUERY_LENGTH = 500
 
-_REFRESH_SQL = """
+# The head (title, tags, authors) is also the start of the whole document, so that a
+# match of the head alone is a match of the document (see RelevanceWindow).
+_HEAD_SQL = """
+        setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
+        || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
+        || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
+_REFRESH_SQL = f"""
 UPDATE notes_note AS n SET
     paper_year = p.year,
     paper_title = p.title,
-    search_vector =
-        setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
-        || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
-        || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')
-        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')
+    search_vector = {_HEAD_SQL}
+        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C'),
+    search_head = {_HEAD_SQL}
 FROM notes_paper AS p
-WHERE p.id = n.paper_id AND {where}
-"""
+WHERE p.id = n.paper_id AND {{where}}
+"""  # noqa: S608 - built from constants only
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
@@ -86,11 +96,51 @@ def search_query(text: str) -> SearchQuery:
 
 
 def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
-    """Notes matching ``text``, with ``rank`` annotated."""
+    """Notes matching ``text``, with ``head_match`` and ``rank`` (of the head) annotated."""
     query = search_query(text)
     return notes.filter(search_vector=query).annotate(
-        rank=SearchRank(F("search_vector"), query, normalization=1)
+        head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField()),
+        rank=SearchRank(F("search_head"), query, normalization=1),
     )
+
+
+RELEVANCE = (F("head_match").desc(), F("rank").desc(), F("modified").desc(), F("id").desc())
+
+
+class RelevanceWindow:
+    """The ids of the notes matching ``text`` in relevance order, cut by offset.
+
+    ``notes`` is the list before the text filter. The order is that of
+    ``matching(notes, text).order_by(*RELEVANCE)``, read in two parts: the notes whose
+    head matches, ranked (the head's index finds them); then the body-only matches,
+    newest first, from the date index.
+    """
+
+    def __init__(self, notes: QuerySet[Note], text: str) -> None:
+        query = search_query(text)
+        self.head = notes.filter(search_head=query)
+        if "-" in text:
+            # Only an excluded word can make a note whose head matches fail as a whole
+            # (the word is in its body); otherwise the head's match is the document's.
+            self.head = self.head.filter(search_vector=query)
+        self.head = self.head.annotate(rank=SearchRank(F("search_head"), query, normalization=1))
+        self.body = notes.filter(search_vector=query).exclude(search_head=query)
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        # The ranked head matches come with their number (a window count over the same
+        # scan), which says where the body-only matches start.
+        ranked = (
+            self.head.annotate(head_count=Window(Count("id")))
+            .order_by("-rank", "-modified", "-id")
+            .values_list("id", "head_count")
+        )
+        rows = list(ranked[start:stop])
+        found = [pk for pk, _ in rows]
+        head = rows[0][1] if rows else self.head.order_by().count()
+        if stop > head:
+            newest = self.body.order_by("-modified", "-id").values_list("id", flat=True)
+            found += newest[max(start - head, 0) : stop - head]
+        return found
 
 
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from notes import search
+from notes import counters, search
 from notes.browse import forget_tag_counts
 from notes.models import Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
@@ -74,6 +74,7 @@ def render_note_body(*, author: User, body: str) -> Rendered:
 
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+    counted_before = counters.keys_of(note) if note.pk else frozenset()
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -92,6 +93,7 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
         [NoteReference(source=note, target_id=pk) for pk in refs], ignore_conflicts=True
     )
     search.refresh(note_ids=[note.pk])
+    counters.record_change(counted_before, counters.keys_of(note))
     forget_tag_counts()
 
 
@@ -149,7 +151,16 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
     return head
 
 
+@transaction.atomic
 def _set_trash(note: Note, deleted_at: object) -> Note:
+    # The stored counts need the note's state as it is in the database, not as it was read.
+    head = (
+        Note.objects.select_for_update()
+        .only("visibility", "tag_names", "deleted_at")
+        .get(pk=note.pk)
+    )
+    counted_before = counters.keys_of(head)
+    head.deleted_at = deleted_at
     note.deleted_at = deleted_at
     # Moving to or from the trash is not a revision of the text: no history row.
     note.skip_history_when_saving = True  # type: ignore[attr-defined]
@@ -157,6 +168,7 @@ def _set_trash(note: Note, deleted_at: object) -> Note:
         note.save(update_fields=["deleted_at"])
     finally:
         del note.skip_history_when_saving  # type: ignore[attr-defined]
+    counters.record_change(counted_before, counters.keys_of(head))
     forget_tag_counts()
     return note
 

@@ -32,7 +32,7 @@ def _paging_query(request: HttpRequest) -> str:
 def _listing_page(
     request: HttpRequest, template: str, listing: Listing, form: ListingForm, **context: Any
 ) -> HttpResponse:
-    page = browse.page_of(browse.notes_for(request.user, listing), request.GET.get("page"))
+    page = browse.listing_page(request.user, listing, request.GET.get("page"))
     return render(
         request,
         template,
@@ -126,7 +126,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     }
     if not (listing.text or listing.tags or listing.users):
         return render(request, "notes/search.html", context)
-    page = browse.page_of(browse.notes_for(request.user, listing), request.GET.get("page"))
+    page = browse.listing_page(request.user, listing, request.GET.get("page"))
     extracts = search.snippets([note.pk for note in page], listing.text)
     for note in page:
         note.snippet = extracts.get(note.pk)
