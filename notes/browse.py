@@ -87,15 +87,28 @@ def notes_for(
     return notes.order_by(f"{direction}{key}", f"{direction}id")
 
 
-# A list that has no stored count counts its notes only up to this many past the page asked
-# for; beyond that the page says "more than", instead of reading every match to count it.
-COUNT_AHEAD = 1000
+# A list that has no stored count counts its notes only up to this many pages past the one
+# asked for; beyond that it says "more than", instead of reading every match to count it.
+# Whole pages, so that "more than N notes" also means "more than N / PAGE_SIZE pages".
+COUNT_AHEAD_PAGES = 50
 
 
 class ListPaginator(Paginator):
-    """A paginator whose ``count`` may be a lower bound (``capped``): "more than N"."""
+    """A paginator that may know only that there are more than N notes (``capped``).
+
+    A capped count is N + 1, so that the page after the N-th note exists; pages say
+    "more than" ``count_shown`` notes and ``pages_shown`` pages.
+    """
 
     capped = False
+
+    @property
+    def count_shown(self) -> int:
+        return self.count - 1 if self.capped else self.count
+
+    @property
+    def pages_shown(self) -> int:
+        return self.num_pages - 1 if self.capped else self.num_pages
 
 
 class IdWindow:
@@ -172,15 +185,14 @@ def page_of(
     The page is first cut as ids, which PostgreSQL finds from an index without reading
     the notes it skips; then only those notes are read, with their paper and author.
     ``count``, when known (``stored_count``), saves counting the list; otherwise the list
-    is counted up to ``COUNT_AHEAD`` notes past the page asked for. ``fetch`` cuts the
+    is counted up to ``COUNT_AHEAD_PAGES`` pages past the one asked for. ``fetch`` cuts the
     ids when the list's order is read in parts (search by relevance).
     """
     capped = False
     if count is None:
-        limit = page_number(number) * per_page + COUNT_AHEAD
+        limit = (page_number(number) + COUNT_AHEAD_PAGES) * per_page
         count = notes.order_by().values("id")[: limit + 1].count()
         capped = count > limit
-        count = min(count, limit)
     if fetch is None:
         fetch = ids_in_order(notes.values_list("id", flat=True), None if capped else count)
     paginator = ListPaginator(IdWindow(fetch, count), per_page)

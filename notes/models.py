@@ -116,9 +116,16 @@ class NoteQuerySet(models.QuerySet["Note"]):
             return alive.filter(Q(visibility=Visibility.PUBLIC) | Q(author=user))
         return alive.filter(visibility=Visibility.PUBLIC)
 
+    def without_search_data(self) -> NoteQuerySet:
+        """Leave out the search documents: large, and only ever read by the database."""
+        return self.defer("search_vector", "search_head")
+
     def for_entries(self) -> NoteQuerySet:
-        """What an entry in a list shows: the paper and the author, in the same query."""
-        return self.select_related("paper", "author")
+        """What an entry in a list shows: the paper and the author, in the same query.
+
+        Not the Markdown source or the search documents, which entries never show.
+        """
+        return self.select_related("paper", "author").without_search_data().defer("body")
 
 
 # Unknown paper years sort last when newest-first: (year DESC NULLS LAST, id DESC), which

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm, parse_tags
+from notes.fragments import render_entries
 
 MAX_TAGS_IN_FILTER = 10
 
@@ -33,6 +34,7 @@ def _listing_page(
     request: HttpRequest, template: str, listing: Listing, form: ListingForm, **context: Any
 ) -> HttpResponse:
     page = browse.listing_page(request.user, listing, request.GET.get("page"))
+    render_entries(page.object_list)
     return render(
         request,
         template,
@@ -90,6 +92,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     page = browse.page_of(
         browse.notes_for(request.user, listing).filter(author=owner), request.GET.get("page")
     )
+    render_entries(page.object_list)
     return render(
         request,
         "notes/user.html",

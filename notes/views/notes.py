@@ -34,6 +34,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         visible.filter(paper_id=note.paper_id)
         .exclude(pk=note.pk)
         .select_related("author")
+        .without_search_data()
         .order_by("-modified")[:50]
     )
     return render(

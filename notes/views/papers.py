@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
+from notes.fragments import render_entries
 from notes.models import Note, Paper, Visibility
 from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.editing import render_preview, wants_preview
@@ -52,6 +53,8 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Note.objects.visible_to(request.user)
         .filter(paper=paper)
         .select_related("author")
+        .without_search_data()
+        .defer("body")
         .order_by("-modified")
     )
     own = None
@@ -61,6 +64,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             own = Note.objects.filter(paper=paper, author=request.user).first()
     for note in summaries:
         note.paper = paper  # already loaded; saves a query per entry
+    render_entries(summaries)
     return render(
         request,
         "notes/paper.html",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes.access import get_note_for_user
 from notes.diffing import revision_diff, tag_changes, word_diff
+from notes.fragments import render_history_rows
 from notes.models import Note
 from notes.services import TooComplexToRender, note_revert
 
@@ -68,7 +69,11 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         row["saved_iso"] = saved.isoformat()
         row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
     rows.reverse()
-    return render(request, "notes/history.html", {"note": note, "rows": rows})
+    return render(
+        request,
+        "notes/history.html",
+        {"note": note, "rows": rows, "rows_html": render_history_rows(note, rows)},
+    )
 
 
 @require_GET

@@ -1,0 +1,66 @@
+"""Rendered pieces of pages, remembered under a digest of everything they show.
+
+A list page repeats the same entry markup twenty or more times and a long history repeats
+its row markup hundreds of times; rendering them is most of such a page's cost. A piece
+is remembered under a digest of all its inputs (the note's revision and text, the paper's
+title and year, the author's names, the time zone and the URL prefix), so a remembered
+piece is always exactly what rendering would give: any change makes a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from notes.models import Note
+
+ENTRY_TEMPLATE = "notes/_entry.html"
+HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
+FRAGMENT_SECONDS = 24 * 3600
+
+
+def _digest(kind: str, inputs: Iterable[Any]) -> str:
+    context = (timezone.get_current_timezone_name(), get_script_prefix())
+    text = repr((context, *inputs))
+    return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def entry_inputs(note: Note) -> tuple[Any, ...]:
+    """Everything ``notes/_entry.html`` shows of ``note``; a new field shown is added here."""
+    paper, author = note.paper, note.author
+    return (
+        (note.pk, note.revision, note.visibility, note.modified, note.tag_names, note.body_html),
+        (note.paper_id, paper.title, paper.year),
+        (author.username, author.name),
+    )
+
+
+def render_entries(notes: Sequence[Note]) -> None:
+    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered."""
+    keys = {note.pk: _digest("entry", entry_inputs(note)) for note in notes}
+    found = cache.get_many(list(keys.values()))
+    rendered = {}
+    for note in notes:
+        html = found.get(keys[note.pk])
+        if html is None:
+            html = rendered[keys[note.pk]] = render_to_string(ENTRY_TEMPLATE, {"note": note})
+        note.entry_html = mark_safe(html)
+    if rendered:
+        cache.set_many(rendered, FRAGMENT_SECONDS)
+
+
+def render_history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:
+    """The rows of a note's history table, rendered or remembered."""
+    key = _digest("history", [note.pk, note.revision, rows])
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(HISTORY_ROWS_TEMPLATE, {"note": note, "rows": rows})
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return mark_safe(html)
