@@ -92,7 +92,6 @@ LIST_PAGES = [
     "/tags/autocomplete/?q=co",
     "/u/alice/",
     "/search/?q=summary",
-    "/search/?q=summary&page=2",
     "/search/?q=things",
     "/?tag=common&tag=other&page=2",
     "/?sort=year&page=2",
@@ -115,5 +114,25 @@ def test_list_pages_keep_a_fixed_query_count(
         make_note(author, tags=["common", "other", f"t{i}"], visibility="public")
         make_note(author, tags=["common"], visibility="private")
     large = {url: _queries(client, url) for url in LIST_PAGES}
+    assert large == small
+    assert max(large.values()) <= 12
+
+
+def test_search_pages_keep_a_fixed_query_count_across_the_head_and_body_matches(
+    alice: User, bob: User
+) -> None:
+    client = Client()
+    urls = [f"/search/?q=entropy&page={n}" for n in (1, 2, 3)]
+
+    def add(heads: int, bodies: int) -> None:
+        for i in range(heads):
+            make_note(alice if i % 2 else bob, make_paper(alice, title=f"Entropy {i}"))
+        for i in range(bodies):
+            make_note(alice if i % 2 else bob, body=f"On entropy, {i}.")
+
+    add(5, 40)
+    small = {url: _queries(client, url) for url in urls}
+    add(25, 40)
+    large = {url: _queries(client, url) for url in urls}
     assert large == small
     assert max(large.values()) <= 12

@@ -130,7 +130,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if not (listing.text or listing.tags or listing.users):
         return render(request, "notes/search.html", context)
     page = browse.listing_page(request.user, listing, request.GET.get("page"))
-    extracts = search.snippets([note.pk for note in page], listing.text)
+    extracts = search.snippets(page.object_list, listing.text)
     for note in page:
         note.snippet = extracts.get(note.pk)
     suggestion = None
