@@ -2,7 +2,8 @@
 
 Every change that can move a note into or out of a public list (a new note, a new
 revision's visibility or tags, trash and restore) goes through ``notes.services``, which
-tells ``record_change`` what the note counted for before and after. The counts are
+tells ``record_change`` what the note counted for before and after; the admin's note
+form does the same, and a deleted note (with its author) leaves its counts. The counts are
 updated in the same transaction as the note, so they are exact, not estimates.
 """
 
@@ -43,6 +44,11 @@ def record_change(before: frozenset[str], after: frozenset[str]) -> None:
     keys = sorted(deltas)  # one order for every writer, so two saves never deadlock
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL, [keys, [deltas[key] for key in keys]])
+
+
+def forget_deleted(sender: type[Note], instance: Note, **kwargs: object) -> None:
+    """A deleted note leaves the counts it was in (connected in ``NotesConfig.ready``)."""
+    record_change(keys_of(instance), frozenset())
 
 
 # The same counts computed from the notes themselves (also in the migration that added them).

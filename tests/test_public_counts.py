@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from django.test import Client
+from django.contrib.admin.sites import site
+from django.test import Client, RequestFactory
 
 from accounts.models import User
 from notes import counters
@@ -80,3 +81,24 @@ def test_tag_pages_count_private_notes_only_for_their_owner(alice: User, bob: Us
     assert f'id="n{secret.pk}"' in mine + alice_client.get("/tags/optics/?page=2").content.decode()
     assert "Page 1 of 2" in alice_client.get("/").content.decode()
     assert "Page 1 of" not in Client().get("/").content.decode()
+
+
+def test_deleting_an_author_takes_their_notes_out_of_the_counts(alice: User, bob: User) -> None:
+    make_note(alice, tags=["optics"])
+    make_note(alice, tags=["optics", "lasers"])
+    make_note(bob, tags=["optics"])
+    alice.delete()
+    assert _stored() == _expected() == {"*": 1, "tag:optics": 1}
+
+
+def test_an_edit_in_the_admin_updates_the_counts(alice: User, staff: User) -> None:
+    note = make_note(alice, tags=["optics"])
+    request = RequestFactory().post("/admin/")
+    request.user = staff
+    note.visibility = Visibility.PRIVATE
+    site._registry[Note].save_model(request, note, form=None, change=True)
+    assert _stored() == _expected() == {}
+    note.visibility = Visibility.PUBLIC
+    note.tag_names = ["lasers"]
+    site._registry[Note].save_model(request, note, form=None, change=True)
+    assert _stored() == _expected() == {"*": 1, "tag:lasers": 1}
