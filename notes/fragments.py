@@ -10,7 +10,7 @@ piece is always exactly what rendering would give: any change makes a new key.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.cache import cache
@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from notes.models import Note
 
 ENTRY_TEMPLATE = "notes/_entry.html"
+RESULT_TEMPLATE = "notes/_search_result.html"
 HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
 
@@ -42,18 +43,40 @@ def entry_inputs(note: Note) -> tuple[Any, ...]:
     )
 
 
-def render_entries(notes: Sequence[Note]) -> None:
-    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered."""
-    keys = {note.pk: _digest("entry", entry_inputs(note)) for note in notes}
-    found = cache.get_many(list(keys.values()))
+def _render_each(
+    notes: Sequence[Note], kind: str, template: str, inputs: Callable[[Note], Any]
+) -> list[SafeString]:
+    """Each of ``notes`` rendered with ``template``, in order, remembered under its inputs."""
+    keys = [_digest(kind, inputs(note)) for note in notes]
+    found = cache.get_many(keys)
     rendered = {}
-    for note in notes:
-        html = found.get(keys[note.pk])
+    result = []
+    for note, key in zip(notes, keys, strict=True):
+        html = found.get(key)
         if html is None:
-            html = rendered[keys[note.pk]] = render_to_string(ENTRY_TEMPLATE, {"note": note})
-        note.entry_html = mark_safe(html)
+            html = rendered[key] = render_to_string(template, {"note": note})
+        result.append(mark_safe(html))
     if rendered:
         cache.set_many(rendered, FRAGMENT_SECONDS)
+    return result
+
+
+def render_entries(notes: Sequence[Note]) -> None:
+    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered."""
+    rendered = _render_each(notes, "entry", ENTRY_TEMPLATE, entry_inputs)
+    for note, html in zip(notes, rendered, strict=True):
+        note.entry_html = html
+
+
+def render_results(notes: Sequence[Note]) -> None:
+    """Set ``result_html`` on each search result, with its ``snippet`` (or plain text)."""
+
+    def inputs(note: Note) -> tuple[Any, ...]:
+        return (*entry_inputs(note), note.snippet or note.body_text)
+
+    rendered = _render_each(notes, "result", RESULT_TEMPLATE, inputs)
+    for note, html in zip(notes, rendered, strict=True):
+        note.result_html = html
 
 
 def render_history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm, parse_tags
-from notes.fragments import render_entries
+from notes.fragments import render_entries, render_results
 
 MAX_TAGS_IN_FILTER = 10
 
@@ -133,6 +133,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     extracts = search.snippets(page.object_list, listing.text)
     for note in page:
         note.snippet = extracts.get(note.pk)
+    render_results(page.object_list)
     suggestion = None
     if listing.text and page.paginator.count < 3:
         suggestion = search.did_you_mean(listing.text)
