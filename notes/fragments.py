@@ -37,7 +37,8 @@ def entry_inputs(note: Note) -> tuple[Any, ...]:
     """Everything ``notes/_entry.html`` shows of ``note``; a new field shown is added here."""
     paper, author = note.paper, note.author
     return (
-        (note.pk, note.revision, note.visibility, note.modified, note.tag_names, note.body_html),
+        (note.pk, note.revision, note.visibility, note.modified, note.tag_names),
+        hashlib.sha256(note.body_html.encode()).hexdigest(),
         (note.paper_id, paper.title, paper.year),
         (author.username, author.name),
     )

@@ -123,9 +123,17 @@ class NoteQuerySet(models.QuerySet["Note"]):
     def for_entries(self) -> NoteQuerySet:
         """What an entry in a list shows: the paper and the author, in the same query.
 
-        Not the Markdown source or the search documents, which entries never show.
+        Only the fields entries, results and feed items show; not the Markdown source,
+        the search documents, the paper's abstract or the author's account details.
         """
-        return self.select_related("paper", "author").without_search_data().defer("body")
+        return self.select_related("paper", "author").only(*ENTRY_FIELDS)
+
+
+ENTRY_FIELDS = (
+    *("paper", "author", "body_html", "body_text", "tag_names", "visibility", "revision"),
+    *("created", "modified", "deleted_at"),
+    *("paper__title", "paper__year", "author__username", "author__display_name"),
+)
 
 
 # Unknown paper years sort last when newest-first: (year DESC NULLS LAST, id DESC), which
