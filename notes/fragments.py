@@ -80,11 +80,20 @@ def render_results(notes: Sequence[Note]) -> None:
         note.result_html = html
 
 
-def render_history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:
-    """The rows of a note's history table, rendered or remembered."""
-    key = _digest("history", [note.pk, note.revision, rows])
+def render_history_rows(
+    note: Note,
+    records: list[tuple[Any, ...]],
+    table_rows: Callable[[Note, list[tuple[Any, ...]]], list[dict[str, Any]]],
+) -> SafeString:
+    """The rows of a note's history table, rendered or remembered.
+
+    ``records`` are the history rows as read; ``table_rows`` makes the table's rows of
+    them, only when they have to be rendered.
+    """
+    key = _digest("history", [note.pk, note.revision, records])
     html = cache.get(key)
     if html is None:
+        rows = table_rows(note, records)
         html = render_to_string(HISTORY_ROWS_TEMPLATE, {"note": note, "rows": rows})
         cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -51,14 +53,14 @@ def _url_maker(name: str, pk: int, *numbers: int) -> str:
     )
 
 
-@require_GET
-def history(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk)
-    rows = list(note.history.order_by("revision").values(*HISTORY_FIELDS))
+def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """The history table's rows, newest first, from ``HISTORY_FIELDS`` in revision order."""
     revision_url = _url_maker("note_revision", note.pk, 0)
     diff_url = _url_maker("note_diff", note.pk, 0, 0)
+    rows = []
     previous_size = 0
-    for row in rows:
+    for record in records:
+        row = dict(zip(HISTORY_FIELDS, record, strict=True))
         row["size_change"] = row["body_size"] - previous_size
         previous_size = row["body_size"]
         row["author_name"] = row["history_user__display_name"] or row["history_user__username"]
@@ -68,11 +70,23 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         saved = timezone.localtime(row["history_date"])
         row["saved_iso"] = saved.isoformat()
         row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
+        rows.append(row)
     rows.reverse()
+    return rows
+
+
+@require_GET
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_note_for_user(request.user, pk)
+    records = list(note.history.order_by("revision").values_list(*HISTORY_FIELDS))
     return render(
         request,
         "notes/history.html",
-        {"note": note, "rows": rows, "rows_html": render_history_rows(note, rows)},
+        {
+            "note": note,
+            "revision_count": len(records),
+            "rows_html": render_history_rows(note, records, _table_rows),
+        },
     )
 
 
