@@ -90,7 +90,7 @@ def notes_for(
 # A list that has no stored count counts its notes only up to this many pages past the one
 # asked for; beyond that it says "more than", instead of reading every match to count it.
 # Whole pages, so that "more than N notes" also means "more than N / PAGE_SIZE pages".
-COUNT_AHEAD_PAGES = 10
+COUNT_AHEAD_PAGES = 5
 
 
 class ListPaginator(Paginator):
