@@ -27,7 +27,9 @@ def get_note_for_user(user: User, pk: int, *, write: bool = False) -> Note:
 
     The author also reaches their own note while it is in the trash (to restore it).
     """
-    note = Note.objects.select_related("paper", "author").filter(pk=pk).first()
+    note = (
+        Note.objects.select_related("paper", "author").without_search_data().filter(pk=pk).first()
+    )
     if note is None:
         raise Http404("No such note.")
     is_author = user.is_authenticated and note.author_id == user.pk

@@ -8,18 +8,19 @@ with their paper and author.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.forms import users_named
 from accounts.models import User
-from notes import search
-from notes.models import Note
+from notes import counters, search
+from notes.models import Note, PublicCount, Visibility
 
 PAGE_SIZE = 20
 SORTS = {
@@ -76,7 +77,7 @@ def notes_for(
     if listing.text:
         notes = search.matching(notes, listing.text)
     if listing.sort == "relevance" and listing.text:
-        return notes.order_by("-rank", "-modified", "-id")
+        return notes.order_by(*search.RELEVANCE)
     key = SORTS.get(listing.sort, "modified")
     if key == "paper_year":
         nulls = {"nulls_last": True} if listing.descending else {"nulls_first": True}
@@ -86,18 +87,135 @@ def notes_for(
     return notes.order_by(f"{direction}{key}", f"{direction}id")
 
 
-def page_of(notes: QuerySet[Note], number: Any, *, per_page: int = PAGE_SIZE) -> Page:
+# A list that has no stored count counts its notes only up to this many pages past the one
+# asked for; beyond that it says "more than", instead of reading every match to count it.
+# Whole pages, so that "more than N notes" also means "more than N / PAGE_SIZE pages".
+COUNT_AHEAD_PAGES = 5
+
+
+class ListPaginator(Paginator):
+    """A paginator that may know only that there are more than N notes (``capped``).
+
+    A capped count is N + 1, so that the page after the N-th note exists; pages say
+    "more than" ``count_shown`` notes and ``pages_shown`` pages.
+    """
+
+    capped = False
+
+    @property
+    def count_shown(self) -> int:
+        return self.count - 1 if self.capped else self.count
+
+    @property
+    def pages_shown(self) -> int:
+        return self.num_pages - 1 if self.capped else self.num_pages
+
+
+class IdWindow:
+    """The ids of a list, for a paginator: its count (exact or capped) and cuts by offset."""
+
+    def __init__(self, fetch: Callable[[int, int], list[int]], total: int) -> None:
+        self.fetch = fetch
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, cut: slice) -> list[int]:
+        start, stop = cut.start or 0, cut.stop if cut.stop is not None else self.total
+        return self.fetch(start, stop) if stop > start else []
+
+
+def ids_in_order(ids: QuerySet[Note], total: int | None) -> Callable[[int, int], list[int]]:
+    """Cuts of ``ids``; knowing the ``total``, a cut nearer the end is read from the end.
+
+    Reading backwards (in the reverse order) skips fewer rows, so the deepest pages
+    cost what the first ones do.
+    """
+
+    def fetch(start: int, stop: int) -> list[int]:
+        if total is not None and start > total - stop:
+            return list(ids.reverse()[max(total - stop, 0) : total - start])[::-1]
+        return list(ids[start:stop])
+
+    return fetch
+
+
+def page_number(number: Any) -> int:
+    """The page asked for, as the paginator will read it (anything odd is page 1)."""
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def stored_count(viewer: Any, listing: Listing) -> int | None:
+    """The exact number of notes in ``listing`` from the stored counts, when there is one.
+
+    The public counts are stored (``notes.counters``); a reader's own private notes, which
+    nobody else counts, are added from their own (indexed) rows.
+    """
+    if listing.text or listing.users or len(listing.tags) > 1:
+        return None
+    if listing.year_from is not None or listing.year_to is not None:
+        return None
+    key = counters.tag_key(listing.tags[0]) if listing.tags else counters.ALL
+    total = counters.public_count(key)
+    if getattr(viewer, "is_authenticated", False):
+        # The viewer's own notes that the public counts leave out: private or hidden.
+        uncounted = ~Q(visibility=Visibility.PUBLIC) | Q(hidden_at__isnull=False)
+        own = Note.objects.alive().filter(uncounted, author=viewer)
+        if listing.tags:
+            own = own.filter(tag_names__contains=list(listing.tags))
+        total += own.count()
+    return total
+
+
+def page_of(
+    notes: QuerySet[Note],
+    number: Any,
+    *,
+    per_page: int = PAGE_SIZE,
+    count: int | None = None,
+    fetch: Callable[[int, int], list[int]] | None = None,
+) -> Page:
     """One page of ``notes`` as entries, whatever the page's depth.
 
     The page is first cut as ids, which PostgreSQL finds from an index without reading
     the notes it skips; then only those notes are read, with their paper and author.
+    ``count``, when known (``stored_count``), saves counting the list; otherwise the list
+    is counted up to ``COUNT_AHEAD_PAGES`` pages past the one asked for. ``fetch`` cuts the
+    ids when the list's order is read in parts (search by relevance).
     """
-    paginator = Paginator(notes.values_list("id", flat=True), per_page)
+    capped = False
+    if count is None:
+        limit = (page_number(number) + COUNT_AHEAD_PAGES) * per_page
+        count = notes.order_by().values("id")[: limit + 1].count()
+        capped = count > limit
+    if fetch is None:
+        fetch = ids_in_order(notes.values_list("id", flat=True), None if capped else count)
+    paginator = ListPaginator(IdWindow(fetch, count), per_page)
+    paginator.capped = capped
     page = paginator.get_page(number)
-    ids = list(page.object_list)
-    loaded = Note.objects.filter(pk__in=ids).for_entries().in_bulk()
-    page.object_list = [loaded[pk] for pk in ids if pk in loaded]
+    page.object_list = entries(list(page.object_list))
     return page
+
+
+def entries(ids: list[int]) -> list[Note]:
+    """The notes ``ids`` in that order, each with its paper and author."""
+    loaded = Note.objects.filter(pk__in=ids).for_entries().in_bulk()
+    return [loaded[pk] for pk in ids if pk in loaded]
+
+
+def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
+    notes = notes_for(viewer, listing)
+    if listing.sort == "relevance" and listing.text:
+        window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
+        return page_of(notes, number, fetch=window.ids)
+    return page_of(notes, number, count=stored_count(viewer, listing))
 
 
 def _counts(sql: str, params: list[Any]) -> dict[str, int]:
@@ -115,9 +233,13 @@ _TAG_COUNT_SQL = (
 def public_tag_counts() -> dict[str, int]:
     counts = cache.get(PUBLIC_TAG_COUNTS_KEY)
     if counts is None:
-        counts = _counts(
-            _TAG_COUNT_SQL.format(where="visibility = 'public' AND hidden_at IS NULL"), []
-        )
+        prefix = counters.tag_key("")
+        counts = {
+            key.removeprefix(prefix): count
+            for key, count in PublicCount.objects.filter(key__startswith=prefix, count__gt=0)
+            .values_list("key", "count")
+            .iterator()
+        }
         cache.set(PUBLIC_TAG_COUNTS_KEY, counts, TAG_COUNTS_SECONDS)
     return counts
 

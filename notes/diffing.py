@@ -5,9 +5,17 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
+from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+class HistoricalRevision(Protocol):
+    history_id: int
+    body: str
+
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -40,6 +48,24 @@ def word_diff(old: str, new: str) -> TextDiff:
         else:
             _words("".join(a_lines[i1:i2]), "".join(b_lines[j1:j2]), parts, counts)
     return TextDiff(html=mark_safe("".join(parts)), added=counts[0], removed=counts[1])
+
+
+# Revisions never change, so a comparison of two of them is good for as long as it is kept.
+DIFF_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def revision_diff(old: HistoricalRevision, new: HistoricalRevision) -> TextDiff:
+    """``word_diff`` of two revisions' bodies, remembered under the two history rows' ids.
+
+    A history row is written once and never changed, and its id is never reused, so the
+    remembered comparison cannot be stale.
+    """
+    key = f"notes:diff:{old.history_id}:{new.history_id}"
+    found = cache.get(key)
+    if found is None:
+        found = word_diff(old.body, new.body)
+        cache.set(key, found, DIFF_CACHE_SECONDS)
+    return found
 
 
 def _words(old: str, new: str, parts: list[str], counts: list[int]) -> None:

@@ -193,9 +193,25 @@ class NoteQuerySet(models.QuerySet["Note"]):
             viewer_voted=Exists(NoteVote.objects.filter(note=OuterRef("pk"), user=user))
         )
 
+    def without_search_data(self) -> NoteQuerySet:
+        """Leave out the search documents: large, and only ever read by the database."""
+        return self.defer("search_vector", "search_head")
+
     def for_entries(self) -> NoteQuerySet:
-        """What an entry in a list shows: the paper and the author, in the same query."""
-        return self.select_related("paper", "author")
+        """What an entry in a list shows: the paper and the author, in the same query.
+
+        Only the fields entries, results and feed items show; not the Markdown source,
+        the search documents, the paper's abstract or the author's account details.
+        """
+        return self.select_related("paper", "author").only(*ENTRY_FIELDS)
+
+
+ENTRY_FIELDS = (
+    *("paper", "author", "body_html", "body_text", "tag_names", "visibility", "revision"),
+    *("created", "modified", "deleted_at", "hidden_at"),
+    *("comment_count", "vote_count", "view_count"),
+    *("paper__title", "paper__year", "author__username", "author__display_name"),
+)
 
 
 # Unknown paper years sort last when newest-first: (year DESC NULLS LAST, id DESC), which
@@ -243,12 +259,16 @@ class Note(Hideable, KeepsCounters):
     comment_count = counter()
     vote_count = counter()
     view_count = counter()
+    # Title, tags and authors only: small enough to rank every match of a common word
+    # without reading the whole document (see notes.search).
+    search_head = SearchVectorField(null=True, editable=False)
     history = HistoricalRecords(
         excluded_fields=[
             "deleted_at",
             "paper_year",
             "paper_title",
             "search_vector",
+            "search_head",
             "hidden_at",
             "hidden_by",
             *COUNTERS,
@@ -265,6 +285,7 @@ class Note(Hideable, KeepsCounters):
             models.Index(fields=["-modified", "-id"], name="notes_note_modified_idx"),
             models.Index(fields=["author", "-modified"], name="notes_note_author_idx"),
             GinIndex(fields=["search_vector"], name="notes_note_search_idx"),
+            GinIndex(fields=["search_head"], name="notes_note_search_head_idx"),
             GinIndex(fields=["tag_names"], name="notes_note_tags_idx"),
             # What anonymous readers page through: public notes out of the trash, by each
             # sort key, so that a deep page is an index-only walk.
@@ -304,6 +325,20 @@ class Note(Hideable, KeepsCounters):
         if user.is_authenticated and user.pk == self.author_id:
             return True
         return self.is_public and not self.is_hidden
+
+
+class PublicCount(models.Model):
+    """How many public notes out of the trash there are: in all, and with each tag.
+
+    Kept by ``notes.counters`` on every change of a note, so that the index and the tag
+    pages know their number of pages without counting tens of thousands of rows.
+    """
+
+    key = models.CharField(max_length=110, primary_key=True)
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
 
 
 class NoteReference(models.Model):

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
+from notes import counters
 from notes.browse import forget_tag_counts
 from notes.models import (
     Comment,
@@ -71,9 +72,14 @@ def _label(item: Item) -> str:
 
 
 def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
+    # A hidden note leaves the stored public counts (index, tags) and a restored one
+    # comes back to them.
+    counted_before = counters.keys_of(item) if isinstance(item, Note) else frozenset()
     item.hidden_at = timezone.now() if hidden_by is not None else None
     item.hidden_by = hidden_by
     save_state(item, ["hidden_at", "hidden_by"])
+    if isinstance(item, Note):
+        counters.record_change(counted_before, counters.keys_of(item))
 
 
 def _lock(item: Item) -> Item:

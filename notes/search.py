@@ -5,17 +5,25 @@ copies from its paper): title and tags weigh most, then authors, then the body. 
 on every save of a note or of its paper. Queries use web-search syntax (quoted phrases,
 ``-word``, ``or``) through PostgreSQL's ``websearch_to_tsquery``; ``tag:name`` and
 ``user:name`` terms narrow the result.
+
+Relevance: notes whose title, tags or authors alone match the query (``search_head``)
+come first, then notes that match only in their body; newest first within each part.
+Both parts are read a page at a time by walking the date index, so a word found in a
+fifth of all notes, or a phrase of two common words, costs what a rare word does;
+ranking every match by a score would read tens of thousands of documents per page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,18 +32,22 @@ from notes.models import Note, Paper
 CONFIG = "english"
 MAX_QUERY_LENGTH = 500
 
-_REFRESH_SQL = """
+# The head (title, tags, authors) is also the start of the whole document, so that a
+# match of the head alone is a match of the document (see RelevanceWindow).
+_HEAD_SQL = """
+        setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
+        || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
+        || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
+_REFRESH_SQL = f"""
 UPDATE notes_note AS n SET
     paper_year = p.year,
     paper_title = p.title,
-    search_vector =
-        setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
-        || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
-        || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')
-        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')
+    search_vector = {_HEAD_SQL}
+        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C'),
+    search_head = {_HEAD_SQL}
 FROM notes_paper AS p
-WHERE p.id = n.paper_id AND {where}
-"""
+WHERE p.id = n.paper_id AND {{where}}
+"""  # noqa: S608 - built from constants only
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
@@ -86,11 +98,44 @@ def search_query(text: str) -> SearchQuery:
 
 
 def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
-    """Notes matching ``text``, with ``rank`` annotated."""
+    """Notes matching ``text``, with ``head_match`` (title, tags or authors) annotated."""
     query = search_query(text)
     return notes.filter(search_vector=query).annotate(
-        rank=SearchRank(F("search_vector"), query, normalization=1)
+        head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField())
     )
+
+
+RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
+
+
+class RelevanceWindow:
+    """The ids of the notes matching ``text`` in relevance order, cut by offset.
+
+    ``notes`` is the list before the text filter. The order is that of
+    ``matching(notes, text).order_by(*RELEVANCE)``, read in two parts: the head matches,
+    then the body-only matches, each newest first.
+    """
+
+    def __init__(self, notes: QuerySet[Note], text: str) -> None:
+        query = search_query(text)
+        self.head = notes.filter(search_head=query)
+        if "-" in text:
+            # Only an excluded word can make a note whose head matches fail as a whole
+            # (the word is in its body); otherwise the head's match is the document's.
+            self.head = self.head.filter(search_vector=query)
+        self.body = notes.filter(search_vector=query).exclude(search_head=query)
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        # The first ``stop`` notes of the whole order are among the first ``stop`` of each
+        # part, so one query reads at most that many of each, both from the date index.
+        parts = [
+            part.annotate(part=Value(rank))
+            .order_by("-modified", "-id")
+            .values_list("id", "part", "modified")[:stop]
+            for part, rank in ((self.head, 1), (self.body, 0))
+        ]
+        rows = parts[0].union(parts[1], all=True).order_by("-part", "-modified", "-id")
+        return [pk for pk, _, _ in rows[start:stop]]
 
 
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
@@ -102,14 +147,30 @@ class Snippet:
     found: bool = field(default=True)
 
 
-def snippets(note_ids: list[int], text: str) -> dict[int, SafeString]:
+SNIPPET_SECONDS = 24 * 3600
+
+
+def _snippet_key(note: Note, text: str) -> str:
+    # The extract depends on nothing but the note's text and the query.
+    digest = hashlib.sha256(repr((note.pk, note.body_text, text)).encode()).hexdigest()
+    return f"notes:snippet:{digest}"
+
+
+def snippets(notes: Sequence[Note], text: str) -> dict[int, SafeString]:
     """Highlighted extracts of the bodies of a page of results.
 
     PostgreSQL marks the matches with control characters; the extract is escaped here and
     only then are the markers turned into <mark>, so no text from a note is ever markup.
+    An extract is remembered under its note's text and the query, so it is never stale.
     """
-    if not note_ids or not text:
+    if not notes or not text:
         return {}
+    keys = {note.pk: _snippet_key(note, text) for note in notes}
+    found = cache.get_many(list(keys.values()))
+    result = {pk: mark_safe(found[key]) for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in result]
+    if not missing:
+        return result
     sql = (
         "SELECT id, ts_headline(%s, body_text, websearch_to_tsquery(%s, %s), %s) "
         "FROM notes_note WHERE id = ANY(%s)"
@@ -119,14 +180,16 @@ def snippets(note_ids: list[int], text: str) -> dict[int, SafeString]:
         'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [CONFIG, CONFIG, text, options, note_ids])
+        cursor.execute(sql, [CONFIG, CONFIG, text, options, missing])
         rows = cursor.fetchall()
-    result = {}
+    made = {}
     for pk, headline in rows:
         safe = (
             escape(headline).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
         )
         result[pk] = mark_safe(safe)
+        made[keys[pk]] = safe
+    cache.set_many(made, SNIPPET_SECONDS)
     return result
 
 

@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from notes import notifications, search
+from notes import counters, notifications, search
 from notes.browse import forget_tag_counts
 from notes.models import Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
@@ -75,6 +75,7 @@ def render_note_body(*, author: User, body: str) -> Rendered:
 
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+    counted_before = counters.keys_of(note) if note.pk else frozenset()
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -93,6 +94,7 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
         [NoteReference(source=note, target_id=pk) for pk in refs], ignore_conflicts=True
     )
     search.refresh(note_ids=[note.pk])
+    counters.record_change(counted_before, counters.keys_of(note))
     forget_tag_counts()
 
 
@@ -186,9 +188,19 @@ def save_state(instance: Model, fields: list[str]) -> None:
         del instance.skip_history_when_saving  # type: ignore[attr-defined]
 
 
+@transaction.atomic
 def _set_trash(note: Note, deleted_at: object) -> Note:
+    # The stored counts need the note's state as it is in the database, not as it was read.
+    head = (
+        Note.objects.select_for_update()
+        .only("visibility", "tag_names", "deleted_at", "hidden_at")
+        .get(pk=note.pk)
+    )
+    counted_before = counters.keys_of(head)
+    head.deleted_at = deleted_at
     note.deleted_at = deleted_at
     save_state(note, ["deleted_at"])
+    counters.record_change(counted_before, counters.keys_of(head))
     forget_tag_counts()
     return note
 

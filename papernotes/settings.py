@@ -84,6 +84,10 @@ _database = env_database("DATABASE_URL")
 if _database is None:
     _database = embedded_db.database_settings(VAR_DIR / "pgdata")
 _database.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME") or None
+# Each process keeps its connection between requests: a new PostgreSQL backend per request
+# costs a fork and a cold catalog cache, paid again by every page that reads several tables.
+_database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
+_database["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -100,6 +100,9 @@ LIST_PAGES = [
     "/tags/autocomplete/?q=co",
     "/u/alice/",
     "/search/?q=summary",
+    "/search/?q=things",
+    "/?tag=common&tag=other&page=2",
+    "/?sort=year&page=2",
     "/search/?q=summary&sort=date",
     "/search/?q=tag:common",
     "/papers/",
@@ -217,3 +220,23 @@ def test_paper_page_with_50_summaries_votes_and_ratings_keeps_its_query_count(
     html = client.get(url).content.decode()
     assert html.count('class="entry"') == 50
     assert "Read also" in html
+
+
+def test_search_pages_keep_a_fixed_query_count_across_the_head_and_body_matches(
+    alice: User, bob: User
+) -> None:
+    client = Client()
+    urls = [f"/search/?q=entropy&page={n}" for n in (1, 2, 3)]
+
+    def add(heads: int, bodies: int) -> None:
+        for i in range(heads):
+            make_note(alice if i % 2 else bob, make_paper(alice, title=f"Entropy {i}"))
+        for i in range(bodies):
+            make_note(alice if i % 2 else bob, body=f"On entropy, {i}.")
+
+    add(5, 40)
+    small = {url: _queries(client, url) for url in urls}
+    add(25, 40)
+    large = {url: _queries(client, url) for url in urls}
+    assert large == small
+    assert max(large.values()) <= 12

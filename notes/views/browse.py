@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm, parse_tags
+from notes.fragments import render_entries, render_results
 from notes.views.follows import follow_button
 
 MAX_TAGS_IN_FILTER = 10
@@ -33,7 +34,8 @@ def _paging_query(request: HttpRequest) -> str:
 def _listing_page(
     request: HttpRequest, template: str, listing: Listing, form: ListingForm, **context: Any
 ) -> HttpResponse:
-    page = browse.page_of(browse.notes_for(request.user, listing), request.GET.get("page"))
+    page = browse.listing_page(request.user, listing, request.GET.get("page"))
+    render_entries(page.object_list)
     return render(
         request,
         template,
@@ -93,6 +95,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     page = browse.page_of(
         browse.notes_for(request.user, listing).filter(author=owner), request.GET.get("page")
     )
+    render_entries(page.object_list)
     return render(
         request,
         "notes/user.html",
@@ -130,10 +133,11 @@ def search_view(request: HttpRequest) -> HttpResponse:
     }
     if not (listing.text or listing.tags or listing.users):
         return render(request, "notes/search.html", context)
-    page = browse.page_of(browse.notes_for(request.user, listing), request.GET.get("page"))
-    extracts = search.snippets([note.pk for note in page], listing.text)
+    page = browse.listing_page(request.user, listing, request.GET.get("page"))
+    extracts = search.snippets(page.object_list, listing.text)
     for note in page:
         note.snippet = extracts.get(note.pk)
+    render_results(page.object_list)
     suggestion = None
     if listing.text and page.paginator.count < 3:
         suggestion = search.did_you_mean(listing.text)

@@ -37,6 +37,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         visible.filter(paper_id=note.paper_id)
         .exclude(pk=note.pk)
         .select_related("author")
+        .without_search_data()
         .order_by("-modified")[:50]
     )
     is_author = request.user.is_authenticated and request.user.pk == note.author_id

@@ -58,6 +58,8 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(paper=paper)
         .with_viewer_vote(request.user)
         .select_related("author")
+        .without_search_data()
+        .defer("body")
         .order_by(*order)
     )
     own = None

@@ -39,7 +39,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from accounts.models import User
-from notes import search
+from notes import counters, search
 from notes.models import Note, NoteReference, Paper, TaggedNote, Visibility
 from notes.rendering import render_markdown
 
@@ -689,6 +689,7 @@ class Command(BaseCommand):
                 lambda: self._notes(corpus, plan, now),
             )
             self._phase("search data (notes.search.refresh)", search.refresh)
+            self._phase("public counts (notes.counters.rebuild)", counters.rebuild)
         self._phase("vacuum analyze", self._vacuum)
         self.stdout.write(
             f"Done in {time.perf_counter() - self.started:.1f} s. "

@@ -1,0 +1,51 @@
+"""Template helpers for the parts of an entry that a list repeats many times.
+
+A list page shows twenty or more entries, each with a date and several links; built the
+generic way (``{% url %}`` per link, three date filters per date) they cost more than
+everything else on the page. These give the same output for less.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from django import template
+from django.urls import get_script_prefix, reverse
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@lru_cache(maxsize=16384)
+def _reverse(name: str, arg: str | int, prefix: str) -> str:
+    return reverse(name, args=[arg])
+
+
+@register.simple_tag
+def url1(name: str, arg: str | int) -> str:
+    """``{% url name arg %}`` for a URL with one argument, remembered.
+
+    A URL depends only on its name, its argument and the script prefix, so a remembered
+    one is never stale; lists ask for the same few hundred tag and profile links again
+    and again.
+    """
+    return _reverse(name, arg, get_script_prefix())
+
+
+@register.simple_tag
+def modified_time(value: datetime) -> SafeString:
+    """``<time>`` with the ISO date-time, the full local date-time as its title and the day.
+
+    The same as ``datetime="{{ v|date:'c' }}" title="{{ v }}">{{ v|date:"Y-m-d" }}``,
+    converting to local time once instead of three times.
+    """
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        dateformat.format(local, "c"),
+        formats.date_format(local, "DATETIME_FORMAT"),
+        local.strftime("%Y-%m-%d"),
+    )
