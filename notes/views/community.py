@@ -8,29 +8,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from notes.access import get_note_for_user, get_paper_for_user
 from notes.community import MAX_STARS, MIN_STARS
 from notes.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
+from notes.views import navigation
 
 VOTE_VALUES = {"1": True, "0": False}
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    """Back to the page the form was on, if it is one of ours."""
-    target = request.POST.get("next", "")
-    # Only a path on this site; ``redirect()`` is not used because it would read a bare
-    # word as the name of a view.
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = default
-    return HttpResponseRedirect(target)
 
 
 def _in_place(request: HttpRequest) -> bool:
@@ -53,7 +41,7 @@ def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     if _in_place(request):
         return render(request, "notes/_vote.html", {"note": note, "voted": vote})
     messages.success(request, f"Your vote for {note.ref} is {'counted' if vote else 'removed'}.")
-    return _back(request, note.get_absolute_url())
+    return navigation.back(request, note.get_absolute_url())
 
 
 def _stars(value: str) -> int | None:
@@ -90,4 +78,4 @@ def paper_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, done)
-    return _back(request, paper.get_absolute_url())
+    return navigation.back(request, paper.get_absolute_url())

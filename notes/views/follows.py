@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -23,6 +22,7 @@ from notes.access import get_paper_for_user
 from notes.follows import CannotFollow
 from notes.forms import parse_tags
 from notes.models import Note, Paper
+from notes.views import navigation
 
 
 def follow_button(
@@ -67,12 +67,7 @@ def _answer(request: HttpRequest, target_url: str, **target: Any) -> HttpRespons
         )
     what = follow_button(request, **target)["label"]
     messages.success(request, f"You follow {what}." if wanted else f"You no longer follow {what}.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = target_url
-    return redirect(back)
+    return navigation.back(request, target_url)
 
 
 @login_required
