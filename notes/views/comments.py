@@ -8,6 +8,7 @@ comment's HTML, or the errors with a 4xx status that the page's script shows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -121,18 +122,31 @@ def comment_edit_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpRes
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    comment = get_comment_for_user(request.user, pk, comment_pk, action="edit")
+def _confirm_then(
+    request: HttpRequest, comment: Comment, *, removing: bool, act: Callable[[], None], done: str
+) -> HttpResponse:
+    """A confirmation page on GET; on POST, ``act``, say ``done`` and show the thread."""
     if request.method == "POST":
-        comment_delete(comment=comment)
-        messages.success(request, "Your comment is deleted; replies to it stay.")
+        act()
+        messages.success(request, done)
         return redirect(comment)
     return render(
         request,
         "notes/comment_confirm.html",
-        {"comment": comment, "note": comment.note, "removing": False},
+        {"comment": comment, "note": comment.note, "removing": removing},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    comment = get_comment_for_user(request.user, pk, comment_pk, action="edit")
+    return _confirm_then(
+        request,
+        comment,
+        removing=False,
+        act=lambda: comment_delete(comment=comment),
+        done="Your comment is deleted; replies to it stay.",
     )
 
 
@@ -140,14 +154,12 @@ def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def comment_remove_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
     comment = get_comment_for_user(request.user, pk, comment_pk, action="remove")
-    if request.method == "POST":
-        comment_remove(comment=comment, user=request.user)
-        messages.success(request, "The comment is removed; replies to it stay.")
-        return redirect(comment)
-    return render(
+    return _confirm_then(
         request,
-        "notes/comment_confirm.html",
-        {"comment": comment, "note": comment.note, "removing": True},
+        comment,
+        removing=True,
+        act=lambda: comment_remove(comment=comment, user=request.user),
+        done="The comment is removed; replies to it stay.",
     )
 
 
