@@ -181,27 +181,49 @@ def page_of(
     per_page: int = PAGE_SIZE,
     count: int | None = None,
     fetch: Callable[[int, int], list[int]] | None = None,
+    ahead: int | None = None,
 ) -> Page:
     """One page of ``notes`` as entries, whatever the page's depth.
 
     The page is first cut as ids, which PostgreSQL finds from an index without reading
     the notes it skips; then only those notes are read, with their paper and author.
     ``count``, when known (``stored_count``), saves counting the list; otherwise the list
-    is counted up to ``COUNT_AHEAD_PAGES`` pages past the one asked for. ``fetch`` cuts the
-    ids when the list's order is read in parts (search by relevance).
+    is counted up to ``ahead`` pages (default ``COUNT_AHEAD_PAGES``) past the one asked
+    for. With ``ahead=0`` there is no counting query at all: the page's cut reads one id
+    more, which tells whether a next page exists (for lists whose every match is costly
+    to check, such as a search).
+    ``fetch`` cuts the ids when the list's order is read in parts (search by relevance).
     """
+    ids = notes.values_list("id", flat=True)
+    ahead = COUNT_AHEAD_PAGES if ahead is None else ahead
     capped = False
-    if count is None:
-        limit = (page_number(number) + COUNT_AHEAD_PAGES) * per_page
+    if count is None and ahead == 0:
+        count, fetch = _peek(notes, number, per_page, fetch or ids_in_order(ids, None))
+        capped = count > page_number(number) * per_page
+    elif count is None:
+        limit = (page_number(number) + ahead) * per_page
         count = notes.order_by().values("id")[: limit + 1].count()
         capped = count > limit
     if fetch is None:
-        fetch = ids_in_order(notes.values_list("id", flat=True), None if capped else count)
+        fetch = ids_in_order(ids, None if capped else count)
     paginator = ListPaginator(IdWindow(fetch, count), per_page)
     paginator.capped = capped
     page = paginator.get_page(number)
     page.object_list = entries(list(page.object_list))
     return page
+
+
+def _peek(
+    notes: QuerySet[Note], number: Any, per_page: int, fetch: Callable[[int, int], list[int]]
+) -> tuple[int, Callable[[int, int], list[int]]]:
+    """The page's ids and one more, read at once: a count (capped just past the page)
+    and a ``fetch`` that hands out what was read."""
+    start = (page_number(number) - 1) * per_page
+    ids = fetch(start, start + per_page + 1)
+    if not ids and start:
+        # Past the end of the list: count it, so that the paginator shows its last page.
+        return notes.order_by().values("id")[: start + 1].count(), fetch
+    return start + len(ids), lambda a, b: ids[a - start : b - start]
 
 
 def entries(ids: list[int]) -> list[Note]:
@@ -214,8 +236,17 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
     notes = notes_for(viewer, listing)
     if listing.sort == "relevance" and listing.text:
         window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
-        return page_of(notes, number, fetch=window.ids)
-    return page_of(notes, number, count=stored_count(viewer, listing))
+        return page_of(notes, number, fetch=window.ids, ahead=0)
+    return page_of(notes, number, count=stored_count(viewer, listing), ahead=count_ahead(listing))
+
+
+def count_ahead(listing: Listing) -> int:
+    """How many pages past the one shown to count a list that has no stored count.
+
+    Words or tags are matched note by note, which makes counting ahead cost as much as
+    several pages; such lists read one note past their page instead (see ``page_of``).
+    """
+    return 0 if listing.text or listing.tags else COUNT_AHEAD_PAGES
 
 
 def _counts(sql: str, params: list[Any]) -> dict[str, int]:

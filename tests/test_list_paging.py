@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -57,11 +58,42 @@ def test_a_list_counted_past_its_cap_says_more_than(
     forty_five: list[Note], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(browse, "COUNT_AHEAD_PAGES", 0)
-    first = Client().get("/?tag=all&tag=t0").content.decode()
-    assert "Page 1 of more than 1" in first
+    first = Client().get("/u/alice/").content.decode()
+    assert "more than 20" in first
+    assert 'rel="next"' in first
+    last = Client().get("/u/alice/?page=2").content.decode()
+    assert "(22)" in last
+    assert len(_ids(last)) == 22 - 20
+
+
+def test_a_search_or_tag_intersection_reads_one_past_its_page_instead_of_counting(
+    forty_five: list[Note], django_assert_max_num_queries: Any
+) -> None:
+    # No counting query: the page's cut reads one id more to know whether a next exists.
+    with django_assert_max_num_queries(3):
+        first = Client().get("/?tag=all&tag=t0").content.decode()
+    assert "Page 1 of" not in first and "Page 1" in first
     assert 'rel="next"' in first
     last = Client().get("/?tag=all&tag=t0&page=2").content.decode()
     assert "Page 2 of 2" in last
+    assert 'rel="next"' not in last
     assert len(_ids(last)) == 23 - 20
+    # Past the end: the last page, with its exact number.
+    beyond = Client().get("/?tag=all&tag=t0&page=9").content.decode()
+    assert "Page 2 of 2" in beyond
+    assert len(_ids(beyond)) == 3
     found = Client().get("/search/", {"q": "summary"}).content.decode()
     assert "More than 20 notes found" in found
+    found_last = Client().get("/search/", {"q": "summary", "page": 3}).content.decode()
+    assert "45 notes found" in found_last
+
+
+def test_an_exact_page_needs_no_next_page() -> None:
+    # A list of exactly one page: the read past the page finds nothing, so no "next".
+    alice = User.objects.create_user(username="carol", password="pw-carol-123!")
+    for i in range(20):
+        make_note(alice, make_paper(alice, title=f"Exact {i}"), tags=["x", "y"])
+    page = Client().get("/?tag=x&tag=y").content.decode()
+    assert len(_ids(page)) == 20
+    assert 'rel="next"' not in page
+    assert "Page 1" not in page  # a single page shows no pagination at all

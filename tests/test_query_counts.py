@@ -114,7 +114,9 @@ def test_list_pages_keep_a_fixed_query_count(
     alice: User, bob: User, alice_client: Client, who: str
 ) -> None:
     client = alice_client if who == "alice" else Client()
-    for i in range(3):
+    # Enough for a second page, so that every page asked for exists in both sizes (a page
+    # past the end of a list is the last one, found at a cost of its own: see below).
+    for i in range(21):
         make_note(alice if i % 2 else bob, tags=["common", "other", f"t{i}"])
     small = {url: _queries(client, url) for url in LIST_PAGES}
     for i in range(24):
@@ -124,6 +126,9 @@ def test_list_pages_keep_a_fixed_query_count(
     large = {url: _queries(client, url) for url in LIST_PAGES}
     assert large == small
     assert max(large.values()) <= 12
+    # Past the end of a list that is not counted ahead: a count and the last page's cut.
+    past_end = _queries(client, "/?tag=common&tag=other&page=99")
+    assert past_end == large["/?tag=common&tag=other&page=2"] + 2
 
 
 def _threaded_comments(note: Note, people: list[User], count: int) -> None:

@@ -93,7 +93,9 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     form = ListingForm(request.GET)
     listing = form.listing(url_tags(request))
     page = browse.page_of(
-        browse.notes_for(request.user, listing).filter(author=owner), request.GET.get("page")
+        browse.notes_for(request.user, listing).filter(author=owner),
+        request.GET.get("page"),
+        ahead=browse.count_ahead(listing),
     )
     render_entries(page.object_list)
     return render(
