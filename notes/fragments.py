@@ -25,6 +25,10 @@ ENTRY_TEMPLATE = "notes/_entry.html"
 RESULT_TEMPLATE = "notes/_search_result.html"
 HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
+# Where an entry's reader-dependent vote button goes (``notes/_entry.html`` with
+# ``votable``); the remembered entry is the same for every reader. Sanitised note bodies
+# never hold comments, and the slot comes before the body anyway.
+VOTE_SLOT = "<!--vote-->"
 
 
 def _digest(kind: str, inputs: Iterable[Any]) -> str:
@@ -46,9 +50,16 @@ def entry_inputs(note: Note) -> tuple[Any, ...]:
 
 
 def _render_each(
-    notes: Sequence[Note], kind: str, template: str, inputs: Callable[[Note], Any]
+    notes: Sequence[Note],
+    kind: str,
+    template: str,
+    inputs: Callable[[Note], Any],
+    extra: dict[str, Any] | None = None,
 ) -> list[SafeString]:
-    """Each of ``notes`` rendered with ``template``, in order, remembered under its inputs."""
+    """Each of ``notes`` rendered with ``template``, in order, remembered under its inputs.
+
+    ``extra`` is the same for every note and part of what ``kind`` means.
+    """
     keys = [_digest(kind, inputs(note)) for note in notes]
     found = cache.get_many(keys)
     rendered = {}
@@ -56,16 +67,31 @@ def _render_each(
     for note, key in zip(notes, keys, strict=True):
         html = found.get(key)
         if html is None:
-            html = rendered[key] = render_to_string(template, {"note": note})
+            html = rendered[key] = render_to_string(template, {"note": note, **(extra or {})})
         result.append(mark_safe(html))
     if rendered:
         cache.set_many(rendered, FRAGMENT_SECONDS)
     return result
 
 
-def render_entries(notes: Sequence[Note]) -> None:
-    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered."""
-    rendered = _render_each(notes, "entry", ENTRY_TEMPLATE, entry_inputs)
+def render_entries(
+    notes: Sequence[Note], *, vote_button: Callable[[Note], str] | None = None
+) -> None:
+    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered.
+
+    With ``vote_button``, each entry carries the button it gives for that note (made for
+    the reader on every request) in the remembered entry's vote slot.
+    """
+    if vote_button is None:
+        rendered = _render_each(notes, "entry", ENTRY_TEMPLATE, entry_inputs)
+    else:
+        rendered = _render_each(
+            notes, "votable-entry", ENTRY_TEMPLATE, entry_inputs, {"votable": True}
+        )
+        rendered = [
+            mark_safe(html.replace(VOTE_SLOT, vote_button(note), 1))
+            for note, html in zip(notes, rendered, strict=True)
+        ]
     for note, html in zip(notes, rendered, strict=True):
         note.entry_html = html
 

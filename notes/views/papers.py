@@ -13,10 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
+from notes.fragments import render_entries
 from notes.models import Note, Paper, Visibility
 from notes.reactions import rating_of, record_paper_view
 from notes.related import read_also, tags_of
 from notes.services import TooComplexToRender, note_create, paper_save
+from notes.views.community import vote_buttons
 from notes.views.editing import render_preview, wants_preview
 from notes.views.follows import follow_button
 
@@ -56,10 +58,8 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summaries = list(
         Note.objects.visible_to(request.user)
         .filter(paper=paper)
+        .for_entries()
         .with_viewer_vote(request.user)
-        .select_related("author")
-        .without_search_data()
-        .defer("body")
         .order_by(*order)
     )
     own = None
@@ -67,8 +67,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         own = next((n for n in summaries if n.author_id == request.user.pk), None)
         if own is None:
             own = Note.objects.filter(paper=paper, author=request.user).first()
-    for note in summaries:
-        note.paper = paper  # already loaded; saves a query per entry
+    render_entries(summaries, vote_button=vote_buttons(request))
     record_paper_view(paper=paper, request=request)
     return render(
         request,
