@@ -44,3 +44,30 @@ def test_a_note_made_private_shows_its_badge_to_its_author(alice: User, alice_cl
     note.visibility = "private"
     revise(note, note.body)
     assert '<span class="badge">private</span>' in alice_client.get("/u/alice/").content.decode()
+
+
+def _vote_part(html: str, note_pk: int) -> str:
+    """The actions of entry ``note_pk`` on a paper page: where its vote button goes."""
+    start = html.index(f'id="n{note_pk}"')
+    return html[start : html.index("</span>", html.index('class="entry__actions', start))]
+
+
+def test_paper_page_entries_carry_each_readers_own_vote_button(
+    alice: User, bob: User, alice_client: Client, bob_client: Client
+) -> None:
+    note = make_note(alice)
+    url = f"/papers/{note.paper_id}/"
+    anonymous = Client()
+    for _ in range(2):  # the second time from the remembered entries
+        assert "Log in to vote" in _vote_part(anonymous.get(url).content.decode(), note.pk)
+        mine = _vote_part(alice_client.get(url).content.decode(), note.pk)
+        assert "vote" not in mine.lower()  # never on one's own note
+        theirs = _vote_part(bob_client.get(url).content.decode(), note.pk)
+        assert 'aria-pressed="false"' in theirs and "csrfmiddlewaretoken" in theirs
+    bob_client.post(f"/n/{note.pk}/vote/", {"vote": "1", "next": url})
+    voted = bob_client.get(url).content.decode()
+    assert 'aria-pressed="true"' in _vote_part(voted, note.pk)
+    assert "1 vote" in voted
+    seen_by_others = Client().get(url).content.decode()
+    assert "Log in to vote" in _vote_part(seen_by_others, note.pk) and "1 vote" in seen_by_others
+    assert "<!--vote-->" not in voted + seen_by_others
