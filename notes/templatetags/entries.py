@@ -24,6 +24,17 @@ def _reverse(name: str, arg: str | int, prefix: str) -> str:
     return reverse(name, args=[arg])
 
 
+@lru_cache(maxsize=256)
+def _reverse0(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+@register.simple_tag
+def url0(name: str) -> str:
+    """``{% url name %}`` for a URL without arguments, remembered (the header's links)."""
+    return _reverse0(name, get_script_prefix())
+
+
 @register.simple_tag
 def url1(name: str, arg: str | int) -> str:
     """``{% url name arg %}`` for a URL with one argument, remembered.
