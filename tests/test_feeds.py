@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.feedgenerator import Atom1Feed
 
 from accounts.models import User
 from notes.models import Note
@@ -139,6 +140,44 @@ def test_control_characters_in_stored_text_do_not_break_the_feed(alice: User) ->
     make_note(alice, paper)
     (entry,) = _entries(_feed(Client(), "/feeds/notes/"))
     assert entry.findtext(f"{ATOM}title").endswith("Badtitle")
+
+
+def _as_django_writes_it(notes: list[Note]) -> bytes:
+    """``/feeds/notes/`` with ``notes`` as Django's own Atom writer writes it."""
+    feed_url = "http://testserver/feeds/notes/"
+    feed = Atom1Feed(
+        title="PaperNotes — all notes",
+        link="http://testserver/",
+        description=None,
+        language="en-us",
+        feed_url=feed_url,
+        feed_guid=feed_url,
+    )
+    for note in notes:
+        feed.add_item(
+            title=f"{note.ref} {note.paper.title}",
+            link=_url(note),
+            unique_id=_url(note),
+            description=note.body_html,
+            pubdate=note.created,
+            updateddate=note.modified,
+            author_name=note.author.name,
+            author_link=f"http://testserver/u/{note.author.username}/",
+            categories=note.tag_names,
+        )
+    return feed.writeString("utf-8").encode()
+
+
+def test_the_document_is_what_djangos_atom_writer_writes(alice: User, bob: User) -> None:
+    bob.display_name = 'Bob "the <Builder>" & Sons'
+    bob.save()
+    paper = make_paper(alice, title="Quotes \"double\" and 'single' & <angles>")
+    make_note(alice, paper, body="A & B < C, $x > y$, [a link](https://example.org/?a=1&b=2).")
+    make_note(bob, body="Both quotes", tags=['say-"hi"', "it's", "both\"'", "a&b<c>"])
+    make_note(alice, body="", tags=["empty-body"])
+    document = Client().get("/feeds/notes/").content
+    notes = list(Note.objects.order_by("-modified", "-id"))
+    assert document == _as_django_writes_it(notes)
 
 
 # ------------------------------------------------------------------------------ privacy
