@@ -9,6 +9,7 @@ entries with their paper and author in one query.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,9 +18,10 @@ from xml.sax.saxutils import quoteattr
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import add_domain
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.encoding import iri_to_uri
@@ -31,6 +33,7 @@ from django.views.decorators.http import require_safe
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm
+from notes.fragments import FRAGMENT_SECONDS
 from notes.models import Note
 from notes.views.browse import url_tags
 
@@ -91,6 +94,41 @@ def _entry(note: Note, root: str) -> str:
         "</entry>",
     ]
     return "".join(parts)
+
+
+# Part of every entry's key: whoever changes what ``_entry`` writes increments it, so that
+# no document mixes entries written the old way (remembered for a day) with new ones.
+ENTRY_FORMAT = 1
+
+
+def _entry_key(note: Note, context: tuple[Any, ...]) -> str:
+    """A digest of everything ``_entry`` shows of ``note``; a new field shown is added here."""
+    paper, author = note.paper, note.author
+    inputs = (
+        context,
+        (note.pk, note.created, note.modified, note.tag_names),
+        (paper.title, author.username, author.name),
+        hashlib.sha256(note.body_html.encode()).hexdigest(),
+    )
+    return f"notes:feed-entry:{hashlib.sha256(repr(inputs).encode()).hexdigest()}"
+
+
+def _entries(notes: list[Note], root: str) -> list[str]:
+    """The entries of ``notes``, in order, each written or remembered under its key.
+
+    Like the pieces of notes/fragments.py, an entry is remembered under a digest of all
+    it shows (the site's address and URL prefix included), so it is never stale.
+    """
+    context = (ENTRY_FORMAT, root, get_script_prefix())
+    keys = [_entry_key(note, context) for note in notes]
+    found = cache.get_many(keys)
+    written: dict[str, str] = {}
+    for note, key in zip(notes, keys, strict=True):
+        if key not in found:
+            found[key] = written[key] = _entry(note, root)
+    if written:
+        cache.set_many(written, FRAGMENT_SECONDS)
+    return [found[key] for key in keys]
 
 
 @dataclass(frozen=True)
@@ -167,7 +205,7 @@ class NotesFeed:
             _element("id", source.feed_url),
             _element("updated", rfc3339_date(updated)),
         ]
-        entries = [_entry(note, root) for note in notes]
+        entries = _entries(notes, root)
         response = HttpResponse(
             "".join([*head, *entries, "</feed>"]), content_type=Atom1Feed.content_type
         )
