@@ -177,6 +177,19 @@ def _source(
     )
 
 
+# What an entry shows and nothing more: ``for_entries`` also reads what list pages show
+# (the plain text for snippets, the counters), much of the data a feed's query reads.
+FEED_FIELDS = (
+    *("body_html", "tag_names", "created", "modified"),
+    *("paper__title", "author__username", "author__display_name"),
+)
+
+
+def _load(notes: QuerySet[Note]) -> list[Note]:
+    """The first page of ``notes``, with their paper and author, in one query."""
+    return list(notes.select_related("paper", "author").only(*FEED_FIELDS)[: browse.PAGE_SIZE])
+
+
 @method_decorator(require_safe, name="__call__")
 class NotesFeed:
     """An Atom document of the notes a subclass's ``get_object`` picks.
@@ -190,7 +203,7 @@ class NotesFeed:
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         source = self.get_object(request, *args, **kwargs)
-        notes = [] if source.notes is None else list(source.notes.for_entries()[: browse.PAGE_SIZE])
+        notes = [] if source.notes is None else _load(source.notes)
         root = source.site_root.rstrip("/")
         # The feed changed when its newest entry was last modified.
         updated = max((note.modified for note in notes), default=None) or timezone.now()

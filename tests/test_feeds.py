@@ -440,6 +440,27 @@ def test_feeds_stay_within_a_fixed_query_count(
     assert large <= 6
 
 
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [
+        ("/feeds/notes/", 1),
+        ("/feeds/tags/optics/?tag=quantum", 1),
+        ("/feeds/search/?q=entanglement", 1),
+        # The user, then the notes.
+        ("/feeds/users/alice/", 2),
+    ],
+)
+def test_a_feed_is_one_query_for_its_entries_cold_or_warm(
+    alice: User, url: str, count: int
+) -> None:
+    for _ in range(3):
+        make_note(alice, body="Entanglement $\\rho$.", tags=["optics", "quantum"])
+    client = Client()
+    cache.clear()
+    assert _queries(client, url) == (count, 3)
+    assert _queries(client, url) == (count, 3)
+
+
 # ------------------------------------------------------------------------------ corpora
 
 
