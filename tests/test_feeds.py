@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
+from django.utils.feedgenerator import Atom1Feed
+from pytest_django.fixtures import Settings
 
 from accounts.models import User
 from notes.models import Note
 from notes.services import note_trash
 from tests.corpora import naughty_strings
-from tests.factories import make_note, make_paper
+from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +145,45 @@ def test_control_characters_in_stored_text_do_not_break_the_feed(alice: User) ->
     assert entry.findtext(f"{ATOM}title").endswith("Badtitle")
 
 
+def _as_django_writes_it(notes: list[Note]) -> bytes:
+    """``/feeds/notes/`` with ``notes`` as Django's own Atom writer writes it."""
+    feed_url = "http://testserver/feeds/notes/"
+    feed = Atom1Feed(
+        title="PaperNotes — all notes",
+        link="http://testserver/",
+        description=None,
+        language="en-us",
+        feed_url=feed_url,
+        feed_guid=feed_url,
+    )
+    for note in notes:
+        feed.add_item(
+            title=f"{note.ref} {note.paper.title}",
+            link=_url(note),
+            unique_id=_url(note),
+            description=note.body_html,
+            pubdate=note.created,
+            updateddate=note.modified,
+            author_name=note.author.name,
+            author_link=f"http://testserver/u/{note.author.username}/",
+            categories=note.tag_names,
+        )
+    return feed.writeString("utf-8").encode()
+
+
+def test_the_document_is_what_djangos_atom_writer_writes(alice: User, bob: User) -> None:
+    bob.display_name = 'Bob "the <Builder>" & Sons'
+    bob.save()
+    paper = make_paper(alice, title="Quotes \"double\" and 'single' & <angles>")
+    make_note(alice, paper, body="A & B < C, $x > y$, [a link](https://example.org/?a=1&b=2).")
+    make_note(bob, body="Both quotes", tags=['say-"hi"', "it's", "both\"'", "a&b<c>"])
+    make_note(alice, body="", tags=["empty-body"])
+    cold = Client().get("/feeds/notes/").content
+    warm = Client().get("/feeds/notes/").content
+    notes = list(Note.objects.order_by("-modified", "-id"))
+    assert cold == warm == _as_django_writes_it(notes)
+
+
 # ------------------------------------------------------------------------------ privacy
 
 
@@ -264,6 +307,107 @@ def test_an_empty_search_is_an_empty_valid_feed(alice: User) -> None:
     assert "nothing to search for" in feed.findtext(f"{ATOM}title")
 
 
+# ------------------------------------------------------------------ remembered entries
+
+
+def _retitle_the_paper(note: Note) -> str:
+    note.paper.title = "A retitled paper"
+    note.paper.save()
+    return "A retitled paper"
+
+
+def _rename_the_author(note: Note) -> str:
+    note.author.display_name = "Alice Pleasance Liddell"
+    note.author.save()
+    return "Alice Pleasance Liddell"
+
+
+def _rerender_the_body(note: Note) -> str:
+    # As a change of the sanitiser would, re-rendering stored notes: no new revision.
+    Note.objects.filter(pk=note.pk).update(body_html="<p>Rendered anew.</p>")
+    return "Rendered anew."
+
+
+def _rename_a_tag(note: Note) -> str:
+    Note.objects.filter(pk=note.pk).update(tag_names=["physics", "renamed"])
+    return 'term="renamed"'
+
+
+def _revise_the_body(note: Note) -> str:
+    revise(note, "A revised summary.")
+    return "A revised summary."
+
+
+def _retag(note: Note) -> str:
+    revise(note, note.body, tags=["physics", "retagged"])
+    return 'term="retagged"'
+
+
+# Changes that leave the note's revision and modified date as they were.
+_IN_PLACE = [_retitle_the_paper, _rename_the_author, _rerender_the_body, _rename_a_tag]
+
+
+@pytest.mark.parametrize("change", [*_IN_PLACE, _revise_the_body, _retag])
+@pytest.mark.parametrize("url", ["/feeds/notes/", "/feeds/tags/physics/", "/feeds/users/alice/"])
+def test_a_change_to_what_an_entry_shows_is_in_the_feed_at_once(
+    alice: User, url: str, change: Callable[[Note], str]
+) -> None:
+    note = make_note(alice, body="The first summary.", tags=["physics"])
+    make_note(alice, body="Another summary.", tags=["physics"])
+    client = Client()
+
+    def entry() -> str:
+        # The note's entry as written, not the whole document: a user feed's title also
+        # names the author.
+        document = client.get(url).content.decode()
+        (found,) = [e for e in document.split("<entry>") if f"<id>{_url(note)}</id>" in e]
+        return found
+
+    before = entry()
+    shown = change(Note.objects.get(pk=note.pk))
+    after = entry()
+    assert shown not in before
+    assert shown in after
+    if change in _IN_PLACE:
+        changed = Note.objects.get(pk=note.pk)
+        assert (changed.revision, changed.modified) == (note.revision, note.modified)
+
+
+def _documents(client: Client, urls: list[str]) -> list[bytes]:
+    return [client.get(url).content for url in urls]
+
+
+def test_a_feed_from_remembered_entries_is_the_one_written_anew(alice: User, bob: User) -> None:
+    for n in range(5):
+        make_note(alice if n % 2 else bob, body=f"Summary {n}: $a_{n}$ & <b>.", tags=["optics"])
+    urls = ["/feeds/notes/", "/feeds/tags/optics/", "/feeds/users/bob/", "/feeds/search/?q=summary"]
+    client = Client()
+    cache.clear()
+    cold = _documents(client, urls)
+    warm = _documents(client, urls)
+    assert warm == cold
+    # Each feed alone, its entries written anew, gives the same documents again.
+    for url, document in zip(urls, cold, strict=True):
+        cache.clear()
+        assert client.get(url).content == document
+
+
+def test_entries_follow_the_host_scheme_and_url_prefix(alice: User, settings: Settings) -> None:
+    settings.ALLOWED_HOSTS = ["testserver", "notes.example.org"]
+    note = make_note(alice)
+    client = Client()
+    plain = client.get("/feeds/notes/").content
+    assert f"http://testserver/n/{note.pk}/".encode() in plain
+    secure = client.get("/feeds/notes/", secure=True, HTTP_HOST="notes.example.org").content
+    assert f"https://notes.example.org/n/{note.pk}/".encode() in secure
+    assert b"http://testserver/" not in secure
+    with override_script_prefix("/pn/"):
+        prefixed = client.get("/feeds/notes/").content
+    assert f"http://testserver/pn/n/{note.pk}/".encode() in prefixed
+    assert b"http://testserver/pn/u/alice/" in prefixed
+    assert client.get("/feeds/notes/").content == plain
+
+
 # -------------------------------------------------------------------------- query count
 
 
@@ -302,6 +446,27 @@ def test_feeds_stay_within_a_fixed_query_count(
     assert (small_entries, large_entries) == (2, 15)
     assert large == small
     assert large <= 6
+
+
+@pytest.mark.parametrize(
+    ("url", "count"),
+    [
+        ("/feeds/notes/", 1),
+        ("/feeds/tags/optics/?tag=quantum", 1),
+        ("/feeds/search/?q=entanglement", 1),
+        # The user, then the notes.
+        ("/feeds/users/alice/", 2),
+    ],
+)
+def test_a_feed_is_one_query_for_its_entries_cold_or_warm(
+    alice: User, url: str, count: int
+) -> None:
+    for _ in range(3):
+        make_note(alice, body="Entanglement $\\rho$.", tags=["optics", "quantum"])
+    client = Client()
+    cache.clear()
+    assert _queries(client, url) == (count, 3)
+    assert _queries(client, url) == (count, 3)
 
 
 # ------------------------------------------------------------------------------ corpora
