@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -31,8 +34,25 @@ FRAGMENT_SECONDS = 24 * 3600
 VOTE_SLOT = "<!--vote-->"
 
 
+@lru_cache(maxsize=1)
+def _templates_version() -> str:
+    """A digest of the templates and template helpers the pieces are made with.
+
+    Part of every key, so that pieces remembered in a shared cache (Redis) by an earlier
+    release of the templates are not served after a deploy that changes them.
+    """
+    base = Path(settings.BASE_DIR)
+    sources = sorted(
+        [*(base / "templates").rglob("*.html"), *Path(__file__).parent.glob("templatetags/*.py")]
+    )
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def _digest(kind: str, inputs: Iterable[Any]) -> str:
-    context = (timezone.get_current_timezone_name(), get_script_prefix())
+    context = (_templates_version(), timezone.get_current_timezone_name(), get_script_prefix())
     text = repr((context, *inputs))
     return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
+from notes import browse, fragments
 from notes.services import paper_save
 from tests.factories import make_note, revise
 
@@ -71,3 +73,16 @@ def test_paper_page_entries_carry_each_readers_own_vote_button(
     seen_by_others = Client().get(url).content.decode()
     assert "Log in to vote" in _vote_part(seen_by_others, note.pk) and "1 vote" in seen_by_others
     assert "<!--vote-->" not in voted + seen_by_others
+
+
+def test_pieces_are_keyed_by_the_templates_version(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A shared cache outlives a deploy: a piece made by other templates is never served.
+    note = make_note(alice, body="Fresh text.")
+    entry = browse.entries([note.pk])[0]
+    cache.set(fragments._digest("entry", fragments.entry_inputs(entry)), "earlier release")
+    assert "earlier release" in Client().get("/").content.decode()  # the key pages use
+    monkeypatch.setattr(fragments, "_templates_version", lambda: "the next release")
+    page = Client().get("/").content.decode()
+    assert "earlier release" not in page and "Fresh text." in page
