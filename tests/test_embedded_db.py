@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,17 @@ def test_it_starts_on_demand_on_a_unix_socket(var_dir: Path) -> None:
         assert conn.execute("SELECT current_database()").fetchone() == ("papernotes_probe",)
         # no TCP listener: the server was started with an empty listen_addresses
         assert conn.execute("SHOW listen_addresses").fetchone() == ("",)
+    # Tuned for data on a local disk, mostly in memory (a reload, which the server takes in
+    # its own time).
+    deadline = time.monotonic() + 10
+    while _setting(config, "random_page_cost") != "1.1" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _setting(config, "random_page_cost") == "1.1"
+
+
+def _setting(config: dict[str, str], name: str) -> str:
+    with psycopg.connect(host=config["HOST"], user="postgres", dbname="postgres") as conn:
+        return conn.execute("SELECT setting FROM pg_settings WHERE name = %s", [name]).fetchone()[0]
 
 
 def test_it_is_reused_by_the_next_call(var_dir: Path) -> None:
