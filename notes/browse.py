@@ -20,6 +20,7 @@ from django.db.models import F, Q, QuerySet
 from accounts.forms import users_named
 from accounts.models import User
 from notes import counters, search
+from notes.fragments import read_entries
 from notes.models import Note, PublicCount, Visibility
 
 PAGE_SIZE = 20
@@ -186,7 +187,7 @@ def page_of(
     """One page of ``notes`` as entries, whatever the page's depth.
 
     The page is first cut as ids, which PostgreSQL finds from an index without reading
-    the notes it skips; then only those notes are read, with their paper and author.
+    the notes it skips; then only those notes' entries are read (``notes.fragments``).
     ``count``, when known (``stored_count``), saves counting the list; otherwise the list
     is counted up to ``ahead`` pages (default ``COUNT_AHEAD_PAGES``) past the one asked
     for. With ``ahead=0`` there is no counting query at all: the page's cut reads one id
@@ -209,7 +210,7 @@ def page_of(
     paginator = ListPaginator(IdWindow(fetch, count), per_page)
     paginator.capped = capped
     page = paginator.get_page(number)
-    page.object_list = entries(list(page.object_list))
+    page.object_list = read_entries(list(page.object_list))
     return page
 
 
@@ -224,12 +225,6 @@ def _peek(
         # Past the end of the list: count it, so that the paginator shows its last page.
         return notes.order_by().values("id")[: start + 1].count(), fetch
     return start + len(ids), lambda a, b: ids[a - start : b - start]
-
-
-def entries(ids: list[int]) -> list[Note]:
-    """The notes ``ids`` in that order, each with its paper and author."""
-    loaded = Note.objects.filter(pk__in=ids).for_entries().in_bulk()
-    return [loaded[pk] for pk in ids if pk in loaded]
 
 
 def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.functions import MD5
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
@@ -57,74 +58,134 @@ def _digest(kind: str, inputs: Iterable[Any]) -> str:
     return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-def entry_inputs(note: Note) -> tuple[Any, ...]:
-    """Everything ``notes/_entry.html`` shows of ``note``; a new field shown is added here."""
-    paper, author = note.paper, note.author
-    return (
-        (note.pk, note.revision, note.visibility, note.modified, note.tag_names, note.hidden_at),
-        (note.comment_count, note.vote_count, note.view_count),
-        hashlib.sha256(note.body_html.encode()).hexdigest(),
-        (note.paper_id, paper.title, paper.year),
-        (author.username, author.name),
+# What an entry shows of a note, as one row (the body by its MD5 digest, which PostgreSQL
+# computes, so the text itself is read only for an entry that has to be rendered). A new
+# field shown in an entry is added here and in ``Entry.of``.
+ENTRY_ROW = (
+    *("pk", "created", "revision", "visibility", "modified", "tag_names", "hidden_at"),
+    *("comment_count", "vote_count", "view_count"),
+    *("paper_id", "paper__title", "paper__year", "author__username", "author__display_name"),
+    "body_digest",
+)
+
+
+class Entry:
+    """A note in a list: the row its entry is remembered under, then the entry's HTML.
+
+    The note itself (a model with its paper, author and text) is read only when its entry
+    is not remembered: a list page whose entries are remembered reads one small row each.
+    """
+
+    __slots__ = ("created", "entry_html", "note", "pk", "result_html", "row", "snippet")
+
+    def __init__(self, row: tuple[Any, ...], note: Note | None = None) -> None:
+        self.row = row
+        self.pk, self.created = row[0], row[1]
+        self.note = note
+        self.snippet: SafeString | None = None
+        self.entry_html = self.result_html = SafeString()
+
+    @classmethod
+    def of(cls, note: Note) -> Entry:
+        """The entry of a note already read with its paper and author."""
+        paper, author = note.paper, note.author
+        row = (
+            *(note.pk, note.created, note.revision, note.visibility, note.modified),
+            *(note.tag_names, note.hidden_at),
+            *(note.comment_count, note.vote_count, note.view_count),
+            *(note.paper_id, paper.title, paper.year, author.username, author.display_name),
+            hashlib.md5(note.body_html.encode(), usedforsecurity=False).hexdigest(),
+        )
+        return cls(row, note)
+
+    @property
+    def body_digest(self) -> str:
+        return self.row[-1]
+
+
+def read_entries(ids: Sequence[int]) -> list[Entry]:
+    """The entries of the notes ``ids``, in that order (a note gone meanwhile is left out)."""
+    rows = (
+        Note.objects.filter(pk__in=ids)
+        .annotate(body_digest=MD5("body_html"))
+        .values_list(*ENTRY_ROW)
     )
+    found = {row[0]: Entry(row) for row in rows}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:
+    """The notes of ``entries``, with their paper and author, read once for all of them."""
+    notes = {entry.pk: entry.note for entry in entries if entry.note is not None}
+    unread = [entry.pk for entry in entries if entry.note is None]
+    if unread:
+        notes.update(Note.objects.filter(pk__in=unread).for_entries().in_bulk(unread))
+    return notes
 
 
 def _render_each(
-    notes: Sequence[Note],
+    entries: Sequence[Entry],
     kind: str,
     template: str,
-    inputs: Callable[[Note], Any],
-    extra: dict[str, Any] | None = None,
+    context: Callable[[Entry, Note], dict[str, Any]],
+    inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
 ) -> list[SafeString]:
-    """Each of ``notes`` rendered with ``template``, in order, remembered under its inputs.
-
-    ``extra`` is the same for every note and part of what ``kind`` means.
-    """
-    keys = [_digest(kind, inputs(note)) for note in notes]
+    """Each of ``entries`` rendered with ``template``, in order, remembered under its row
+    and ``inputs``; ``context`` is the template's context for an entry's note."""
+    keys = [_digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
-    rendered = {}
-    result = []
-    for note, key in zip(notes, keys, strict=True):
-        html = found.get(key)
-        if html is None:
-            html = rendered[key] = render_to_string(template, {"note": note, **(extra or {})})
-        result.append(mark_safe(html))
-    if rendered:
+    missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
+    if missing:
+        notes = _notes_of(missing)
+        rendered = {}
+        for entry, key in zip(entries, keys, strict=True):
+            if key not in found and entry.pk in notes:
+                html = render_to_string(template, context(entry, notes[entry.pk]))
+                found[key] = rendered[key] = html
         cache.set_many(rendered, FRAGMENT_SECONDS)
-    return result
+    return [mark_safe(found.get(key, "")) for key in keys]
 
 
 def render_entries(
-    notes: Sequence[Note], *, vote_button: Callable[[Note], str] | None = None
+    entries: Sequence[Entry], *, vote_button: Callable[[Note], str] | None = None
 ) -> None:
-    """Set ``entry_html`` on each of ``notes``: its entry, rendered or remembered.
+    """Set ``entry_html`` on each of ``entries``: its entry, rendered or remembered.
 
     With ``vote_button``, each entry carries the button it gives for that note (made for
-    the reader on every request) in the remembered entry's vote slot.
+    the reader on every request) in the remembered entry's vote slot; such entries are
+    made of notes already read (``Entry.of``), which the button needs.
     """
     if vote_button is None:
-        rendered = _render_each(notes, "entry", ENTRY_TEMPLATE, entry_inputs)
+        rendered = _render_each(
+            entries, "entry", ENTRY_TEMPLATE, lambda entry, note: {"note": note}
+        )
     else:
         rendered = _render_each(
-            notes, "votable-entry", ENTRY_TEMPLATE, entry_inputs, {"votable": True}
+            entries,
+            "votable-entry",
+            ENTRY_TEMPLATE,
+            lambda entry, note: {"note": note, "votable": True},
         )
         rendered = [
-            mark_safe(html.replace(VOTE_SLOT, vote_button(note), 1))
-            for note, html in zip(notes, rendered, strict=True)
+            mark_safe(html.replace(VOTE_SLOT, vote_button(entry.note), 1))
+            for entry, html in zip(entries, rendered, strict=True)
         ]
-    for note, html in zip(notes, rendered, strict=True):
-        note.entry_html = html
+    for entry, html in zip(entries, rendered, strict=True):
+        entry.entry_html = html
 
 
-def render_results(notes: Sequence[Note]) -> None:
+def render_results(entries: Sequence[Entry]) -> None:
     """Set ``result_html`` on each search result, with its ``snippet`` (or plain text)."""
 
-    def inputs(note: Note) -> tuple[Any, ...]:
-        return (*entry_inputs(note), note.snippet or note.body_text)
+    def context(entry: Entry, note: Note) -> dict[str, Any]:
+        note.snippet = entry.snippet
+        return {"note": note}
 
-    rendered = _render_each(notes, "result", RESULT_TEMPLATE, inputs)
-    for note, html in zip(notes, rendered, strict=True):
-        note.result_html = html
+    rendered = _render_each(
+        entries, "result", RESULT_TEMPLATE, context, lambda entry: (entry.snippet,)
+    )
+    for entry, html in zip(entries, rendered, strict=True):
+        entry.result_html = html
 
 
 def render_history_rows(

@@ -27,6 +27,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Va
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from notes.fragments import Entry
 from notes.models import Note, Paper
 
 CONFIG = "english"
@@ -150,13 +151,14 @@ class Snippet:
 SNIPPET_SECONDS = 24 * 3600
 
 
-def _snippet_key(note: Note, text: str) -> str:
-    # The extract depends on nothing but the note's text and the query.
-    digest = hashlib.sha256(repr((note.pk, note.body_text, text)).encode()).hexdigest()
+def _snippet_key(entry: Entry, text: str) -> str:
+    # The extract depends on nothing but the note's text (read back from its HTML, whose
+    # digest the entry carries) and the query.
+    digest = hashlib.sha256(repr((entry.pk, entry.body_digest, text)).encode()).hexdigest()
     return f"notes:snippet:{digest}"
 
 
-def snippets(notes: Sequence[Note], text: str) -> dict[int, SafeString]:
+def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     """Highlighted extracts of the bodies of a page of results.
 
     PostgreSQL marks the matches with control characters; the extract is escaped here and

@@ -204,6 +204,10 @@ def test_the_following_page_lists_notes_from_what_you_follow_newest_first(
     assert unrelated.pk not in shown and private.pk not in shown
     html = page.content.decode()
     assert "Unfollow #optics" in html and "Unfollow Bob Builder" in html
+    # Each note as a full entry: its head, meta line and body.
+    for note in (own, by_person, on_paper, by_tag):
+        assert f'<article class="entry" id="n{note.pk}"' in html
+    assert html.count("A summary with") == 4
 
 
 def test_the_following_page_without_follows(alice: User, alice_client: Client) -> None:

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
-from notes import browse, fragments
+from notes import fragments
 from notes.services import paper_save
 from tests.factories import make_note, revise
 
@@ -80,8 +80,8 @@ def test_pieces_are_keyed_by_the_templates_version(
 ) -> None:
     # A shared cache outlives a deploy: a piece made by other templates is never served.
     note = make_note(alice, body="Fresh text.")
-    entry = browse.entries([note.pk])[0]
-    cache.set(fragments._digest("entry", fragments.entry_inputs(entry)), "earlier release")
+    entry = fragments.read_entries([note.pk])[0]
+    cache.set(fragments._digest("entry", (entry.row,)), "earlier release")
     assert "earlier release" in Client().get("/").content.decode()  # the key pages use
     monkeypatch.setattr(fragments, "_templates_version", lambda: "the next release")
     page = Client().get("/").content.decode()

@@ -21,6 +21,7 @@ from notes import browse, follows
 from notes.access import get_paper_for_user
 from notes.follows import CannotFollow
 from notes.forms import parse_tags
+from notes.fragments import render_entries
 from notes.models import Note, Paper
 from notes.views import navigation
 
@@ -106,6 +107,7 @@ def following(request: HttpRequest) -> HttpResponse:
         .order_by("-modified", "-id")
     )
     page = browse.page_of(notes, request.GET.get("page"))
+    render_entries(page.object_list)
     return render(
         request,
         "notes/following.html",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
-from notes.fragments import render_entries
+from notes.fragments import Entry, render_entries
 from notes.models import Note, Paper, Visibility
 from notes.reactions import rating_of, record_paper_view
 from notes.related import read_also, tags_of
@@ -67,7 +67,10 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         own = next((n for n in summaries if n.author_id == request.user.pk), None)
         if own is None:
             own = Note.objects.filter(paper=paper, author=request.user).first()
-    render_entries(summaries, vote_button=vote_buttons(request))
+    entries = [Entry.of(note) for note in summaries]
+    render_entries(entries, vote_button=vote_buttons(request))
+    for note, entry in zip(summaries, entries, strict=True):
+        note.entry_html = entry.entry_html
     record_paper_view(paper=paper, request=request)
     return render(
         request,
