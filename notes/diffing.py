@@ -63,7 +63,12 @@ def revision_diff(old: HistoricalRevision, new: HistoricalRevision) -> TextDiff:
     key = f"notes:diff:{old.history_id}:{new.history_id}"
     found = cache.get(key)
     if found is None:
-        found = word_diff(old.body, new.body)
+        # The rows may have been read without their texts: both are read here at once.
+        ids = [old.history_id, new.history_id]
+        bodies = dict(
+            type(old).objects.filter(history_id__in=ids).values_list("history_id", "body")
+        )
+        found = word_diff(bodies[old.history_id], bodies[new.history_id])
         cache.set(key, found, DIFF_CACHE_SECONDS)
     return found
 
