@@ -164,9 +164,9 @@ def count_queries(path: str) -> tuple[int | None, int]:
     client = Client(raise_request_exception=False)
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     with override_settings(ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
-        client.get(path)
+        client.get(path, HTTP_USER_AGENT=bm.USER_AGENT)
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path)
+            response = client.get(path, HTTP_USER_AGENT=bm.USER_AGENT)
     return len(captured), response.status_code
 
 
@@ -250,7 +250,7 @@ class Command(BaseCommand):
                 f"workers, `DEBUG=0`, on {HOST} (loopback)",
                 client=f"{options['concurrency']} threads, {options['requests']} requests per "
                 f"endpoint after {options['warmup']} unmeasured ones, a new connection per "
-                "request, anonymous",
+                "request, anonymous, with a browser's User-Agent",
                 measurements=measurements,
             )
             output = Path(options["output"])
