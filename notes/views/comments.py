@@ -187,8 +187,11 @@ def thread_mute(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{note.get_absolute_url()}#comments")
 
 
-def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
-    """What the note page needs to show its comments: one query for all of them."""
+def thread_context(request: HttpRequest, note: Note, *, muted: bool) -> dict[str, object]:
+    """What the note page needs to show its comments: one query for all of them.
+
+    ``muted``: whether the reader muted the thread (the page loads it with the note).
+    """
     comments = shown_to(list(Comment.objects.for_thread(note)), request.user)
     can_comment = request.user.is_authenticated and not note.in_trash
     return {
@@ -197,5 +200,5 @@ def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
         "can_comment": can_comment,
         "can_moderate": can_moderate(request.user, note),
         "comment_form": CommentForm(prefix_id="new-comment") if can_comment else None,
-        "muted": can_comment and notifications.is_muted(request.user, note),
+        "muted": can_comment and muted,
     }
