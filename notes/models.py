@@ -206,9 +206,22 @@ class NoteQuerySet(models.QuerySet["Note"]):
         return self.select_related("paper", "author").only(*ENTRY_FIELDS)
 
     def for_page(self, viewer: settings.AUTH_USER_MODEL) -> NoteQuerySet:
-        """What a note's own page shows of it, with whether ``viewer`` voted for it
-        (``viewer_voted``) and muted its thread (``viewer_muted``), in one query."""
-        notes = self.select_related("paper", "author").only(*PAGE_FIELDS)
+        """What a note's own page shows of it, in one query: with whether ``viewer`` voted
+        for it (``viewer_voted``) and muted its thread (``viewer_muted``), and whether it
+        has any comments, backlinks and other notes on its paper at all, readable or not
+        (``has_comments``, ``has_backlinks``, ``has_other_notes``), so that the page asks
+        for those only when there are some."""
+        notes = (
+            self.select_related("paper", "author")
+            .only(*PAGE_FIELDS)
+            .annotate(
+                has_comments=Exists(Comment.objects.filter(note=OuterRef("pk"))),
+                has_backlinks=Exists(NoteReference.objects.filter(target=OuterRef("pk"))),
+                has_other_notes=Exists(
+                    Note.objects.filter(paper=OuterRef("paper")).exclude(pk=OuterRef("pk"))
+                ),
+            )
+        )
         if not viewer.is_authenticated:
             return notes.annotate(viewer_voted=Value(False), viewer_muted=Value(False))
         return notes.annotate(

@@ -60,10 +60,28 @@ def test_note_pages_with_300_revisions_stay_within_a_fixed_query_count(
     small = _queries(bob_client, target.format(pk=few.pk))
     large = _queries(bob_client, url.format(pk=many.pk))
     assert large == small
-    # The note page is 9 for a logged-in reader: the session, the user, the note (with the
-    # reader's own vote and thread mute), its backlinks and the paper's other summaries;
-    # the view count and the related papers; the comments and the unread count.
+    # The note page is at most 9 for a logged-in reader: the session, the user, the note
+    # (with the reader's own vote and thread mute), its backlinks and the paper's other
+    # summaries; the view count and the related papers; the comments and the unread count.
+    # Backlinks, other summaries and comments are asked for only when there are some.
     assert large <= 9
+
+
+def test_the_note_page_asks_for_backlinks_summaries_and_comments_only_when_there_are_some(
+    alice: User, bob: User, bob_client: Client
+) -> None:
+    from notes.comments import comment_delete, comment_post
+
+    note = make_note(alice)
+    url = f"/n/{note.pk}/"
+    alone = _queries(bob_client, url)
+    comment_delete(comment=comment_post(note=note, author=bob, body="Taken back."))
+    assert _queries(bob_client, url) == alone + 1
+    assert "[deleted]" in bob_client.get(url).content.decode()
+    make_note(bob, body=f"See {{{note.pk}}}.")
+    assert _queries(bob_client, url) == alone + 2
+    make_note(User.objects.create_user("dave", "d@example.org", "pw-long-enough-1"), note.paper)
+    assert _queries(bob_client, url) == alone + 3 <= 9
 
 
 def test_the_note_page_reads_no_markdown_source_or_account_details(alice: User, bob: User) -> None:

@@ -30,15 +30,19 @@ from notes.views.editing import render_preview, wants_preview
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, notes=Note.objects.for_page(request.user))
     visible = Note.objects.visible_to(request.user)
-    referenced_by = list(
-        visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
-    )
-    others = list(
-        visible.filter(paper_id=note.paper_id)
-        .exclude(pk=note.pk)
-        .for_cards()
-        .order_by("-modified")[:50]
-    )
+    referenced_by, others = [], []
+    # The note's query says whether there are any at all, readable or not.
+    if note.has_backlinks:
+        referenced_by = list(
+            visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
+        )
+    if note.has_other_notes:
+        others = list(
+            visible.filter(paper_id=note.paper_id)
+            .exclude(pk=note.pk)
+            .for_cards()
+            .order_by("-modified")[:50]
+        )
     is_author = request.user.is_authenticated and request.user.pk == note.author_id
     record_note_view(note=note, request=request)
     return render(
@@ -54,7 +58,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "read_also": read_also(
                 paper=note.paper, viewer=request.user, tags=tags_of([note, *others])
             ),
-            **thread_context(request, note, muted=note.viewer_muted),
+            **thread_context(request, note),
         },
     )
 
