@@ -190,7 +190,7 @@ def thread_mute(request: HttpRequest, pk: int) -> HttpResponse:
 def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
     """What the note page needs to show its comments: one query for all of them, none
     when there are none. ``note`` is loaded by ``Note.objects.for_page``."""
-    comments = []
+    comments: list[Comment] = []
     if note.has_comments:
         comments = shown_to(list(Comment.objects.for_thread(note)), request.user)
     can_comment = request.user.is_authenticated and not note.in_trash

@@ -30,8 +30,9 @@ from notes.views.editing import render_preview, wants_preview
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, notes=Note.objects.for_page(request.user))
     visible = Note.objects.visible_to(request.user)
-    referenced_by, others = [], []
     # The note's query says whether there are any at all, readable or not.
+    referenced_by: list[Note] = []
+    others: list[Note] = []
     if note.has_backlinks:
         referenced_by = list(
             visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
