@@ -19,17 +19,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
-from notes.models import Comment, Note, Paper
+from notes.models import Comment, Note, NoteQuerySet, Paper
 
 
-def get_note_for_user(user: User, pk: int, *, write: bool = False) -> Note:
+def get_note_for_user(
+    user: User, pk: int, *, write: bool = False, notes: NoteQuerySet | None = None
+) -> Note:
     """The note ``pk`` as ``user`` may see it; with ``write``, only its author passes.
 
     The author also reaches their own note while it is in the trash (to restore it).
+    ``notes`` says what to load with it (by default the whole note, its paper and author);
+    it decides what is loaded, never who passes.
     """
-    note = (
-        Note.objects.select_related("paper", "author").without_search_data().filter(pk=pk).first()
-    )
+    if notes is None:
+        notes = Note.objects.select_related("paper", "author").without_search_data()
+    note = notes.filter(pk=pk).first()
     if note is None:
         raise Http404("No such note.")
     is_author = user.is_authenticated and note.author_id == user.pk

@@ -205,6 +205,46 @@ class NoteQuerySet(models.QuerySet["Note"]):
         """
         return self.select_related("paper", "author").only(*ENTRY_FIELDS)
 
+    def for_page(self, viewer: settings.AUTH_USER_MODEL) -> NoteQuerySet:
+        """What a note's own page shows of it, in one query: with whether ``viewer`` voted
+        for it (``viewer_voted``) and muted its thread (``viewer_muted``), and whether it
+        has any comments, backlinks and other notes on its paper at all, readable or not
+        (``has_comments``, ``has_backlinks``, ``has_other_notes``), so that the page asks
+        for those only when there are some."""
+        notes = (
+            self.select_related("paper", "author")
+            .only(*PAGE_FIELDS)
+            .annotate(
+                has_comments=Exists(Comment.objects.filter(note=OuterRef("pk"))),
+                has_backlinks=Exists(NoteReference.objects.filter(target=OuterRef("pk"))),
+                has_other_notes=Exists(
+                    Note.objects.filter(paper=OuterRef("paper")).exclude(pk=OuterRef("pk"))
+                ),
+            )
+        )
+        if not viewer.is_authenticated:
+            return notes.annotate(viewer_voted=Value(False), viewer_muted=Value(False))
+        return notes.annotate(
+            viewer_voted=Exists(NoteVote.objects.filter(note=OuterRef("pk"), user=viewer)),
+            viewer_muted=Exists(Mute.objects.filter(note=OuterRef("pk"), user=viewer)),
+        )
+
+    def for_links(self) -> NoteQuerySet:
+        """What a link to a note shows: its number, the paper's title and the author."""
+        return self.select_related("paper", "author").only(
+            "paper__title", "author__username", "author__display_name"
+        )
+
+    def for_cards(self) -> NoteQuerySet:
+        """What a card in "Other summaries" shows: the author, the date, the badges and, as
+        ``excerpt``, the start of the text (see ``TextStart``). The tags come along for
+        "Read also"."""
+        return (
+            self.select_related("author")
+            .only(*CARD_FIELDS)
+            .annotate(excerpt=TextStart("body_text", chars=CARD_EXCERPT_CHARS))
+        )
+
 
 ENTRY_FIELDS = (
     *("paper", "author", "body_html", "body_text", "tag_names", "visibility", "revision"),
@@ -212,6 +252,46 @@ ENTRY_FIELDS = (
     *("comment_count", "vote_count", "view_count"),
     *("paper__title", "paper__year", "author__username", "author__display_name"),
 )
+
+# A note's page shows the entry's fields and the paper's authors and venue; the Markdown
+# source (only the editor needs it) stays in the database.
+PAGE_FIELDS = (
+    *(field for field in ENTRY_FIELDS if field != "body_text"),
+    *("paper__authors", "paper__venue"),
+)
+
+CARD_FIELDS = (
+    *("author", "tag_names", "visibility", "modified", "hidden_at"),
+    *("author__username", "author__display_name"),
+)
+# What the cards' ``truncatechars`` shows of a text.
+CARD_EXCERPT_CHARS = 280
+
+
+class TextStart(models.Func):
+    """The start of a text, just long enough for ``truncatechars:<chars>`` to give on it
+    what it gives on the whole text; the whole text when that cannot be shown cheaply.
+
+    The start is the first ``LENGTH`` characters when at least ``chars`` + 20 of them are
+    ASCII, which their size in bytes proves (the database speaks UTF-8, where every other
+    character takes two bytes or more). ``truncatechars`` counts every ASCII character,
+    and under Unicode normalisation (NFC, which it applies first) nothing before an ASCII
+    character combines with anything after it, so the characters it keeps and its
+    decision to cut are the same on the start as on the whole text (with 20 to spare).
+    Texts mostly in other scripts, or heavy with combining marks, come whole.
+    """
+
+    LENGTH = 1000
+    template = (
+        "CASE WHEN octet_length(left(%(expressions)s, %(length)s)) <= %(most_bytes)s"
+        " THEN left(%(expressions)s, %(length)s) ELSE %(expressions)s END"
+    )
+    output_field = models.TextField()
+
+    def __init__(self, expression: str, *, chars: int) -> None:
+        ascii_needed = chars + 20
+        assert ascii_needed <= self.LENGTH
+        super().__init__(expression, length=self.LENGTH, most_bytes=2 * self.LENGTH - ascii_needed)
 
 
 # Unknown paper years sort last when newest-first: (year DESC NULLS LAST, id DESC), which
@@ -364,8 +444,23 @@ MAX_COMMENT_BYTES = 10 * 1024
 
 class CommentQuerySet(models.QuerySet["Comment"]):
     def for_thread(self, note: Note) -> CommentQuerySet:
-        """Every comment of a note with what its display needs, oldest first, in one query."""
-        return self.filter(note=note).select_related("author").order_by("created", "id")
+        """Every comment of a note with what its display needs, oldest first, in one query.
+
+        Not the Markdown source or plain text (only editing and e-mails need them), nor
+        the authors' account details.
+        """
+        return (
+            self.filter(note=note)
+            .select_related("author")
+            .only(*THREAD_FIELDS)
+            .order_by("created", "id")
+        )
+
+
+THREAD_FIELDS = (
+    *("note", "author", "parent", "depth", "body_html", "created", "edited_at"),
+    *("deleted_at", "removed_by", "hidden_at", "author__username", "author__display_name"),
+)
 
 
 class Comment(Hideable):

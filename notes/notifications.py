@@ -61,10 +61,6 @@ def unmute(*, user: User, note: Note) -> None:
     Mute.objects.filter(user=user, note=note).delete()
 
 
-def is_muted(user: User, note: Note) -> bool:
-    return user.is_authenticated and Mute.objects.filter(user=user, note=note).exists()
-
-
 # ---------------------------------------------------------------------------- mentions
 
 

@@ -62,10 +62,6 @@ def note_vote(*, note: Note, user: User, vote: bool) -> int:
         return Note.objects.filter(pk=note.pk).values_list("vote_count", flat=True).get()
 
 
-def has_voted(*, note: Note, user: User) -> bool:
-    return user.is_authenticated and NoteVote.objects.filter(note=note, user=user).exists()
-
-
 @dataclass(frozen=True)
 class RatingTotals:
     count: int

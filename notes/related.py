@@ -1,15 +1,16 @@
 """\"Read also\": papers related to a paper, for the paper and note pages.
 
 Candidates are the papers of notes that share a tag with the notes on this paper (GIN
-index on ``tag_names``) or whose search document shares a word with its title (GIN index
-on ``search_vector``). Each source is cut at a fixed number of notes, so the query costs
-about the same at 100,000 notes as at 100. Candidates are ranked by how many of the tags
-their notes among the candidates share and by how similar their titles are (pg_trgm
-``similarity``), and the best ``LIMIT`` are returned.
+index on ``tag_names``) or whose head (title, tags and authors; GIN index on
+``search_head``) has a word of its title. Each source is cut at a fixed, small number of
+notes, so the query costs about the same at 100,000 notes as at 100. Candidate papers are
+ranked by how many of the tags their candidate notes share and by how similar their
+titles are (pg_trgm ``similarity``), and the best ``LIMIT`` are returned.
 
 Only notes the viewer may read count (public ones and their own, never anything in a
-trash), so a private note of someone else never shows through a recommendation, and a
-paper is offered only when the viewer can read a note on it.
+trash, never someone else's note hidden by moderators), so a private note of someone
+else never shows through a recommendation, and a paper is offered only when the viewer
+can read a note on it.
 """
 
 from __future__ import annotations
@@ -23,18 +24,19 @@ from notes.models import Note, Paper, Visibility
 LIMIT = 5
 MAX_SOURCE_TAGS = 20
 MAX_TITLE_WORDS = 12
-TAG_CANDIDATES = 200
-TEXT_CANDIDATES = 100
+TAG_CANDIDATES = 40
+TEXT_CANDIDATES = 20
 # One shared tag weighs as much as a title similarity of 1/3.
 TITLE_WEIGHT = 3.0
 _WORD_RE = re.compile(r"\w+")
 
 # The candidate sources take the first notes they find rather than the best: ordering
-# them would mean reading every note that carries a common tag or word. A source with
-# nothing to look for (no tags; a title of stop words) is skipped by its first condition,
-# which PostgreSQL checks once, instead of scanning every note for a match that cannot be.
-# Scores use the candidates' own columns (the paper title is copied on each note), so only
-# the five papers shown are read from the papers table.
+# them would mean reading every note that carries a common tag or word, and every
+# candidate is a read of a note's row, so there are few. A source with nothing to look
+# for (no tags; a title of stop words) is skipped by its first condition, which
+# PostgreSQL checks once, instead of scanning every note for a match that cannot be.
+# Scores use the candidates' own columns (the paper title is copied on each note), and
+# only the five papers shown are read from the papers table, with only the columns shown.
 _RELATED_SQL = """
 WITH candidates AS (
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
@@ -46,15 +48,16 @@ WITH candidates AS (
     UNION ALL
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE numnode(to_tsquery('english', %(words)s)) > 0
-       AND n.search_vector @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
+       AND n.search_head @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
        AND n.deleted_at IS NULL
        AND ((n.visibility = %(public)s AND n.hidden_at IS NULL) OR n.author_id = %(viewer)s)
      LIMIT %(text_candidates)s)
 ),
 best AS (
+    -- A paper's notes all carry its title, so the title is compared once per paper.
     SELECT c.paper_id,
            count(DISTINCT shared.tag)
-           + %(title_weight)s * max(similarity(c.paper_title, %(title)s)) AS score
+           + %(title_weight)s * similarity(min(c.paper_title), %(title)s) AS score
     FROM candidates AS c
     LEFT JOIN LATERAL unnest(c.tag_names) AS shared(tag)
         ON shared.tag = ANY(%(tags)s::varchar(100)[])
@@ -62,7 +65,8 @@ best AS (
     ORDER BY score DESC, c.paper_id DESC
     LIMIT %(limit)s
 )
-SELECT p.*, best.score FROM best JOIN notes_paper AS p ON p.id = best.paper_id
+SELECT p.id, p.title, p.year, p.rating_count, p.rating_sum, best.score
+FROM best JOIN notes_paper AS p ON p.id = best.paper_id
 ORDER BY best.score DESC, p.id DESC
 """
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
+from django.utils.text import Truncator
 
 from accounts.models import User
 from notes.forms import parse_tags
-from notes.models import MAX_BODY_BYTES, Note
+from notes.models import MAX_BODY_BYTES, Mute, Note
+from notes.reactions import note_vote
+from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +130,50 @@ def test_note_page_shows_the_wiki_entry_parts(alice: User, bob: User, carol_clie
     assert 'href="/tags/optics/"' in html
     assert f'href="/n/{note.pk}/print/"' in html
     assert "Alice Liddell" in html
+
+
+def test_other_summaries_show_the_start_of_each_text_as_truncatechars_would(
+    alice: User,
+) -> None:
+    paper = make_paper(alice)
+    note = make_note(alice, paper)
+    zalgo = "Z" + "\u0301\u0323\u0308" * 6  # a letter under combining marks
+    bodies = {
+        "short": "A short summary.",
+        "long": "word " * 400,
+        "exactly 280": "x" * 280,
+        "281": "x" * 281,
+        "other scripts": "漢字かな" * 200,
+        "accents": "Café déjà vu, naïve résumé. " * 60,
+        "decomposed accents": "Cafe\u0301 " * 300,
+        "marks, few letters": zalgo * 100,
+        "marks, many letters": zalgo * 400,
+        "letters after marks": zalgo * 150 + "plain words " * 40,
+    }
+    others = {
+        name: make_note(make_user(f"writer{i}"), paper, body=body)
+        for i, (name, body) in enumerate(bodies.items())
+    }
+    html = Client().get(f"/n/{note.pk}/").content.decode()
+    for name, other in others.items():
+        expected = escape(Truncator(other.body_text).chars(280))
+        assert f'<p class="muted">{expected}</p>' in html, name
+
+
+def test_the_page_shows_the_readers_own_vote_and_mute_only(
+    alice: User, bob: User, carol: User
+) -> None:
+    note = make_note(alice)
+    note_vote(note=note, user=bob, vote=True)
+    Mute.objects.create(user=bob, note=note)
+    bobs = client_for(bob).get(f"/n/{note.pk}/").content.decode()
+    assert 'aria-pressed="true"' in bobs
+    assert "Unmute this thread" in bobs
+    carols = client_for(carol).get(f"/n/{note.pk}/").content.decode()
+    assert 'aria-pressed="false"' in carols
+    assert "Mute this thread" in carols and "Unmute this thread" not in carols
+    anonymous = Client().get(f"/n/{note.pk}/").content.decode()
+    assert "Log in to vote" in anonymous and "Mute this thread" not in anonymous
 
 
 def test_revision_bar_is_shortened_when_there_are_many(alice: User, alice_client: Client) -> None:

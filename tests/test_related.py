@@ -45,6 +45,23 @@ def test_papers_sharing_tags_are_offered_most_shared_first(alice: User, bob: Use
     assert _read_also(reader, f"/n/{source.pk}/") == expected
 
 
+def test_tags_shared_by_different_notes_on_a_paper_add_up(alice: User, bob: User) -> None:
+    source = make_note(alice, _paper("Source"), tags=["optics", "lasers"])
+    both = _paper("Both tags")
+    make_note(bob, both, tags=["optics"])
+    make_note(make_user("dave"), both, tags=["lasers"])
+    make_note(bob, _paper("One tag"), tags=["optics", "poetry"])
+    assert _read_also(Client(), f"/n/{source.pk}/") == ["Both tags", "One tag"]
+
+
+def test_title_words_are_looked_for_in_titles_not_in_bodies(alice: User, bob: User) -> None:
+    source = make_note(alice, _paper("Graph neural networks for molecules"), tags=["a"])
+    make_note(bob, _paper("Graph neural networks for proteins"), tags=["b"])
+    body = "Unlike graph neural networks for molecules."
+    make_note(bob, _paper("Medieval poetry"), body=body, tags=["c"])
+    assert _read_also(Client(), f"/n/{source.pk}/") == ["Graph neural networks for proteins"]
+
+
 def test_the_paper_itself_is_never_offered(alice: User, bob: User) -> None:
     paper = _paper("Only paper")
     note = make_note(alice, paper, tags=["solo"])

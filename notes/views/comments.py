@@ -188,8 +188,11 @@ def thread_mute(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
-    """What the note page needs to show its comments: one query for all of them."""
-    comments = shown_to(list(Comment.objects.for_thread(note)), request.user)
+    """What the note page needs to show its comments: one query for all of them, none
+    when there are none. ``note`` is loaded by ``Note.objects.for_page``."""
+    comments: list[Comment] = []
+    if note.has_comments:
+        comments = shown_to(list(Comment.objects.for_thread(note)), request.user)
     can_comment = request.user.is_authenticated and not note.in_trash
     return {
         "thread": build_thread(comments),
@@ -197,5 +200,5 @@ def thread_context(request: HttpRequest, note: Note) -> dict[str, object]:
         "can_comment": can_comment,
         "can_moderate": can_moderate(request.user, note),
         "comment_form": CommentForm(prefix_id="new-comment") if can_comment else None,
-        "muted": can_comment and notifications.is_muted(request.user, note),
+        "muted": can_comment and note.viewer_muted,
     }

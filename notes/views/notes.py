@@ -12,7 +12,7 @@ from notes.access import get_note_for_user
 from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
 from notes.models import Note
-from notes.reactions import has_voted, record_note_view
+from notes.reactions import record_note_view
 from notes.related import read_also, tags_of
 from notes.revbar import revision_bar
 from notes.services import (
@@ -28,18 +28,22 @@ from notes.views.editing import render_preview, wants_preview
 
 @require_GET
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk)
+    note = get_note_for_user(request.user, pk, notes=Note.objects.for_page(request.user))
     visible = Note.objects.visible_to(request.user)
-    referenced_by = list(
-        visible.filter(references__target_id=note.pk).for_entries().order_by("-modified")[:50]
-    )
-    others = list(
-        visible.filter(paper_id=note.paper_id)
-        .exclude(pk=note.pk)
-        .select_related("author")
-        .without_search_data()
-        .order_by("-modified")[:50]
-    )
+    # The note's query says whether there are any at all, readable or not.
+    referenced_by: list[Note] = []
+    others: list[Note] = []
+    if note.has_backlinks:
+        referenced_by = list(
+            visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
+        )
+    if note.has_other_notes:
+        others = list(
+            visible.filter(paper_id=note.paper_id)
+            .exclude(pk=note.pk)
+            .for_cards()
+            .order_by("-modified")[:50]
+        )
     is_author = request.user.is_authenticated and request.user.pk == note.author_id
     record_note_view(note=note, request=request)
     return render(
@@ -51,7 +55,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "referenced_by": referenced_by,
             "others": others,
             "is_author": is_author,
-            "voted": not is_author and has_voted(note=note, user=request.user),
+            "voted": not is_author and note.viewer_voted,
             "read_also": read_also(
                 paper=note.paper, viewer=request.user, tags=tags_of([note, *others])
             ),
