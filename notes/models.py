@@ -17,6 +17,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -211,22 +212,13 @@ class NoteQuerySet(models.QuerySet["Note"]):
         has any comments, backlinks and other notes on its paper at all, readable or not
         (``has_comments``, ``has_backlinks``, ``has_other_notes``), so that the page asks
         for those only when there are some."""
-        notes = (
+        flags: dict[str, Value | RawSQL] = {name: Value(False) for name in _VIEWER_FLAGS}
+        if viewer.is_authenticated:
+            flags = {name: _exists(sql, viewer.pk) for name, sql in _VIEWER_FLAGS.items()}
+        return (
             self.select_related("paper", "author")
             .only(*PAGE_FIELDS)
-            .annotate(
-                has_comments=Exists(Comment.objects.filter(note=OuterRef("pk"))),
-                has_backlinks=Exists(NoteReference.objects.filter(target=OuterRef("pk"))),
-                has_other_notes=Exists(
-                    Note.objects.filter(paper=OuterRef("paper")).exclude(pk=OuterRef("pk"))
-                ),
-            )
-        )
-        if not viewer.is_authenticated:
-            return notes.annotate(viewer_voted=Value(False), viewer_muted=Value(False))
-        return notes.annotate(
-            viewer_voted=Exists(NoteVote.objects.filter(note=OuterRef("pk"), user=viewer)),
-            viewer_muted=Exists(Mute.objects.filter(note=OuterRef("pk"), user=viewer)),
+            .annotate(**{name: _exists(sql) for name, sql in _NOTE_FLAGS.items()}, **flags)
         )
 
     def for_links(self) -> NoteQuerySet:
@@ -252,6 +244,32 @@ ENTRY_FIELDS = (
     *("comment_count", "vote_count", "view_count"),
     *("paper__title", "paper__year", "author__username", "author__display_name"),
 )
+
+# Facts about the note of the row (the outer query's table, ``notes_note``) for its page.
+# Raw SQL: ``Exists()`` of a queryset takes Django about a third of a millisecond each to
+# build and compile, more than the queries these spare.
+_NOTE_FLAGS = {
+    "has_comments": "SELECT FROM notes_comment AS c WHERE c.note_id = notes_note.id",
+    "has_backlinks": "SELECT FROM notes_notereference AS r WHERE r.target_id = notes_note.id",
+    "has_other_notes": (
+        "SELECT FROM notes_note AS o WHERE o.paper_id = notes_note.paper_id"
+        " AND o.id <> notes_note.id"
+    ),
+}
+_VIEWER_FLAGS = {
+    "viewer_voted": (
+        "SELECT FROM notes_notevote AS v WHERE v.note_id = notes_note.id AND v.user_id = %s"
+    ),
+    "viewer_muted": (
+        "SELECT FROM notes_mute AS m WHERE m.note_id = notes_note.id AND m.user_id = %s"
+    ),
+}
+
+
+def _exists(sql: str, *params: object) -> RawSQL:
+    # Only ever given the constants above; values go in as parameters.
+    return RawSQL(f"EXISTS ({sql})", params, output_field=models.BooleanField())  # noqa: S611
+
 
 # A note's page shows the entry's fields and the paper's authors and venue; the Markdown
 # source (only the editor needs it) stays in the database.
