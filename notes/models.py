@@ -327,9 +327,12 @@ class Note(Hideable, KeepsCounters):
 
     COUNTERS = ("comment_count", "vote_count", "view_count")
 
-    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes")
+    # No index of their own: (paper, author) leads the unique constraint's index and
+    # (author, -modified) the author index. Every index of this table is one more that
+    # PostgreSQL weighs when planning each query on it.
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="notes", db_index=False)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes", db_index=False
     )
     body = models.TextField(blank=True)
     body_html = models.TextField(blank=True, editable=False)
