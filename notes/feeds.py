@@ -35,7 +35,7 @@ from accounts.models import User
 from notes import browse, search
 from notes.browse import Listing
 from notes.forms import ListingForm
-from notes.fragments import FRAGMENT_SECONDS
+from notes.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note
 from notes.views.browse import url_tags
 
@@ -122,8 +122,7 @@ ENTRY_FORMAT = 1
 def _entry_key(row: EntryRow, context: tuple[Any, ...]) -> str:
     """A digest of the whole row (the body by its own digest): all that ``_entry`` shows."""
     body = hashlib.sha256(row.body_html.encode()).hexdigest()
-    inputs = (context, row._replace(body_html=body))
-    return f"notes:feed-entry:{hashlib.sha256(repr(inputs).encode()).hexdigest()}"
+    return digest("feed-entry", (context, row._replace(body_html=body)))
 
 
 def _entries(rows: list[EntryRow], root: str) -> list[str]:

@@ -52,7 +52,9 @@ def _templates_version() -> str:
     return digest.hexdigest()
 
 
-def _digest(kind: str, inputs: Iterable[Any]) -> str:
+def digest(kind: str, inputs: Iterable[Any]) -> str:
+    """The cache key of a piece of ``kind`` made of ``inputs`` (and of the templates' version,
+    the time zone and the URL prefix, which every piece depends on)."""
     context = (_templates_version(), timezone.get_current_timezone_name(), get_script_prefix())
     text = repr((context, *inputs))
     return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
@@ -132,7 +134,7 @@ def _render_each(
 ) -> list[SafeString]:
     """Each of ``entries`` rendered with ``template``, in order, remembered under its row
     and ``inputs``; ``context`` is the template's context for an entry's note."""
-    keys = [_digest(kind, (entry.row, *inputs(entry))) for entry in entries]
+    keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
     missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
     if missing:
@@ -198,7 +200,7 @@ def render_history_rows(
     ``records`` are the history rows as read; ``table_rows`` makes the table's rows of
     them, only when they have to be rendered.
     """
-    key = _digest("history", [note.pk, note.revision, records])
+    key = digest("history", [note.pk, note.revision, records])
     html = cache.get(key)
     if html is None:
         rows = table_rows(note, records)

@@ -81,7 +81,7 @@ def test_pieces_are_keyed_by_the_templates_version(
     # A shared cache outlives a deploy: a piece made by other templates is never served.
     note = make_note(alice, body="Fresh text.")
     entry = fragments.read_entries([note.pk])[0]
-    cache.set(fragments._digest("entry", (entry.row,)), "earlier release")
+    cache.set(fragments.digest("entry", (entry.row,)), "earlier release")
     assert "earlier release" in Client().get("/").content.decode()  # the key pages use
     monkeypatch.setattr(fragments, "_templates_version", lambda: "the next release")
     page = Client().get("/").content.decode()

@@ -24,15 +24,10 @@ def _reverse(name: str, args: tuple[str | int, ...], prefix: str) -> str:
     return reverse(name, args=args)
 
 
-@lru_cache(maxsize=256)
-def _reverse0(name: str, prefix: str) -> str:
-    return reverse(name)
-
-
 @register.simple_tag
 def url0(name: str) -> str:
     """``{% url name %}`` for a URL without arguments, remembered (the header's links)."""
-    return _reverse0(name, get_script_prefix())
+    return _reverse(name, (), get_script_prefix())
 
 
 @register.simple_tag
