@@ -16,6 +16,7 @@ not write; only staff act on flags.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -44,8 +45,12 @@ def get_note_for_user(
     return note
 
 
-def get_paper_for_user(user: User, pk: int, *, write: bool = False) -> Paper:
-    paper = Paper.objects.filter(pk=pk).first()
+def get_paper_for_user(
+    user: User, pk: int, *, write: bool = False, papers: QuerySet[Paper] | None = None
+) -> Paper:
+    """The paper ``pk`` (every paper is public); with ``write``, only who may edit it passes.
+    ``papers`` says what to load with it."""
+    paper = (Paper.objects.all() if papers is None else papers).filter(pk=pk).first()
     if paper is None:
         raise Http404("No such paper.")
     if write and not paper.can_edit(user):

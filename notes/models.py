@@ -23,6 +23,8 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from notes import generations
+
 # Votes, ratings and daily views live in their own module; imported here so that Django
 # finds them as models of this app.
 from notes.community import NoteView, NoteVote, PaperRating, PaperView  # noqa: F401
@@ -211,7 +213,8 @@ class NoteQuerySet(models.QuerySet["Note"]):
         for it (``viewer_voted``) and muted its thread (``viewer_muted``), and whether it
         has any comments, backlinks and other notes on its paper at all, readable or not
         (``has_comments``, ``has_backlinks``, ``has_other_notes``), so that the page asks
-        for those only when there are some."""
+        for those only when there are some; and the public generation (``notes.generations``)
+        as ``public_generation``."""
         flags: dict[str, Value | RawSQL] = {name: Value(False) for name in _VIEWER_FLAGS}
         if viewer.is_authenticated:
             flags = {name: _exists(sql, viewer.pk) for name, sql in _VIEWER_FLAGS.items()}
@@ -219,6 +222,7 @@ class NoteQuerySet(models.QuerySet["Note"]):
             self.select_related("paper", "author")
             .only(*PAGE_FIELDS)
             .annotate(**{name: _exists(sql) for name, sql in _NOTE_FLAGS.items()}, **flags)
+            .annotate(public_generation=generations.annotation())
         )
 
     def for_links(self) -> NoteQuerySet:
@@ -443,6 +447,23 @@ class PublicCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class Generation(models.Model):
+    """A number that changes with every change to what is public of the notes and papers.
+
+    Database triggers (migration 0009) give ``public`` a new number from a sequence on every
+    insert, delete and update of the note and paper columns that public pieces are made of
+    (not on a view being counted). The row changes in the change's own transaction, so it
+    is seen changed exactly when the change is, in every process; a sequence never gives a
+    number twice, not even after a rollback. ``notes.generations`` reads it.
+    """
+
+    key = models.CharField(max_length=40, primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value}"
 
 
 class NoteReference(models.Model):

@@ -11,6 +11,10 @@ Only notes the viewer may read count (public ones and their own, never anything 
 trash, never someone else's note hidden by moderators), so a private note of someone
 else never shows through a recommendation, and a paper is offered only when the viewer
 can read a note on it.
+
+A page shows the section as ``related_section`` renders it; for a reader who is not logged
+in it depends on public notes and papers alone, so it is remembered under the public
+generation (``notes.generations``) and computed again only after a change.
 """
 
 from __future__ import annotations
@@ -18,7 +22,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
 from accounts.models import User
+from notes.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note, Paper, Visibility
 
 LIMIT = 5
@@ -71,14 +81,44 @@ ORDER BY best.score DESC, p.id DESC
 """
 
 
-def read_also(*, paper: Paper, viewer: User, tags: Iterable[str]) -> list[Paper]:
+TEMPLATE = "notes/_related.html"
+
+
+def related_section(
+    *, paper: Paper, viewer: User | AnonymousUser, tags: Iterable[str], generation: int | None
+) -> SafeString:
+    """The "Read also" section of ``paper``'s page (or of a note's on it), rendered.
+
+    ``generation`` is the public generation read before the page's notes (or with them);
+    for an anonymous reader the section is remembered under it.
+    """
+    if viewer.is_authenticated or generation is None:
+        return _render(read_also(paper=paper, viewer=viewer, tags=tags))
+    tags = source_tags(tags)
+    key = digest("read-also", (generation, paper.pk, paper.title, tags))
+    html = cache.get(key)
+    if html is None:
+        html = _render(read_also(paper=paper, viewer=viewer, tags=tags))
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return html
+
+
+def _render(papers: list[Paper]) -> SafeString:
+    return render_to_string(TEMPLATE, {"read_also": papers})
+
+
+def source_tags(tags: Iterable[str]) -> list[str]:
+    return sorted(set(tags))[:MAX_SOURCE_TAGS]
+
+
+def read_also(*, paper: Paper, viewer: User | AnonymousUser, tags: Iterable[str]) -> list[Paper]:
     """Up to ``LIMIT`` papers related to ``paper`` for ``viewer``, best first.
 
     ``tags`` are the tags of the notes on ``paper`` that the page already shows (and
     therefore the viewer may read), so no query is spent on finding them.
     """
     params = {
-        "tags": sorted(set(tags))[:MAX_SOURCE_TAGS],
+        "tags": source_tags(tags),
         "paper": paper.pk,
         "title": paper.title,
         # Words only, so no tsquery syntax gets through; any of them may match.

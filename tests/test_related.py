@@ -7,7 +7,10 @@ import re
 from html import unescape
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -157,3 +160,43 @@ def test_a_note_hidden_by_moderators_leads_only_its_author_to_its_paper(
     assert _read_also(Client(), url) == []
     assert _read_also(bob_client, url) == []
     assert _read_also(alice_client, url) == ["Hidden one's paper"]
+
+
+def test_for_anonymous_readers_it_is_remembered_until_something_public_changes(
+    alice: User, bob: User
+) -> None:
+    source = make_note(alice, _paper("Source"), tags=["optics"])
+    make_note(bob, _paper("First neighbour"), tags=["optics"])
+    url = f"/papers/{source.paper_id}/"
+    reader = Client()
+    first = reader.get(url).content
+    assert _read_also(reader, url) == ["First neighbour"]
+    # Remembered: the second view asks one query fewer and shows the same section.
+    with CaptureQueriesContext(connection) as cold:
+        cache.clear()
+        reader.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        assert reader.get(url).content == first
+    assert len(warm) == len(cold) - 1
+
+    # Any change to what is public shows at once, in every process (no stale section).
+    second = make_note(bob, _paper("Second neighbour"), tags=["optics"])
+    assert sorted(_read_also(reader, url)) == ["First neighbour", "Second neighbour"]
+    Paper.objects.filter(pk=second.paper_id).update(title="Renamed neighbour")
+    assert sorted(_read_also(reader, url)) == ["First neighbour", "Renamed neighbour"]
+    Note.objects.filter(pk=second.pk).update(visibility="private")
+    assert _read_also(reader, url) == ["First neighbour"]
+    Note.objects.filter(paper__title="First neighbour").update(hidden_at=timezone.now())
+    assert _read_also(reader, url) == []
+    assert _read_also(reader, f"/n/{source.pk}/") == []
+
+
+def test_logged_in_readers_get_their_own_section_every_time(
+    alice: User, bob: User, alice_client: Client
+) -> None:
+    source = make_note(bob, _paper("Source"), tags=["optics"])
+    url = f"/papers/{source.paper_id}/"
+    assert _read_also(Client(), url) == []
+    make_note(alice, _paper("Alice's private reading"), tags=["optics"], visibility="private")
+    assert _read_also(alice_client, url) == ["Alice's private reading"]
+    assert _read_also(Client(), url) == []

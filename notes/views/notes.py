@@ -13,7 +13,7 @@ from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
 from notes.models import Note
 from notes.reactions import record_note_view
-from notes.related import read_also, tags_of
+from notes.related import related_section, tags_of
 from notes.revbar import revision_bar
 from notes.services import (
     EditConflict,
@@ -56,8 +56,11 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "others": others,
             "is_author": is_author,
             "voted": not is_author and note.viewer_voted,
-            "read_also": read_also(
-                paper=note.paper, viewer=request.user, tags=tags_of([note, *others])
+            "related": related_section(
+                paper=note.paper,
+                viewer=request.user,
+                tags=tags_of([note, *others]),
+                generation=note.public_generation,
             ),
             **thread_context(request, note),
         },

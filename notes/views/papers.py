@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from notes import generations
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
 from notes.fragments import Entry, render_entries
 from notes.models import Note, Paper, Visibility
 from notes.reactions import rating_of, record_paper_view
-from notes.related import read_also, tags_of
+from notes.related import related_section, tags_of
 from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.community import vote_buttons
 from notes.views.editing import render_preview, wants_preview
@@ -52,7 +53,9 @@ def paper_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    paper = get_paper_for_user(request.user, pk)
+    # The public generation is read with the paper, before the summaries ("Read also").
+    papers = Paper.objects.annotate(public_generation=generations.annotation())
+    paper = get_paper_for_user(request.user, pk, papers=papers)
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     summaries = list(
@@ -82,7 +85,12 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "own_note": own,
             "can_edit": paper.can_edit(request.user),
             "my_rating": rating_of(paper=paper, user=request.user),
-            "read_also": read_also(paper=paper, viewer=request.user, tags=tags_of(summaries)),
+            "related": related_section(
+                paper=paper,
+                viewer=request.user,
+                tags=tags_of(summaries),
+                generation=paper.public_generation,
+            ),
             "follow": follow_button(request, paper=paper),
         },
     )
