@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models.functions import MD5
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
@@ -62,13 +62,18 @@ def digest(kind: str, inputs: Iterable[Any]) -> str:
 
 # What an entry shows of a note, as one row (the body by its MD5 digest, which PostgreSQL
 # computes, so the text itself is read only for an entry that has to be rendered). A new
-# field shown in an entry is added here and in ``Entry.of``.
-ENTRY_ROW = (
-    *("pk", "created", "revision", "visibility", "modified", "tag_names", "hidden_at"),
-    *("comment_count", "vote_count", "view_count"),
-    *("paper_id", "paper__title", "paper__year", "author__username", "author__display_name"),
-    "body_digest",
-)
+# field shown in an entry is added here and in ``Entry.of``, in the same place. A constant
+# statement: no query to build on each page, and the server keeps its plan (a prepared
+# statement) from one page to the next.
+_ENTRY_SQL = """
+SELECT n.id, n.created, n.revision, n.visibility, n.modified, n.tag_names, n.hidden_at,
+       n.comment_count, n.vote_count, n.view_count,
+       n.paper_id, p.title, p.year, u.username, u.display_name, md5(n.body_html)
+FROM notes_note AS n
+JOIN notes_paper AS p ON p.id = n.paper_id
+JOIN accounts_user AS u ON u.id = n.author_id
+WHERE n.id = ANY(%s)
+"""
 
 
 class Entry:
@@ -107,12 +112,9 @@ class Entry:
 
 def read_entries(ids: Sequence[int]) -> list[Entry]:
     """The entries of the notes ``ids``, in that order (a note gone meanwhile is left out)."""
-    rows = (
-        Note.objects.filter(pk__in=ids)
-        .annotate(body_digest=MD5("body_html"))
-        .values_list(*ENTRY_ROW)
-    )
-    found = {row[0]: Entry(row) for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRY_SQL, [list(ids)])
+        found = {row[0]: Entry(row) for row in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
 
 

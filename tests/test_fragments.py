@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes import fragments
+from notes.models import Note
 from notes.services import paper_save
 from tests.factories import make_note, revise
 
@@ -86,3 +87,13 @@ def test_pieces_are_keyed_by_the_templates_version(
     monkeypatch.setattr(fragments, "_templates_version", lambda: "the next release")
     page = Client().get("/").content.decode()
     assert "earlier release" not in page and "Fresh text." in page
+
+
+def test_a_list_entry_and_a_paper_page_entry_are_the_same_row(alice: User) -> None:
+    # The index reads rows (read_entries), the paper page makes them of notes (Entry.of):
+    # the same row means the same remembered piece.
+    note = make_note(alice, body="Math $\\mathbb{E}[x] \\geq 0$ and <b>bold</b>.", tags=["a", "b"])
+    loaded = Note.objects.for_entries().get(pk=note.pk)
+    assert fragments.read_entries([note.pk])[0].row == fragments.Entry.of(loaded).row
+    assert [e.pk for e in fragments.read_entries([note.pk, 10**9, note.pk])] == [note.pk] * 2
+    assert fragments.read_entries([]) == []
