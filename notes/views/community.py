@@ -6,7 +6,8 @@ request (``HX-Request``, sent by static/js/notes.js) with the updated fragment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,8 +32,20 @@ def _in_place(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def vote_buttons(request: HttpRequest) -> Callable[[Note], str]:
-    """The reader's vote button for a note in a list (``notes/_vote.html``).
+@dataclass(frozen=True)
+class Ballot:
+    """What a vote button shows of a note: its number, author and votes, and whether the
+    reader voted for it."""
+
+    pk: int
+    author_id: int
+    vote_count: int
+    voted: bool
+    ref = property(Note.ref.fget)
+
+
+def vote_buttons(request: HttpRequest, ballots: Iterable[Ballot]) -> dict[int, str]:
+    """The reader's vote button (``notes/_vote.html``) for each note of a list, by id.
 
     Made without the context processors, which the button does not use, so a page of
     entries does not run them once per entry; a reader who is not logged in gets the
@@ -42,9 +55,12 @@ def vote_buttons(request: HttpRequest) -> Callable[[Note], str]:
     base = {"request": request, "user": request.user}
     if not request.user.is_authenticated:
         link = template.render(Context(base))
-        return lambda note: link
+        return {ballot.pk: link for ballot in ballots}
     base["csrf_token"] = get_token(request)
-    return lambda note: template.render(Context({**base, "note": note, "voted": note.viewer_voted}))
+    return {
+        ballot.pk: template.render(Context({**base, "note": ballot, "voted": ballot.voted}))
+        for ballot in ballots
+    }
 
 
 @login_required

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from notes import generations
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
-from notes.fragments import Entry, render_entries
+from notes.fragments import read_entries, render_entries
 from notes.models import Note, Paper, Visibility
 from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
 from notes.services import TooComplexToRender, note_create, paper_save
-from notes.views.community import vote_buttons
+from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview
 from notes.views.follows import follow_button
 
@@ -58,22 +58,22 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk, papers=papers)
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
-    summaries = list(
-        Note.objects.visible_to(request.user)
+    # The summaries as entry rows, with what their vote buttons need; a note's text is
+    # read only to render an entry that is not remembered.
+    facts = {
+        pk: (author_id, voted)
+        for pk, author_id, voted in Note.objects.visible_to(request.user)
         .filter(paper=paper)
-        .for_entries()
         .with_viewer_vote(request.user)
         .order_by(*order)
-    )
+        .values_list("pk", "author_id", "viewer_voted")
+    }
+    summaries = read_entries(list(facts))
+    ballots = [Ballot(e.pk, facts[e.pk][0], e.vote_count, facts[e.pk][1]) for e in summaries]
+    render_entries(summaries, vote_buttons=vote_buttons(request, ballots))
     own = None
     if request.user.is_authenticated:
-        own = next((n for n in summaries if n.author_id == request.user.pk), None)
-        if own is None:
-            own = Note.objects.filter(paper=paper, author=request.user).first()
-    entries = [Entry.of(note) for note in summaries]
-    render_entries(entries, vote_button=vote_buttons(request))
-    for note, entry in zip(summaries, entries, strict=True):
-        note.entry_html = entry.entry_html
+        own = Note.objects.filter(paper=paper, author=request.user).only("deleted_at").first()
     record_paper_view(paper=paper, request=request)
     return render(
         request,
