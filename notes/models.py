@@ -225,6 +225,13 @@ class NoteQuerySet(models.QuerySet["Note"]):
             .annotate(public_generation=generations.annotation())
         )
 
+    def for_history(self) -> NoteQuerySet:
+        """What a note's history page shows of the note itself (its number, revision and
+        paper's title) and what decides who may read it; not its text."""
+        return self.select_related("paper").only(
+            *("author", "visibility", "deleted_at", "hidden_at", "revision", "paper__title")
+        )
+
     def for_links(self) -> NoteQuerySet:
         """What a link to a note shows: its number, the paper's title and the author."""
         return self.select_related("paper", "author").only(

@@ -89,7 +89,7 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
 
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk)
+    note = get_note_for_user(request.user, pk, notes=Note.objects.for_history())
     records = list(note.history.order_by("revision").values_list(*HISTORY_FIELDS))
     return render(
         request,
