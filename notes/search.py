@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -109,6 +109,10 @@ def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
 RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
 
 
+# A part of the relevance order: the ORM's SQL for it, with its parameters apart.
+_PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
+
+
 class RelevanceWindow:
     """The ids of the notes matching ``text`` in relevance order, cut by offset.
 
@@ -129,14 +133,23 @@ class RelevanceWindow:
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
         # part, so one query reads at most that many of each, both from the date index.
-        parts = [
-            part.annotate(part=Value(rank))
-            .order_by("-modified", "-id")
-            .values_list("id", "part", "modified")[:stop]
-            for part, rank in ((self.head, 1), (self.body, 0))
-        ]
-        rows = parts[0].union(parts[1], all=True).order_by("-part", "-modified", "-id")
-        return [pk for pk, _, _ in rows[start:stop]]
+        # Each part is compiled by the ORM and the two are joined here: a union of
+        # querysets costs Django more to build than the rest of the query.
+        parts, params = [], []
+        for part, rank in ((self.head, 1), (self.body, 0)):
+            part_sql, part_params = (
+                part.order_by("-modified", "-id")
+                .values_list("id", "modified")[:stop]
+                .query.sql_with_params()
+            )
+            parts.append(_PART_SQL.format(rank=rank, sql=part_sql))
+            params.extend(part_params)
+        sql = " UNION ALL ".join(parts) + (
+            " ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, stop - start, start])
+            return [row[0] for row in cursor.fetchall()]
 
 
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
