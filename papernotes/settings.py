@@ -88,11 +88,13 @@ _database.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME") or None
 # costs a fork and a cold catalog cache, paid again by every page that reads several tables.
 _database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
 _database["CONN_HEALTH_CHECKS"] = True
-# Parameters bound by the server, so that psycopg prepares the queries a process repeats
-# and PostgreSQL plans each of them once instead of on every request.
-_database.setdefault("OPTIONS", {})["server_side_binding"] = env_bool(
-    "DB_SERVER_SIDE_BINDING", True
-)
+# Parameters bound by the server, and the queries a process repeats prepared (from their
+# fifth run: Django's default is never), so PostgreSQL parses them once per connection and
+# can keep a plan for those whose plan does not depend on their parameters.
+_server_side_binding = env_bool("DB_SERVER_SIDE_BINDING", True)
+_database.setdefault("OPTIONS", {})["server_side_binding"] = _server_side_binding
+if _server_side_binding:
+    _database["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

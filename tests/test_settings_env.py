@@ -152,3 +152,39 @@ def test_bad_debug_value_stops_start_up_with_a_clear_message() -> None:
     result = _manage("check", DEBUG="perhaps")
     assert result.returncode != 0
     assert "DEBUG='perhaps' is not a boolean" in result.stderr
+
+
+PRINT_OPTIONS = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "{'server_side_binding': True, 'prepare_threshold': 5}"),
+        ({"DB_PREPARE_THRESHOLD": "0"}, "{'server_side_binding': True, 'prepare_threshold': 0}"),
+        ({"DB_SERVER_SIDE_BINDING": "0"}, "{'server_side_binding': False}"),
+    ],
+)
+def test_repeated_queries_are_prepared_unless_binding_is_left_to_the_client(
+    env: dict[str, str], expected: str
+) -> None:
+    result = _manage("shell", "-c", PRINT_OPTIONS, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_prepared_statements_are_used_by_a_connection(db) -> None:
+    # The fifth run of the same query prepares it on the server (pg_prepared_statements).
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for _ in range(6):
+            cursor.execute("SELECT count(*) FROM notes_paper WHERE id > %s", [0])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1
+
+
+def test_a_negative_prepare_threshold_is_refused() -> None:
+    result = _manage("check", DB_PREPARE_THRESHOLD="-1")
+    assert result.returncode != 0
+    assert "DB_PREPARE_THRESHOLD" in result.stderr
