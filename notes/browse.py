@@ -228,10 +228,10 @@ def _peek(
 
 
 def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
-    notes = notes_for(viewer, listing)
     if listing.sort == "relevance" and listing.text:
         window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
-        return page_of(notes, number, fetch=window.ids, ahead=0)
+        return page_of(window.matches, number, fetch=window.ids, ahead=0)
+    notes = notes_for(viewer, listing)
     return page_of(notes, number, count=stored_count(viewer, listing), ahead=count_ahead(listing))
 
 

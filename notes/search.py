@@ -128,7 +128,9 @@ class RelevanceWindow:
             # Only an excluded word can make a note whose head matches fail as a whole
             # (the word is in its body); otherwise the head's match is the document's.
             self.head = self.head.filter(search_vector=query)
-        self.body = notes.filter(search_vector=query).exclude(search_head=query)
+        # Every match, in no particular order (a page past the end counts them).
+        self.matches = notes.filter(search_vector=query)
+        self.body = self.matches.exclude(search_head=query)
 
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
