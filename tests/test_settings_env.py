@@ -188,3 +188,12 @@ def test_a_negative_prepare_threshold_is_refused() -> None:
     result = _manage("check", DB_PREPARE_THRESHOLD="-1")
     assert result.returncode != 0
     assert "DB_PREPARE_THRESHOLD" in result.stderr
+
+
+def test_the_memory_cache_has_room_for_remembered_pieces() -> None:
+    printed = "from django.conf import settings; print(settings.CACHES['default'])"
+    result = _manage("shell", "-c", printed, REDIS_URL="", LOCMEM_CACHE_ENTRIES="1234")
+    assert result.returncode == 0, result.stderr
+    assert "'MAX_ENTRIES': 1234" in result.stdout.strip().splitlines()[-1]
+    result = _manage("shell", "-c", printed, REDIS_URL="")
+    assert "'MAX_ENTRIES': 5000" in result.stdout.strip().splitlines()[-1]
