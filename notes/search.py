@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
@@ -109,7 +110,23 @@ def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
 RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
 
 
-# A part of the relevance order: the ORM's SQL for it, with its parameters apart.
+# The relevance window as one statement: the head matches, then the body-only matches,
+# each newest first from the date index; ``{where}`` is the list's own condition (who may
+# see what, tags, years) as the ORM writes it.
+_WINDOW_SQL = """
+(SELECT id, 1 AS part, modified FROM notes_note
+ WHERE {where} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
+ ORDER BY modified DESC, id DESC LIMIT %s)
+UNION ALL
+(SELECT id, 0 AS part, modified FROM notes_note
+ WHERE {where} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+   AND NOT coalesce(search_head @@ websearch_to_tsquery(%s::regconfig, %s), false)
+ ORDER BY modified DESC, id DESC LIMIT %s)
+ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
+"""
+_HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+# The same with each part compiled by the ORM, for a list whose condition needs a join
+# (notes by given users).
 _PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
 
 
@@ -122,23 +139,47 @@ class RelevanceWindow:
     """
 
     def __init__(self, notes: QuerySet[Note], text: str) -> None:
-        query = search_query(text)
-        self.head = notes.filter(search_head=query)
-        if "-" in text:
-            # Only an excluded word can make a note whose head matches fail as a whole
-            # (the word is in its body); otherwise the head's match is the document's.
-            self.head = self.head.filter(search_vector=query)
+        self.notes, self.text = notes, text
+        # Only an excluded word can make a note whose head matches fail as a whole (the
+        # word is in its body); otherwise the head's match is the document's.
+        self.head_also = "-" in text
         # Every match, in no particular order (a page past the end counts them).
-        self.matches = notes.filter(search_vector=query)
-        self.body = self.matches.exclude(search_head=query)
+        self.matches = notes.filter(search_vector=search_query(text))
 
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
         # part, so one query reads at most that many of each, both from the date index.
-        # Each part is compiled by the ORM and the two are joined here: a union of
-        # querysets costs Django more to build than the rest of the query.
+        list_query = self.notes.query
+        if len(list_query.alias_map) == 1:
+            # Building and compiling the two parts as querysets costs Django more than
+            # the rest of the search; the list's condition is compiled once instead.
+            where, where_params = list_query.get_compiler(connection.alias).compile(
+                list_query.where
+            )
+            words = [CONFIG, self.text]
+            sql = _WINDOW_SQL.format(
+                where=where or "TRUE", head_also=_HEAD_ALSO_SQL if self.head_also else ""
+            )
+            params = [
+                *where_params, *words, *(words if self.head_also else []), stop,
+                *where_params, *words, *words, stop,
+                stop - start, start,
+            ]  # fmt: skip
+        else:
+            sql, params = self._compiled_parts(stop)
+            params = [*params, stop - start, start]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
+        query = search_query(self.text)
+        head = self.notes.filter(search_head=query)
+        if self.head_also:
+            head = head.filter(search_vector=query)
+        body = self.matches.exclude(search_head=query)
         parts, params = [], []
-        for part, rank in ((self.head, 1), (self.body, 0)):
+        for part, rank in ((head, 1), (body, 0)):
             part_sql, part_params = (
                 part.order_by("-modified", "-id")
                 .values_list("id", "modified")[:stop]
@@ -146,12 +187,8 @@ class RelevanceWindow:
             )
             parts.append(_PART_SQL.format(rank=rank, sql=part_sql))
             params.extend(part_params)
-        sql = " UNION ALL ".join(parts) + (
-            " ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, stop - start, start])
-            return [row[0] for row in cursor.fetchall()]
+        order = " ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s"
+        return " UNION ALL ".join(parts) + order, params
 
 
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
@@ -189,7 +226,7 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     if not missing:
         return result
     sql = (
-        "SELECT id, ts_headline(%s, body_text, websearch_to_tsquery(%s, %s), %s) "
+        "SELECT id, ts_headline(%s, body_text, websearch_to_tsquery(%s::regconfig, %s), %s) "
         "FROM notes_note WHERE id = ANY(%s)"
     )
     options = (

@@ -53,3 +53,31 @@ def test_pages_run_from_the_head_matches_into_the_body_matches(alice: User, bob:
     assert first == [n.pk for n in reversed(head)][:20]
     assert second == [head[0].pk, *(n.pk for n in reversed(body))]
     assert len(set(first + second)) == 24
+
+
+@pytest.mark.parametrize("query", ["holography", "holography -lasers", "holography user:alice"])
+def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
+    alice: User, bob: User, query: str
+) -> None:
+    # The window is one statement over the list's own condition; a list that needs a join
+    # (by user) compiles the two parts as querysets. Both are held to the ORM's order.
+    from notes.browse import Listing, notes_for
+    from notes.search import RelevanceWindow, matching, parse_query
+
+    for i in range(30):
+        author = alice if i % 3 else bob
+        title = "Holography" if i % 4 == 0 else f"Optics {i}"
+        body = "Holography with lasers." if i % 5 == 0 else "Holography in passing."
+        make_note(author, make_paper(title=title), body=body, tags=["optics"])
+    parsed = parse_query(query)
+    for viewer in (alice, bob):
+        notes = notes_for(viewer, Listing(users=parsed.users, sort="relevance"))
+        window = RelevanceWindow(notes, parsed.text)
+        expected = list(
+            matching(notes, parsed.text)
+            .order_by("-head_match", "-modified", "-id")
+            .values_list("id", flat=True)
+        )
+        assert expected
+        for start, stop in [(0, 7), (5, 12), (20, 40)]:
+            assert window.ids(start, stop) == expected[start:stop], (query, start)
