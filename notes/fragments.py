@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone
@@ -62,19 +63,25 @@ def digest(kind: str, inputs: Iterable[Any]) -> str:
 
 # What an entry shows of a note, as one row (the body by its MD5 digest, which PostgreSQL
 # keeps in a column of its own, migration 0010, so the text itself is read only for an
-# entry that has to be rendered). A new
-# field shown in an entry is added here (at the end, before the digest). A constant
-# statement: no query to build on each page, and the server keeps its plan (a prepared
-# statement) from one page to the next.
-_ENTRY_SQL = """
-SELECT n.id, n.created, n.revision, n.visibility, n.modified, n.tag_names, n.hidden_at,
-       n.comment_count, n.vote_count, n.view_count,
-       n.paper_id, p.title, p.year, u.username, u.display_name, n.body_digest
-FROM notes_note AS n
-JOIN notes_paper AS p ON p.id = n.paper_id
-JOIN accounts_user AS u ON u.id = n.author_id
-WHERE n.id = ANY(%s)
+# entry that has to be rendered). A new field shown in an entry is added here (at the end,
+# before the digest). The notes table keeps its own name, so that a condition compiled by
+# the ORM (``entries_of``) can follow.
+_ENTRY_SELECT = """
+SELECT notes_note.id, notes_note.created, notes_note.revision, notes_note.visibility,
+       notes_note.modified, notes_note.tag_names, notes_note.hidden_at,
+       notes_note.comment_count, notes_note.vote_count, notes_note.view_count,
+       notes_note.paper_id, p.title, p.year, u.username, u.display_name,
+       notes_note.body_digest{extra}
+FROM notes_note
+JOIN notes_paper AS p ON p.id = notes_note.paper_id
+JOIN accounts_user AS u ON u.id = notes_note.author_id
 """
+# A constant statement: no query to build on each page, and the server keeps its plan (a
+# prepared statement) from one page to the next.
+_ENTRY_SQL = _ENTRY_SELECT.format(extra="") + "WHERE notes_note.id = ANY(%s)"
+_VOTED_SQL = (
+    "EXISTS (SELECT FROM notes_notevote AS v WHERE v.note_id = notes_note.id AND v.user_id = %s)"
+)
 
 
 class Entry:
@@ -111,6 +118,43 @@ def read_entries(ids: Sequence[int]) -> list[Entry]:
         cursor.execute(_ENTRY_SQL, [list(ids)])
         found = {row[0]: Entry(row) for row in cursor.fetchall()}
     return [found[pk] for pk in ids if pk in found]
+
+
+def condition_of(notes: QuerySet[Note]) -> tuple[str, list[Any]] | None:
+    """The WHERE condition of ``notes`` as the ORM compiles it (the notes table by its own
+    name), or ``None`` when it needs another table (a join)."""
+    query = notes.query
+    if sum(1 for count in query.alias_refcount.values() if count) > 1:
+        return None
+    where, params = query.get_compiler(connection.alias).compile(query.where)
+    return where or "TRUE", list(params)
+
+
+def entries_of(
+    notes: QuerySet[Note], order: Sequence[str], *, voter: Any = None
+) -> list[tuple[Entry, int, bool]]:
+    """Every note of ``notes`` as an entry, with its author's id and whether ``voter`` (a
+    logged-in user, if any) voted for it, in ``order`` (note columns, ``-`` for descending).
+
+    One query: ``notes`` is a condition on the notes table alone (``visible_to`` and
+    filters), compiled by the ORM and written into the entry rows' statement.
+    """
+    compiled = condition_of(notes)
+    if compiled is None:
+        raise ValueError("entries_of takes a condition on the notes table alone.")
+    where, params = compiled
+    voted = [_VOTED_SQL, [voter.pk]] if voter is not None else ["false", []]
+    sql = _ENTRY_SELECT.format(extra=f", notes_note.author_id, {voted[0]}") + (
+        f"WHERE {where} ORDER BY "
+        + ", ".join(
+            f"notes_note.{Note._meta.get_field(name.removeprefix('-')).column}"
+            + (" DESC" if name.startswith("-") else "")
+            for name in order
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*voted[1], *params])
+        return [(Entry(row[:-2]), row[-2], row[-1]) for row in cursor.fetchall()]
 
 
 def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:

@@ -28,7 +28,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.fragments import Entry
+from notes.fragments import Entry, condition_of
 from notes.models import Note, Paper
 
 CONFIG = "english"
@@ -149,16 +149,14 @@ class RelevanceWindow:
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
         # part, so one query reads at most that many of each, both from the date index.
-        list_query = self.notes.query
-        if len(list_query.alias_map) == 1:
+        condition = condition_of(self.notes)
+        if condition is not None:
             # Building and compiling the two parts as querysets costs Django more than
             # the rest of the search; the list's condition is compiled once instead.
-            where, where_params = list_query.get_compiler(connection.alias).compile(
-                list_query.where
-            )
+            where, where_params = condition
             words = [CONFIG, self.text]
             sql = _WINDOW_SQL.format(
-                where=where or "TRUE", head_also=_HEAD_ALSO_SQL if self.head_also else ""
+                where=where, head_also=_HEAD_ALSO_SQL if self.head_also else ""
             )
             params = [
                 *where_params, *words, *(words if self.head_also else []), stop,

@@ -95,3 +95,33 @@ def test_entries_are_read_in_the_order_asked_leaving_out_what_is_gone(alice: Use
     assert fragments.read_entries([note.pk])[0].tag_names == ["a", "b"]
     assert [e.pk for e in fragments.read_entries([note.pk, 10**9, note.pk])] == [note.pk] * 2
     assert fragments.read_entries([]) == []
+
+
+def test_entries_of_a_condition_come_in_order_with_author_and_the_readers_vote(
+    alice: User, bob: User
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from notes.models import Note
+    from notes.reactions import note_vote
+    from tests.conftest import make_user
+    from tests.factories import make_paper
+
+    paper = make_paper(alice)
+    first = make_note(alice, paper)
+    second = make_note(make_user("carol"), paper)
+    hidden = make_note(make_user("dave"), paper, visibility="private")
+    note_vote(note=second, user=bob, vote=True)
+    on_paper = Note.objects.filter(paper=paper)
+
+    rows = fragments.entries_of(on_paper.visible_to(bob), ["-vote_count", "-id"], voter=bob)
+    assert [(e.pk, author, voted) for e, author, voted in rows] == [
+        (second.pk, second.author_id, True),
+        (first.pk, alice.pk, False),
+    ]
+    assert rows[0][0].row == fragments.read_entries([second.pk])[0].row
+    anonymous = fragments.entries_of(on_paper.visible_to(AnonymousUser()), ["created"])
+    assert [(e.pk, voted) for e, _, voted in anonymous] == [(first.pk, False), (second.pk, False)]
+    assert hidden.pk not in {e.pk for e, _, _ in anonymous}
+    with pytest.raises(ValueError, match="notes table alone"):
+        fragments.entries_of(on_paper.filter(author__username="alice"), ["id"])

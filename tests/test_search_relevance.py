@@ -62,6 +62,7 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
     # The window is one statement over the list's own condition; a list that needs a join
     # (by user) compiles the two parts as querysets. Both are held to the ORM's order.
     from notes.browse import Listing, notes_for
+    from notes.fragments import condition_of
     from notes.search import RelevanceWindow, matching, parse_query
 
     for i in range(30):
@@ -73,6 +74,7 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
     for viewer in (alice, bob):
         notes = notes_for(viewer, Listing(users=parsed.users, sort="relevance"))
         window = RelevanceWindow(notes, parsed.text)
+        assert (condition_of(notes) is None) == bool(parsed.users)  # which way it reads
         expected = list(
             matching(notes, parsed.text)
             .order_by("-head_match", "-modified", "-id")

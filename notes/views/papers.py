@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from notes import generations
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
-from notes.fragments import read_entries, render_entries
+from notes.fragments import entries_of, render_entries
 from notes.models import Note, Paper, Visibility
 from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
@@ -58,18 +58,15 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk, papers=papers)
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
-    # The summaries as entry rows, with what their vote buttons need; a note's text is
-    # read only to render an entry that is not remembered.
-    facts = {
-        pk: (author_id, voted)
-        for pk, author_id, voted in Note.objects.visible_to(request.user)
-        .filter(paper=paper)
-        .with_viewer_vote(request.user)
-        .order_by(*order)
-        .values_list("pk", "author_id", "viewer_voted")
-    }
-    summaries = read_entries(list(facts))
-    ballots = [Ballot(e.pk, facts[e.pk][0], e.vote_count, facts[e.pk][1]) for e in summaries]
+    # The summaries as entry rows, with what their vote buttons need, in one query; a
+    # note's text is read only to render an entry that is not remembered.
+    rows = entries_of(
+        Note.objects.visible_to(request.user).filter(paper=paper),
+        order,
+        voter=request.user if request.user.is_authenticated else None,
+    )
+    summaries = [entry for entry, _, _ in rows]
+    ballots = [Ballot(e.pk, author, e.vote_count, voted) for e, author, voted in rows]
     render_entries(summaries, vote_buttons=vote_buttons(request, ballots))
     own = None
     if request.user.is_authenticated:
