@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,19 @@ def test_large_blocks_come_from_the_heap_once_tuned() -> None:
 def test_glibcs_own_settings_take_precedence() -> None:
     # With the operator's own threshold nothing is changed: the block is mmap'ed.
     assert _probe(MALLOC_MMAP_THRESHOLD_="131072") == "False True"
+
+
+def test_settling_compiles_every_template_and_freezes_what_the_process_holds() -> None:
+    import gc
+
+    from django.conf import settings
+    from django.template.loader import get_template
+
+    templates = Path(settings.BASE_DIR) / "templates"
+    try:
+        compiled = memory.settle([templates])
+        assert compiled == len(list(templates.rglob("*.html"))) > 40
+        assert gc.get_freeze_count() > 10_000
+        assert get_template("notes/index.html") is not None
+    finally:
+        gc.unfreeze()
