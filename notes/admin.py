@@ -6,7 +6,6 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from notes import counters
-from notes.browse import forget_tag_counts
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
 
 
@@ -32,7 +31,6 @@ class NoteAdmin(SimpleHistoryAdmin):
             counters.record_change(
                 counters.keys_of(before) if before else frozenset(), counters.keys_of(obj)
             )
-            forget_tag_counts()
 
 
 @admin.register(Comment)

@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet
 
 from accounts.forms import users_named
 from accounts.models import User
-from notes import counters, search
+from notes import counters, generations, search
 from notes.fragments import read_entries
 from notes.models import Note, PublicCount, Visibility
 
@@ -38,7 +38,7 @@ SORT_LABELS = {
     "relevance": "relevance",
 }
 PUBLIC_TAG_COUNTS_KEY = "notes:tag-counts:public"
-TAG_COUNTS_SECONDS = 60
+TAG_COUNTS_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,10 @@ _TAG_COUNT_SQL = (
 
 
 def public_tag_counts() -> dict[str, int]:
-    counts = cache.get(PUBLIC_TAG_COUNTS_KEY)
+    """Each tag's number of public notes (not hidden), remembered under the public
+    generation, so a change in any process shows in every other at once."""
+    key = f"{PUBLIC_TAG_COUNTS_KEY}:{generations.public()}"
+    counts = cache.get(key)
     if counts is None:
         prefix = counters.tag_key("")
         counts = {
@@ -266,13 +269,8 @@ def public_tag_counts() -> dict[str, int]:
             .values_list("key", "count")
             .iterator()
         }
-        cache.set(PUBLIC_TAG_COUNTS_KEY, counts, TAG_COUNTS_SECONDS)
+        cache.set(key, counts, TAG_COUNTS_SECONDS)
     return counts
-
-
-def forget_tag_counts() -> None:
-    """Called on every change of a note, so the counts shown are never stale."""
-    cache.delete(PUBLIC_TAG_COUNTS_KEY)
 
 
 def tag_counts(viewer: Any) -> dict[str, int]:

@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from notes import counters
-from notes.browse import forget_tag_counts
 from notes.models import (
     Comment,
     Flag,
@@ -122,7 +121,6 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
                 comment_count=F("comment_count") + change
             )
     elif verb != ModerationVerb.DISMISS:
-        forget_tag_counts()
         relink_references_to(target=current)
     return ModerationAction.objects.create(
         actor=actor,

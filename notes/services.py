@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from notes import counters, notifications, search
-from notes.browse import forget_tag_counts
 from notes.models import Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
 from notes.rendering import Rendered, render_markdown
@@ -95,7 +94,6 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     )
     search.refresh(note_ids=[note.pk])
     counters.record_change(counted_before, counters.keys_of(note))
-    forget_tag_counts()
 
 
 @transaction.atomic
@@ -201,7 +199,6 @@ def _set_trash(note: Note, deleted_at: object) -> Note:
     note.deleted_at = deleted_at
     save_state(note, ["deleted_at"])
     counters.record_change(counted_before, counters.keys_of(head))
-    forget_tag_counts()
     return note
 
 

@@ -122,3 +122,22 @@ def test_hiding_takes_a_note_out_of_the_counts_and_restoring_brings_it_back(
     moderate(actor=staff, item=Note.objects.get(pk=hidden.pk), verb=ModerationVerb.RESTORE)
     assert _stored() == _expected()
     assert _stored()[counters.tag_key("lasers")] == 1
+
+
+def test_tag_counts_are_remembered_until_the_next_public_change(alice: User, staff: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_note(alice, tags=["optics"])
+    client = Client()
+    assert "optics" in client.get("/tags/").content.decode()  # remembered now
+    with CaptureQueriesContext(connection) as warm:
+        assert "optics" in client.get("/tags/").content.decode()
+    assert not any("notes_publiccount" in q["sql"] for q in warm.captured_queries)
+    # Nothing forgets the remembered counts: the public generation moves on with each
+    # change, as seen by every process.
+    make_note(alice, tags=["lasers"])
+    assert "lasers" in client.get("/tags/").content.decode()
+    moderate(actor=staff, item=first, verb=ModerationVerb.HIDE)
+    assert "optics" not in client.get("/tags/").content.decode()
+    assert client.get("/tags/autocomplete/?q=opt").json() == {"tags": []}
