@@ -7,12 +7,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from notes import counters
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
+from notes.services import paper_save
 
 
 @admin.register(Paper)
 class PaperAdmin(SimpleHistoryAdmin):
     list_display = ("title", "year", "doi", "arxiv_id", "pmid", "created")
     search_fields = ("title", "authors", "doi", "arxiv_id", "pmid")
+
+    def save_model(self, request: HttpRequest, obj: Paper, form: Any, change: bool) -> None:
+        # As from the site's own form: the paper's notes carry its title and authors for
+        # search, sorting and "Read also", and follow.
+        paper_save(paper=obj, user=request.user)
 
 
 @admin.register(Note)

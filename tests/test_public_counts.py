@@ -141,3 +141,18 @@ def test_tag_counts_are_remembered_until_the_next_public_change(alice: User, sta
     moderate(actor=staff, item=first, verb=ModerationVerb.HIDE)
     assert "optics" not in client.get("/tags/").content.decode()
     assert client.get("/tags/autocomplete/?q=opt").json() == {"tags": []}
+
+
+def test_a_paper_renamed_in_the_admin_is_found_and_sorted_by_its_new_title(
+    alice: User, staff: User
+) -> None:
+    note = make_note(alice)
+    paper = note.paper
+    request = RequestFactory().post("/admin/")
+    request.user = staff
+    paper.title = "Zymurgy of quasicrystals"
+    site._registry[type(paper)].save_model(request, paper, form=None, change=True)
+    assert Note.objects.get(pk=note.pk).paper_title == "Zymurgy of quasicrystals"
+    found = Client().get("/search/", {"q": "zymurgy"}).content.decode()
+    assert f'id="n{note.pk}"' in found
+    assert paper.history.first().history_user == staff
