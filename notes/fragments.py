@@ -24,7 +24,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.models import Note
+from notes.models import VOTED_SQL, Note
 
 ENTRY_TEMPLATE = "notes/_entry.html"
 RESULT_TEMPLATE = "notes/_search_result.html"
@@ -79,9 +79,6 @@ JOIN accounts_user AS u ON u.id = notes_note.author_id
 # A constant statement: no query to build on each page, and the server keeps its plan (a
 # prepared statement) from one page to the next.
 _ENTRY_SQL = _ENTRY_SELECT.format(extra="") + "WHERE notes_note.id = ANY(%s)"
-_VOTED_SQL = (
-    "EXISTS (SELECT FROM notes_notevote AS v WHERE v.note_id = notes_note.id AND v.user_id = %s)"
-)
 
 
 class Entry:
@@ -143,7 +140,7 @@ def entries_of(
     if compiled is None:
         raise ValueError("entries_of takes a condition on the notes table alone.")
     where, params = compiled
-    voted = [_VOTED_SQL, [voter.pk]] if voter is not None else ["false", []]
+    voted = [f"EXISTS ({VOTED_SQL})", [voter.pk]] if voter is not None else ["false", []]
     sql = _ENTRY_SELECT.format(extra=f", notes_note.author_id, {voted[0]}") + (
         f"WHERE {where} ORDER BY "
         + ", ".join(

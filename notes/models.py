@@ -16,7 +16,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -188,14 +188,6 @@ class NoteQuerySet(models.QuerySet["Note"]):
             return alive.filter(shown | Q(author=user))
         return alive.filter(shown)
 
-    def with_viewer_vote(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
-        """Each note's ``viewer_voted``: whether ``user`` voted for it (in the same query)."""
-        if not user.is_authenticated:
-            return self.annotate(viewer_voted=Value(False))
-        return self.annotate(
-            viewer_voted=Exists(NoteVote.objects.filter(note=OuterRef("pk"), user=user))
-        )
-
     def without_search_data(self) -> NoteQuerySet:
         """Leave out the search documents: large, and only ever read by the database."""
         return self.defer("search_vector", "search_head")
@@ -267,10 +259,10 @@ _NOTE_FLAGS = {
         " AND o.id <> notes_note.id"
     ),
 }
+# Whether user %s voted for the note of the row (also read with list entries).
+VOTED_SQL = "SELECT FROM notes_notevote AS v WHERE v.note_id = notes_note.id AND v.user_id = %s"
 _VIEWER_FLAGS = {
-    "viewer_voted": (
-        "SELECT FROM notes_notevote AS v WHERE v.note_id = notes_note.id AND v.user_id = %s"
-    ),
+    "viewer_voted": VOTED_SQL,
     "viewer_muted": (
         "SELECT FROM notes_mute AS m WHERE m.note_id = notes_note.id AND m.user_id = %s"
     ),
