@@ -1,4 +1,4 @@
-"""The third-party test corpora in ``../shared/corpora`` (beside the checkout).
+"""The third-party test corpora kept beside this module (see README.md for their sources).
 
 A test that needs them and cannot find them fails with a clear message: skipping would
 hide that the hostile inputs were never tried.
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+CORPORA = Path(__file__).resolve().parent
 XSS_DIR = "payloadsallthethings-xss"
 
 
 def corpus_file(*parts: str) -> Path:
     path = CORPORA.joinpath(*parts)
     if not path.is_file():
-        pytest.fail(f"test corpus {path} is missing; shared/ must sit beside the checkout")
+        pytest.fail(f"test corpus {path} is missing from the checkout")
     return path
 
 
