@@ -54,6 +54,21 @@ HOSTILE_HTML = "\n".join(
     ]
 )
 
+# The same payloads as a writer types them, through the renderer: whatever it keeps of them.
+HOSTILE_SOURCE = "\n\n".join(
+    [
+        "Wide: $\\hspace{99999em}x$ and tall: $\\rule{1em}{99999px}$.",
+        '<math><mspace width="99999px" height="99999px"></mspace></math>',
+        '<math><mpadded voffset="-2000px" lspace="-2000px"><mtext>SHIFTED</mtext></mpadded></math>',
+        '<math><mpadded width="0" height="0" lspace="-2000px">'
+        '<mspace width="4000px" height="3000px" depth="3000px" mathbackground="red"></mspace>'
+        "</mpadded></math>",
+        '<img src="/static/favicon.svg" width="100000" height="100000" alt="huge">',
+        "| " + " | ".join(["wide&nbsp;column&nbsp;content"] * 60) + " |\n|" + "---|" * 60,
+        LONG_WORD * 10,
+    ]
+)
+
 # The page scrolls no wider than the window, and each control is the element at its own
 # centre once scrolled into view: nothing from a note or comment lies over it.
 _OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -140,8 +155,9 @@ def test_hostile_layout_stays_inside_its_entry_on_a_list(
 ) -> None:
     alice = make_user("alice")
     bob = make_user("bob")
-    # The newer hostile note comes first, right above its neighbour.
+    # The newer hostile notes come first, right above their neighbour.
     neighbour = make_note(bob, make_paper(bob, title="A quiet neighbour"), body="Plain text.")
+    rendered = make_note(bob, make_paper(bob, title="Rendered"), body=HOSTILE_SOURCE)
     note, _ = _hostile_note(alice, bob)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -156,6 +172,8 @@ def test_hostile_layout_stays_inside_its_entry_on_a_list(
             page.locator(f"#n{neighbour.pk}").get_by_role("link", name="print"),
             page.locator(f"#n{note.pk} .entry__title"),
             page.locator(f"#n{note.pk}").get_by_role("link", name="print"),
+            page.locator(f"#n{rendered.pk} .entry__title"),
+            page.locator(f"#n{rendered.pk}").get_by_role("link", name="print"),
         ],
     )
     context.close()
