@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from notes import visibility
 from notes.models import Comment, Note, NoteQuerySet, Paper
 
 
@@ -37,10 +38,9 @@ def get_note_for_user(
     note = notes.filter(pk=pk).first()
     if note is None:
         raise Http404("No such note.")
-    is_author = user.is_authenticated and note.author_id == user.pk
-    if not is_author and not note.is_visible_to(user):
+    if not visibility.note_reachable(note, user):
         raise Http404("No such note.")
-    if write and not is_author:
+    if write and visibility.reader_id(user) != note.author_id:
         raise PermissionDenied("Only the author can change this note.")
     return note
 

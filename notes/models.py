@@ -24,6 +24,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from notes import generations
+from notes import visibility as read_rule
 
 # Votes, ratings and daily views live in their own module; imported here so that Django
 # finds them as models of this app.
@@ -180,13 +181,9 @@ class NoteQuerySet(models.QuerySet["Note"]):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
-        """Notes the user may read: public ones not hidden by moderators, and their own
-        (hidden or not), never anything in a trash."""
-        alive = self.alive()
-        shown = Q(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
-        if user.is_authenticated:
-            return alive.filter(shown | Q(author=user))
-        return alive.filter(shown)
+        """Notes the user may read (``notes.visibility``): public ones not hidden by
+        moderators, and their own (hidden or not), never anything in a trash."""
+        return self.filter(read_rule.notes_q(user))
 
     def without_search_data(self) -> NoteQuerySet:
         """Leave out the search documents: large, and only ever read by the database."""
@@ -397,9 +394,7 @@ class Note(Hideable, KeepsCounters):
             *(
                 models.Index(
                     *keys,
-                    condition=Q(
-                        visibility="public", deleted_at__isnull=True, hidden_at__isnull=True
-                    ),
+                    condition=read_rule.public_q(),
                     name=f"notes_public_{name}_idx",
                 )
                 for name, keys in PUBLIC_SORT_INDEXES.items()
@@ -427,11 +422,7 @@ class Note(Hideable, KeepsCounters):
 
     def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
         """The same rule as ``NoteQuerySet.visible_to``, for a note already in hand."""
-        if self.in_trash:
-            return False
-        if user.is_authenticated and user.pk == self.author_id:
-            return True
-        return self.is_public and not self.is_hidden
+        return read_rule.note_readable(self, user)
 
 
 class PublicCount(models.Model):
@@ -569,8 +560,9 @@ class Comment(Hideable):
         return not self.is_deleted and not self.is_hidden
 
     def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
-        """Whether ``user`` sees this comment's text (its note being readable to them)."""
-        return not self.is_hidden or (user.is_authenticated and user.pk == self.author_id)
+        """Whether ``user`` sees this comment in its thread (its note being readable to
+        them): not when moderators hid it from them."""
+        return not read_rule.comment_hidden_from(self, user)
 
 
 class NotificationKind(models.TextChoices):
@@ -597,11 +589,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def shown_to(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
         """The user's notifications, without those about content moderators have hidden
         from them (a hidden note stays listed for its own author)."""
-        return (
-            self.filter(recipient=user)
-            .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author=user))
-            .exclude(comment__hidden_at__isnull=False)
-        )
+        return self.filter(recipient=user).exclude(read_rule.notification_hidden_q(user.pk))
 
     def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
         return (

@@ -20,13 +20,12 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from notes import follows
+from notes import follows, visibility
 from notes.models import Comment, Delivery, Mute, Note, Notification, NotificationKind
 
 DEFAULT_DELIVERY = Delivery.IN_APP
@@ -129,7 +128,7 @@ def note_saved(
     do the authors of the paper's other summaries and those who follow the paper, the
     author or one of the note's tags, each told once, by the most specific reason.
     """
-    if not note.is_public or note.in_trash or note.is_hidden:
+    if not visibility.is_public_now(note):
         return []
     published = previous_body is None or not was_public
     before = "" if published else previous_body or ""
@@ -254,8 +253,7 @@ def send_digests() -> int:
         Notification.objects.filter(delivery=Delivery.DIGEST, emailed_at__isnull=True)
         .unread()
         # Nothing about content moderators hid since (its author still hears of their note).
-        .exclude(comment__hidden_at__isnull=False)
-        .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author_id=F("recipient_id")))
+        .exclude(visibility.notification_hidden_q())
         .exclude(recipient__email="")
     )
     recipient_ids = sorted(set(waiting.values_list("recipient_id", flat=True)))
