@@ -186,19 +186,31 @@ def comment_readable(comment: Comment, reader: Reader | None, *, note: Note | No
 # --------------------------------------------------------------------------- revisions
 
 
+def reads_every_revision(note: Note, reader: Reader | None) -> bool:
+    """Whether ``reader`` reads every revision of ``note``: its author does."""
+    own = reader_id(reader)
+    return own is not None and own == note.author_id
+
+
 def revisions_q(note: Note, reader: Reader | None) -> Q:
     """The history rows of ``note`` that ``reader`` may read, for a reader who may open the
     note (``note_reachable``): every one for its author, else those written public."""
-    own = reader_id(reader)
-    if own is not None and own == note.author_id:
-        return Q()
-    return Q(visibility=PUBLIC)
+    return Q() if reads_every_revision(note, reader) else Q(visibility=PUBLIC)
+
+
+def revisions_sql(alias: str, *, note: str, reader: str = "%s") -> str:
+    """``revisions_q`` as a SQL condition on the history table ``alias``; ``note`` is the
+    expression of the note's row (its ``id`` and ``author_id``), ``reader`` as for
+    ``notes_sql``."""
+    return (
+        f"({alias}.id = {note}.id AND ({alias}.visibility = '{PUBLIC}'"
+        f" OR {note}.author_id = {reader}))"
+    )
 
 
 def revision_readable(record: Any, note: Note, reader: Reader | None) -> bool:
     """``revisions_q`` for a history row in hand (``record``, a row of ``note``)."""
-    own = reader_id(reader)
-    return (own is not None and own == note.author_id) or record.visibility == PUBLIC
+    return reads_every_revision(note, reader) or record.visibility == PUBLIC
 
 
 # ------------------------------------------------------------------------------ papers
