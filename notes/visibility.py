@@ -33,6 +33,11 @@ Papers
     who made a change only to readers who may read a note by that person on the paper, and
     to that person (``paper_change_named``); everyone else reads "someone".
 
+Moderation
+    Staff act on flagged or hidden notes and comments they may read when moderation is set
+    aside (``ignoring_moderation``): a note its author has made private or trashed since it
+    was flagged, or a deleted comment, is theirs no more than anyone else's.
+
 Notifications
     Notifications about a note or comment that moderators hid are not listed, except a
     hidden note's own author's (``notification_hidden_q``). The others always are, but
@@ -86,10 +91,13 @@ def public_q(prefix: str = "") -> Q:
     )
 
 
-def notes_q(reader: Reader | None, prefix: str = "") -> Q:
+def notes_q(reader: Reader | None, prefix: str = "", *, ignoring_moderation: bool = False) -> Q:
     """Notes ``reader`` may read; ``prefix`` names the note from another model
-    (``"notes__"`` from a paper, ``"note__"`` from a comment)."""
-    shown = Q(**{f"{prefix}visibility": PUBLIC, f"{prefix}hidden_at__isnull": True})
+    (``"notes__"`` from a paper, ``"note__"`` from a comment). ``ignoring_moderation``: as
+    if moderators had hidden nothing (what staff may moderate)."""
+    shown = Q(**{f"{prefix}visibility": PUBLIC})
+    if not ignoring_moderation:
+        shown &= Q(**{f"{prefix}hidden_at__isnull": True})
     own = reader_id(reader)
     if own is not None:
         shown |= Q(**{f"{prefix}author_id": own})
@@ -136,21 +144,23 @@ def is_public_now(note: Note) -> bool:
     return note.visibility == PUBLIC and note.deleted_at is None and note.hidden_at is None
 
 
-def note_readable(note: Note, reader: Reader | None) -> bool:
+def note_readable(note: Note, reader: Reader | None, *, ignoring_moderation: bool = False) -> bool:
     """``notes_q`` for a note in hand."""
     if note.deleted_at is not None:
         return False
     own = reader_id(reader)
     if own is not None and own == note.author_id:
         return True
-    return note.visibility == PUBLIC and note.hidden_at is None
+    return note.visibility == PUBLIC and (ignoring_moderation or note.hidden_at is None)
 
 
-def note_reachable(note: Note, reader: Reader | None) -> bool:
+def note_reachable(note: Note, reader: Reader | None, *, ignoring_moderation: bool = False) -> bool:
     """Whether ``reader`` may open the note's page: a readable note, or their own one in
     their trash (to restore it)."""
     own = reader_id(reader)
-    return (own is not None and own == note.author_id) or note_readable(note, reader)
+    return (own is not None and own == note.author_id) or note_readable(
+        note, reader, ignoring_moderation=ignoring_moderation
+    )
 
 
 # ---------------------------------------------------------------------------- comments
@@ -162,24 +172,36 @@ def comment_hidden_from(comment: Comment, reader: Reader | None) -> bool:
     return comment.hidden_at is not None and (own is None or own != comment.author_id)
 
 
-def comments_q(reader: Reader | None) -> Q:
+def comments_q(reader: Reader | None, prefix: str = "", *, ignoring_moderation: bool = False) -> Q:
     """Comments whose text ``reader`` may read: on a note whose page they may open, not
-    deleted, and not hidden by moderators unless they wrote it."""
-    shown = Q(hidden_at__isnull=True)
-    on_note = notes_q(reader, "note__")
+    deleted, and not hidden by moderators unless they wrote it. ``prefix`` names the
+    comment from another model; ``ignoring_moderation`` as for ``notes_q``."""
+    shown = Q() if ignoring_moderation else Q(**{f"{prefix}hidden_at__isnull": True})
+    on_note = notes_q(reader, f"{prefix}note__", ignoring_moderation=ignoring_moderation)
     own = reader_id(reader)
     if own is not None:
-        shown |= Q(author_id=own)
-        on_note |= Q(note__author_id=own)
-    return on_note & Q(deleted_at__isnull=True) & shown
+        if not ignoring_moderation:
+            shown |= Q(**{f"{prefix}author_id": own})
+        on_note |= Q(**{f"{prefix}note__author_id": own})
+    return on_note & Q(**{f"{prefix}deleted_at__isnull": True}) & shown
 
 
-def comment_readable(comment: Comment, reader: Reader | None, *, note: Note | None = None) -> bool:
+def comment_readable(
+    comment: Comment,
+    reader: Reader | None,
+    *,
+    note: Note | None = None,
+    ignoring_moderation: bool = False,
+) -> bool:
     """``comments_q`` for a comment in hand (``note``: its note, when already loaded)."""
     return (
         comment.deleted_at is None
-        and not comment_hidden_from(comment, reader)
-        and note_reachable(note if note is not None else comment.note, reader)
+        and (ignoring_moderation or not comment_hidden_from(comment, reader))
+        and note_reachable(
+            note if note is not None else comment.note,
+            reader,
+            ignoring_moderation=ignoring_moderation,
+        )
     )
 
 
