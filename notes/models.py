@@ -663,9 +663,22 @@ class Notification(models.Model):
         return self.read_at is not None
 
     @property
+    def is_readable(self) -> bool:
+        """Whether its recipient may still read what it is about (``notes.visibility``)."""
+        return read_rule.notification_note_readable(self)
+
+    @property
+    def excerpt(self) -> str:
+        """The comment's text, while its recipient may read it; else ""."""
+        return read_rule.notification_excerpt(self)
+
+    @property
     def text(self) -> str:
-        """One line saying what happened, for the inbox and e-mails."""
+        """One line saying what happened, for the inbox and e-mails; about a note its
+        recipient can no longer read, a line that names neither the note nor its paper."""
         who = self.actor.name if self.actor else "Someone"
+        if not self.is_readable:
+            return self._neutral_text(who)
         where = f"{self.note.ref} {self.note.paper.title}"
         if self.kind == NotificationKind.COMMENT:
             return f"{who} commented on your note {where}"
@@ -681,6 +694,20 @@ class Notification(models.Model):
             tags = ", ".join(self.note.tag_names)
             return f"{who} published {where}, tagged {tags}"
         return f"{who} published a summary of a paper you summarised: {where}"
+
+    def _neutral_text(self, who: str) -> str:
+        gone = NEUTRAL_NOTE
+        if self.kind == NotificationKind.COMMENT:
+            return f"{who} commented on {gone}"
+        if self.kind == NotificationKind.REPLY:
+            return f"{who} replied to your comment on {gone}"
+        if self.kind == NotificationKind.MENTION:
+            return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{gone}"
+        return f"{who} published {gone}"
+
+
+# What a notification says instead of a note its recipient can no longer read.
+NEUTRAL_NOTE = "a note you can no longer see"
 
 
 class Mute(models.Model):

@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -202,6 +203,14 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _url_of(notification: Notification) -> str:
+    """Where an e-mail about ``notification`` leads: what it is about, or the inbox when
+    its recipient can no longer read that."""
+    if notification.is_readable:
+        return _absolute(notification.get_absolute_url())
+    return _absolute(reverse("notifications"))
+
+
 def send_immediate(*, recipient_ids: Iterable[int]) -> int:
     """E-mail the unsent "at once" notifications of these people; the number of e-mails.
 
@@ -225,7 +234,7 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
                 "notes/email/notification.txt",
                 {
                     "n": notification,
-                    "url": _absolute(notification.get_absolute_url()),
+                    "url": _url_of(notification),
                     "settings_url": _absolute("/notifications/settings/"),
                     "SITE_NAME": settings.SITE_NAME,
                 },
@@ -269,7 +278,7 @@ def send_digests() -> int:
             if not rows:
                 continue
             recipient = rows[0].recipient
-            items = [(n, _absolute(n.get_absolute_url())) for n in rows]
+            items = [(n, _url_of(n)) for n in rows]
             body = render_to_string(
                 "notes/email/digest.txt",
                 {

@@ -42,8 +42,8 @@ Notifications
     Notifications about a note or comment that moderators hid are not listed, except a
     hidden note's own author's (``notification_hidden_q``). The others always are, but
     say what they are about (the note's title, the comment's excerpt) only while their
-    recipient may read it (``notification_note_readable``, ``notification_excerpt``); else a
-    neutral line.
+    recipient may open it (``notification_note_readable``, ``notification_excerpt``); else a
+    neutral line ("a note you can no longer see").
 
 The SQL forms are conditions on a notes table alias, with the public value written in
 (a constant) and the reader's id as the one parameter (NULL for an anonymous reader), so a
@@ -286,8 +286,9 @@ class _Recipient:
 
 
 def notification_note_readable(notification: Notification) -> bool:
-    """Whether the recipient may still read the note a notification is about."""
-    return note_readable(notification.note, _Recipient(notification.recipient_id))
+    """Whether the recipient may still read the note a notification is about (open its
+    page: the author of a note in their trash still can)."""
+    return note_reachable(notification.note, _Recipient(notification.recipient_id))
 
 
 def notification_excerpt(notification: Notification) -> str:
