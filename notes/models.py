@@ -250,7 +250,9 @@ ENTRY_FIELDS = (
 # build and compile, more than the queries these spare.
 _NOTE_FLAGS = {
     "has_comments": "SELECT FROM notes_comment AS c WHERE c.note_id = notes_note.id",
-    "has_backlinks": "SELECT FROM notes_notereference AS r WHERE r.target_id = notes_note.id",
+    "has_backlinks": (
+        "SELECT FROM notes_notereference AS r WHERE r.target_id = notes_note.id AND r.linked"
+    ),
     "has_other_notes": (
         "SELECT FROM notes_note AS o WHERE o.paper_id = notes_note.paper_id"
         " AND o.id <> notes_note.id"
@@ -457,10 +459,18 @@ class Generation(models.Model):
 
 
 class NoteReference(models.Model):
-    """``{N}`` written in ``source``'s current revision; read as "referenced by" on N."""
+    """``{N}`` written in ``source``'s current revision; read as "referenced by" on N while
+    it is a link (``linked``).
+
+    Kept for every existing note cited, linkable or not, so that when N's visibility,
+    trash or hidden state changes, the notes that cite it are found and rendered again
+    (``notes.services.relink_references_to``).
+    """
 
     source = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="references")
     target = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="referenced_by")
+    # Whether ``source``'s stored HTML links it: its author could read N when it was rendered.
+    linked = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [
@@ -472,6 +482,24 @@ class NoteReference(models.Model):
 
 
 MAX_COMMENT_BYTES = 10 * 1024
+
+
+class CommentReference(models.Model):
+    """``{N}`` written in ``comment``'s current text (linked or not), so that the comment
+    is rendered again when N's visibility, trash or hidden state changes."""
+
+    comment = models.ForeignKey("Comment", on_delete=models.CASCADE, related_name="references")
+    target = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="cited_by_comments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "target"], name="notes_comment_reference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} → {{{self.target_id}}}"
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):

@@ -34,7 +34,7 @@ from notes.models import (
     ModerationVerb,
     Note,
 )
-from notes.services import relink_references_to, save_state
+from notes.services import relink_after_commit, save_state
 
 QUEUE_PAGE_SIZE = 25
 LOG_LENGTH = 50
@@ -146,7 +146,7 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
                 comment_count=F("comment_count") + change
             )
     elif verb != ModerationVerb.DISMISS:
-        relink_references_to(target=current)
+        relink_after_commit(current)
     return ModerationAction.objects.create(
         actor=actor,
         verb=verb,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -29,10 +29,16 @@ def _flagger() -> User:
     return User.objects.filter(username="watchful").first() or make_user("watchful")
 
 
+def _moderate(staff: User, item: Note | Comment, verb: str) -> ModerationAction:
+    """As the site does it: committed, then what follows the commit (``{N}`` links)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return moderation.moderate(actor=staff, item=item, verb=verb)
+
+
 def _hide(staff: User, item: Note | Comment) -> ModerationAction:
     """Flag ``item`` and hide it: moderators act only on flagged items."""
     moderation.flag(flagger=_flagger(), item=item, reason="spam")
-    return moderation.moderate(actor=staff, item=item, verb="hide")
+    return _moderate(staff, item, "hide")
 
 
 def _act(client: Client, item: Note | Comment, verb: str, message: str = ""):
@@ -317,7 +323,7 @@ def test_links_to_a_note_turn_to_plain_text_while_it_is_hidden(
     assert f'href="/n/{hidden_note.pk}/"' not in referring.body_html
     assert f"see {{{hidden_note.pk}}}" in referring.body_text
     assert referring.history.count() == 1  # not a revision
-    moderation.moderate(actor=staff, item=hidden_note, verb="restore")
+    _moderate(staff, hidden_note, "restore")
     referring.refresh_from_db()
     assert f'href="/n/{hidden_note.pk}/"' in referring.body_html
 

@@ -36,7 +36,9 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
     others: list[Note] = []
     if note.has_backlinks:
         referenced_by = list(
-            visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
+            visible.filter(references__target_id=note.pk, references__linked=True)
+            .for_links()
+            .order_by("-modified")[:50]
         )
     if note.has_other_notes:
         others = list(
