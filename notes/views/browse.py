@@ -142,7 +142,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     render_results(page.object_list)
     suggestion = None
     if listing.text and page.paginator.count < 3:
-        suggestion = search.did_you_mean(listing.text)
+        suggestion = search.did_you_mean(listing.text, reader=request.user)
     return render(
         request,
         "notes/search.html",

@@ -36,6 +36,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     if notification is None:
         raise Http404("No such notification.")
     notifications.mark_read(user=request.user, ids=[notification.pk])
+    if not notification.is_readable:
+        messages.info(request, "You can no longer see that note.")
+        return redirect("notifications")
     return redirect(notification.get_absolute_url())
 
 
