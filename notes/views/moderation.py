@@ -13,6 +13,7 @@ from notes import moderation
 from notes.access import can_flag, get_comment_for_user, get_note_for_user, require_staff
 from notes.forms import FlagForm, ModerationForm
 from notes.models import Comment, Note
+from papernotes.numbers import page_param
 
 
 def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpResponse:
@@ -65,7 +66,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "notes/moderation.html",
         {
-            "page": moderation.queue_page(request.GET.get("page")),
+            "page": moderation.queue_page(page_param(request)),
             "hidden": moderation.hidden_items(),
             "log": moderation.audit_log(),
             "query": "",
