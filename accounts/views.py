@@ -50,9 +50,15 @@ def _next_url(request: HttpRequest) -> str:
     there after logging in would only show the form again.
     """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and urlsplit(candidate).path not in {reverse("login"), reverse("signup")}:
+    parts = urlsplit(candidate)
+    if (
+        # A path or a full URL: ``redirect()`` would read a bare word ("x") as a view's name.
+        (candidate.startswith("/") or parts.scheme)
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and parts.path not in {reverse("login"), reverse("signup")}
+    ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
