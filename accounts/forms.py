@@ -8,6 +8,7 @@ turns into a form error.
 
 from __future__ import annotations
 
+from confusable_homoglyphs import categories, confusables
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
@@ -21,6 +22,11 @@ from accounts.models import User
 USERNAME_TAKEN = "This username is already taken (usernames ignore case). Please choose another."
 EMAIL_TAKEN = "An account with this e-mail address already exists (addresses ignore case)."
 USERNAME_NEEDS_ALNUM = "Use at least one letter or digit."
+USERNAME_CONFUSABLE = (
+    "This username mixes alphabets with letters that look alike (such as a Cyrillic “а” "
+    "among Latin letters), so it could pass for someone else's. Use the letters of one "
+    "alphabet."
+)
 MAX_LENGTH_MESSAGE = "Keep this to %(limit_value)d characters or fewer (it has %(show_value)d)."
 
 # The fields unique ignoring case, and what to say when a value is taken.
@@ -64,6 +70,22 @@ def save_or_add_errors(form: forms.ModelForm) -> User | None:
         return None
 
 
+def is_mixed_script_confusable(username: str) -> bool:
+    """Whether ``username`` mixes scripts and one script's letter looks like another's.
+
+    "аlice" with a Cyrillic "а" would pass for "alice" on every page that shows names.
+    Unicode TR 39 calls this a mixed-script confusable; the table of look-alike characters
+    comes from Unicode's confusables data (the confusable-homoglyphs package). Names in one
+    script ("Ελένη") or in scripts that nobody confuses ("田中.さん") are fine; punctuation
+    and digits, common to every script, are left out of the comparison.
+    """
+    letters = "".join(char for char in username if categories.alias(char) != "COMMON")
+    scripts = categories.unique_aliases(letters)
+    if len(scripts) < 2:
+        return False
+    return any(confusables.is_confusable(letters, preferred_aliases=[s]) for s in scripts)
+
+
 def password_help_text() -> str:
     # Django's own help text is an HTML list; a sentence fits the field's help paragraph.
     return " ".join(password_validation.password_validators_help_texts())
@@ -85,6 +107,8 @@ class SignupForm(auth_forms.UserCreationForm):
         if not any(char.isalnum() for char in username):
             # Names such as "." or "--" make unreadable, and sometimes unreachable, profile URLs.
             raise ValidationError(USERNAME_NEEDS_ALNUM, code="invalid")
+        if is_mixed_script_confusable(username):
+            raise ValidationError(USERNAME_CONFUSABLE, code="invalid")
         if is_taken("username", username):
             raise ValidationError(USERNAME_TAKEN, code="unique")
         return username

@@ -7,7 +7,13 @@ from django.contrib.auth import get_user
 from django.http import HttpResponse
 from django.test import Client
 
-from accounts.forms import EMAIL_TAKEN, USERNAME_NEEDS_ALNUM, USERNAME_TAKEN, SignupForm
+from accounts.forms import (
+    EMAIL_TAKEN,
+    USERNAME_CONFUSABLE,
+    USERNAME_NEEDS_ALNUM,
+    USERNAME_TAKEN,
+    SignupForm,
+)
 from accounts.models import User
 from tests.conftest import PASSWORD
 
@@ -230,3 +236,37 @@ def test_a_lost_race_for_the_username_is_a_form_error(
 
     assert _errors(response) == {"username": [USERNAME_TAKEN]}
     assert User.objects.get().username == "Dora"
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430lice",  # Cyrillic а, then Latin
+        "ali\u0441e",  # Cyrillic с
+        "b\u03bfb",  # Greek omicron
+        "\u03b1lpha",  # Greek alpha
+        "ivan_\u0438\u0432\u0430\u043d",  # Latin and Cyrillic that share look-alikes
+    ],
+)
+def test_it_refuses_usernames_mixing_look_alike_alphabets(
+    client: Client, alice: User, username: str
+) -> None:
+    response = client.post(URL, _data(username=username, email="someone@example.org"))
+
+    assert _errors(response) == {"username": [USERNAME_CONFUSABLE]}
+    assert list(User.objects.values_list("username", flat=True)) == ["alice"]
+
+
+@pytest.mark.parametrize("username", ["Ελένη", "José", "müller", "田中.さん", "Ελένη_1", "иван"])
+def test_it_accepts_names_in_one_alphabet_or_in_alphabets_not_confused(
+    client: Client, db: None, username: str
+) -> None:
+    client.post(URL, _data(username=username))
+
+    assert User.objects.filter(username=username).exists()
+
+
+def test_fullwidth_letters_are_the_plain_username(client: Client, alice: User) -> None:
+    response = client.post(URL, _data(username="\uff41\uff4c\uff49\uff43\uff45"))  # ａｌｉｃｅ
+
+    assert _errors(response) == {"username": [USERNAME_TAKEN]}
