@@ -2,8 +2,10 @@
 
 Usernames and e-mail addresses are unique ignoring case. The forms check that with the
 same ``lower()`` the database constraints use, so the two always agree; the constraints
-remain the backstop for two sign-ups racing for one name, which ``save_or_add_errors``
-turns into a form error.
+remain the backstop for two requests racing for one value, which ``save_or_add_errors``
+(profile edits) and ``accounts.signups.confirm`` (sign-ups) turn into a clear answer.
+Sign-up checks the username only: whether an e-mail address has an account is told to
+its owner alone, by e-mail.
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ class SignupForm(auth_forms.UserCreationForm):
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
-        help_texts = {"email": "For password reset links only; never shown to others."}
+        help_texts = {
+            "email": "We send a link to confirm it. Used for password reset links and the "
+            "notifications you choose; never shown to others."
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -113,11 +118,12 @@ class SignupForm(auth_forms.UserCreationForm):
             raise ValidationError(USERNAME_TAKEN, code="unique")
         return username
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if is_taken("email", email):
-            raise ValidationError(EMAIL_TAKEN, code="unique")
-        return email
+    def _get_validation_exclusions(self) -> set[str]:
+        # Without this, the model's constraint would answer "a user with this e-mail
+        # already exists". Whether an address has an account is told only to its owner,
+        # by e-mail; the account is made, and the constraint checked, at confirmation
+        # (accounts.signups). Usernames are public and checked by clean_username.
+        return super()._get_validation_exclusions() | {"email"}
 
 
 class LoginForm(forms.Form):

@@ -6,6 +6,8 @@ from accounts.forms import SetPasswordForm
 
 urlpatterns: list[URLPattern] = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<slug:token>/", views.signup_confirm, name="signup_confirm"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile_edit, name="profile_edit"),

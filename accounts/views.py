@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import throttle
+from accounts import signups, throttle
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -86,17 +86,71 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = SignupForm(request.POST if request.method == "POST" else None)
+    status, wait = 200, 0
     if form.is_bound and form.is_valid():
-        user = save_or_add_errors(form)
-        if user is not None:
-            auth_login(request, user)
-            messages.success(
-                request, f"Welcome to {settings.SITE_NAME}, {user.username}! You are logged in."
+        email = form.cleaned_data["email"]
+        limited = rate_limited(
+            request,
+            "signup",
+            email,
+            limit=settings.SIGNUP_RATE_LIMIT,
+            window=settings.SIGNUP_RATE_WINDOW_SECONDS,
+        )
+        if limited is None:
+            # The same answer whether or not the address has an account: only its owner
+            # learns which, from the e-mail.
+            signups.signup_requested(
+                username=form.cleaned_data["username"],
+                email=email,
+                password=form.cleaned_data["password1"],
+                next_url=_next_for_template(request),
+                absolute=request.build_absolute_uri,
             )
-            return redirect(_next_url(request))
-    return render(
-        request, "accounts/signup.html", {"form": form, "next": _next_for_template(request)}
+            return redirect("signup_sent")
+        message, status, wait = limited
+        form.add_error(None, message)
+    response = render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _next_for_template(request)},
+        status=status,
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_GET
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html", {"days": signups.CONFIRM_DAYS})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation e-mail: a page with a button, which makes the account.
+
+    Following the link only shows the page: mail scanners that open every link must not
+    use it up, nor be logged in.
+    """
+    if request.method == "GET":
+        pending = signups.pending_for(token)
+        return render(
+            request,
+            "accounts/signup_confirm.html",
+            {"pending": pending},
+            status=200 if pending else 404,
+        )
+    result = signups.confirm(token=token)
+    if result is None:
+        return render(request, "accounts/signup_confirm.html", {"pending": None}, status=404)
+    if result.user is None:
+        return render(request, "accounts/signup_confirm.html", {"result": result}, status=409)
+    auth_login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request, f"Welcome to {settings.SITE_NAME}, {result.user.username}! You are logged in."
+    )
+    return redirect(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @never_cache
