@@ -19,6 +19,7 @@ from notes.access import (
 )
 from notes.forms import FlagForm, ModerationForm
 from notes.models import Comment, Note
+from papernotes.numbers import page_param
 
 
 def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpResponse:
@@ -71,7 +72,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "notes/moderation.html",
         {
-            "page": moderation.queue_page(request.GET.get("page"), moderator=request.user),
+            "page": moderation.queue_page(page_param(request), moderator=request.user),
             "hidden": moderation.hidden_items(moderator=request.user),
             "log": moderation.audit_log(),
             "query": "",

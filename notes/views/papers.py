@@ -22,6 +22,7 @@ from notes.services import TooComplexToRender, note_create, paper_save
 from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview
 from notes.views.follows import follow_button
+from papernotes.numbers import page_param
 
 IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
 
@@ -178,5 +179,5 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         .annotate(summary_count=Count("notes", filter=visibility.public_q("notes__")))
         .order_by("-created")
     )
-    page = Paginator(papers, 50).get_page(request.GET.get("page"))
+    page = Paginator(papers, 50).get_page(page_param(request))
     return render(request, "notes/paper_list.html", {"page": page})

@@ -26,6 +26,7 @@ from notes.diffing import revision_diff, tag_changes, word_diff
 from notes.fragments import render_history_rows
 from notes.models import Note
 from notes.services import TooComplexToRender, note_revert
+from papernotes.numbers import MAX_REVISION, query_int
 
 HISTORY_FIELDS = (
     "history_id",
@@ -156,9 +157,9 @@ def revision(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """The history page's "compare" form, sent to the canonical diff URL."""
     note = get_note_for_user(request.user, pk)
-    try:
-        a, b = int(request.GET["a"]), int(request.GET["b"])
-    except (KeyError, ValueError):
+    a = query_int(request, "a", maximum=MAX_REVISION)
+    b = query_int(request, "b", maximum=MAX_REVISION)
+    if a is None or b is None:
         messages.error(request, "Choose two revisions to compare.")
         return redirect("note_history", note.pk)
     return redirect("note_diff", note.pk, min(a, b), max(a, b))
