@@ -58,7 +58,7 @@ def _run_together(jobs: list[Callable[[], None]]) -> None:
         try:
             start.wait()
             job()
-        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+        except BaseException as exc:
             failures.append(exc)
         finally:
             connection.close()  # each thread's own connection
@@ -79,7 +79,9 @@ def _form(body: str, base: int | None = None) -> dict[str, str]:
     return data
 
 
-def _edit_repeatedly(client: Client, outcome: Outcome, note_pk: int, label: str, saves: int) -> None:
+def _edit_repeatedly(
+    client: Client, outcome: Outcome, note_pk: int, label: str, saves: int
+) -> None:
     """Save ``saves`` new revisions one after another, each on top of the last one saved."""
     base = Note.objects.get(pk=note_pk).revision
     for i in range(saves):
