@@ -66,8 +66,9 @@ def failure_kind(exc: BaseException) -> Failure | None:
 RETRY_ATTEMPTS = 4
 
 
-def retrying(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
-    """``work()`` in a transaction; run again after a collision, up to ``attempts`` times.
+def retrying(work: Callable[[], T], *, attempts: int | None = None) -> T:
+    """``work()`` in a transaction; run again after a collision, up to ``attempts`` times
+    (``RETRY_ATTEMPTS``).
 
     A collision rolls back the whole transaction, so ``work`` must build everything it
     writes afresh on each call. Between attempts a short random pause lets the transaction
@@ -80,6 +81,7 @@ def retrying(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
     if connection.in_atomic_block:
         with transaction.atomic():
             return work()
+    attempts = attempts or RETRY_ATTEMPTS
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
