@@ -19,7 +19,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from notes.models import Note, Visibility
+from notes import visibility
+from notes.models import Note
 
 ALL = "*"
 
@@ -29,12 +30,8 @@ def tag_key(tag: str) -> str:
 
 
 def keys_of(note: Note) -> frozenset[str]:
-    """The counts ``note`` adds one to as it is now."""
-    if (
-        note.visibility != Visibility.PUBLIC
-        or note.deleted_at is not None
-        or note.hidden_at is not None
-    ):
+    """The counts ``note`` adds one to as it is now: those of the public state."""
+    if not visibility.is_public_now(note):
         return frozenset()
     return frozenset([ALL, *(tag_key(tag) for tag in note.tag_names)])
 
@@ -61,16 +58,16 @@ def forget_deleted(sender: type[Note], instance: Note, **kwargs: object) -> None
 
 
 # The same counts computed from the notes themselves (also in the migration that added them).
-REBUILD_SQL = """
+REBUILD_SQL = f"""
 DELETE FROM notes_publiccountdelta;
 DELETE FROM notes_publiccount;
 INSERT INTO notes_publiccount (key, count)
 SELECT '*', count(*) FROM notes_note
-WHERE visibility = 'public' AND deleted_at IS NULL AND hidden_at IS NULL
+WHERE {visibility.public_sql()}
 UNION ALL
 SELECT 'tag:' || tag, count(*) FROM notes_note, unnest(tag_names) AS tag
-WHERE visibility = 'public' AND deleted_at IS NULL AND hidden_at IS NULL GROUP BY tag;
-"""
+WHERE {visibility.public_sql()} GROUP BY tag;
+"""  # noqa: S608 - built from constants only
 
 
 def rebuild() -> None:

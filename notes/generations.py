@@ -1,7 +1,7 @@
 """The public generation: one number for the state of everything public.
 
 It changes with every committed change to public notes and papers (see
-``notes.models.Generation`` and the triggers of migrations 0009 and 0011), in every process
+``notes.models.Generation`` and the triggers of migrations 0009 and 0012), in every process
 at once, so whatever is made only of public notes and papers can be remembered under it in
 a shared or a per-process cache and is never served after a change. Read the generation
 before (or in the same query as) the rows a piece is made of: a piece made of rows newer

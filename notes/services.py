@@ -7,16 +7,18 @@ revision counter change together, in one transaction, and history is written by
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
 from notes import counters, notifications, search
-from notes.models import Note, NoteReference, Paper
+from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
 from notes.rendering import Rendered, render_markdown
 from papernotes.db import retrying
@@ -44,6 +46,8 @@ class NoteContent:
 IN_PROCESS_RENDER_CHARS = 20_000
 RENDER_SECONDS = 15.0
 _NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
+
+logger = logging.getLogger(__name__)
 
 
 class TooComplexToRender(Exception):
@@ -88,12 +92,7 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note._history_user = user  # type: ignore[attr-defined]
     note.save()
     note.tags.set(note.tag_names, clear=False)
-    # Only references from the current revision count as "referenced by".
-    refs = rendered.note_refs - {note.pk}
-    NoteReference.objects.filter(source=note).exclude(target_id__in=refs).delete()
-    NoteReference.objects.bulk_create(
-        [NoteReference(source=note, target_id=pk) for pk in refs], ignore_conflicts=True
-    )
+    _set_note_references(note, rendered)
     search.refresh(note_ids=[note.pk])
     counters.record_change(counted_before, counters.keys_of(note))
 
@@ -209,26 +208,99 @@ def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user
     head.revision += 1
     _apply(head, content, rendered, user=user)
     notifications.note_saved(head, actor=user, previous_body=previous_body, was_public=was_public)
+    if head.is_public != was_public:
+        relink_after_commit(head)
+
+
+def _cited(body: str, rendered: Rendered, *, source: int | None = None) -> set[int]:
+    """The existing notes ``body`` cites as ``{N}`` (linked or not), ``source`` left out."""
+    left_out = {source} if source is not None else set()
+    numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)} - rendered.note_refs - left_out
+    found = set(Note.objects.filter(pk__in=numbers).values_list("pk", flat=True))
+    return (found | rendered.note_refs) - left_out
+
+
+def _set_note_references(note: Note, rendered: Rendered) -> None:
+    """Keep ``note``'s reference rows equal to what its current text cites and links."""
+    cited = _cited(note.body, rendered, source=note.pk)
+    NoteReference.objects.filter(source=note).exclude(target_id__in=cited).delete()
+    NoteReference.objects.bulk_create(
+        [NoteReference(source=note, target_id=pk, linked=pk in rendered.note_refs) for pk in cited],
+        update_conflicts=True,
+        update_fields=["linked"],
+        unique_fields=["source", "target"],
+    )
+
+
+def set_comment_references(*, comment: Comment, rendered: Rendered) -> None:
+    """Keep ``comment``'s reference rows equal to what its current text cites."""
+    cited = _cited(comment.body, rendered)
+    CommentReference.objects.filter(comment=comment).exclude(target_id__in=cited).delete()
+    CommentReference.objects.bulk_create(
+        [CommentReference(comment=comment, target_id=pk) for pk in cited], ignore_conflicts=True
+    )
+
+
+def relink_after_commit(target: Note) -> None:
+    """Once the change of who may read ``target`` is committed, render again what cites it.
+
+    After the commit, so that the texts are rendered as their authors may read ``target``
+    from then on, and without holding the writing transaction's locks meanwhile. A failure
+    leaves the texts as they were (logged), never the change itself.
+    """
+    transaction.on_commit(partial(relink_references_to, target=target), robust=True)
 
 
 def relink_references_to(*, target: Note) -> int:
-    """Render again the current text of the notes that refer to ``target``; their number.
+    """Render again the current text of the notes and comments that cite ``target``; how
+    many changed.
 
-    Called when moderators hide or restore ``target``: ``{N}`` is a link only while the
-    referring note's author may read N, so hiding turns the link into plain text (as for
-    a private note) and restoring brings it back. Same text, same revision: the stored
-    HTML follows the target's state, so no history row is written (an UPDATE). The
-    reference rows stay, so a restore finds the notes again.
+    Called when ``target``'s visibility, trash or hidden state changes: ``{N}`` is a link
+    only while the citing text's author may read N, so making N private, trashing or
+    hiding it turns the links into plain text, and publishing or restoring it brings them
+    back. Same text, same revision: the stored HTML follows the target's state, so no
+    history row is written (an UPDATE), and a text saved meanwhile (a new revision, an
+    edit) is left as its own save rendered it. The reference rows stay, so the next change
+    finds the texts again.
     """
-    sources = list(
+    changed = 0
+    notes = (
         Note.objects.filter(references__target=target)
         .exclude(pk=target.pk)
         .select_related("author")
+        .only("body", "revision", "author")
     )
-    for source in sources:
-        rendered = render_note_body(author=source.author, body=source.body)
-        Note.objects.filter(pk=source.pk).update(body_html=rendered.html, body_text=rendered.text)
-    return len(sources)
+    for source in notes:
+        rendered = _rendered_again(source.author, source.body, what=f"note {source.pk}")
+        if rendered is None:
+            continue
+        with transaction.atomic():
+            if Note.objects.filter(pk=source.pk, revision=source.revision).update(
+                body_html=rendered.html, body_text=rendered.text
+            ):
+                _set_note_references(source, rendered)
+                changed += 1
+    comments = (
+        Comment.objects.filter(references__target=target, deleted_at__isnull=True)
+        .select_related("author")
+        .only("body", "author")
+    )
+    for comment in comments:
+        rendered = _rendered_again(comment.author, comment.body, what=f"comment {comment.pk}")
+        if rendered is not None:
+            changed += Comment.objects.filter(pk=comment.pk, body=comment.body).update(
+                body_html=rendered.html, body_text=rendered.text
+            )
+    return changed
+
+
+def _rendered_again(author: User, body: str, *, what: str) -> Rendered | None:
+    try:
+        return render_note_body(author=author, body=body)
+    except TooComplexToRender:
+        # It rendered when it was saved; keep the stored HTML rather than lose the text.
+        logger.warning("Could not render %s again for its references; left as it was.", what)
+        return None
 
 
 def save_state(instance: Model, fields: list[str]) -> None:
@@ -251,10 +323,13 @@ def _set_trash(note: Note, deleted_at: object) -> Note:
             .get(pk=note.pk)
         )
         counted_before = counters.keys_of(head)
+        in_trash_before = head.deleted_at is not None
         head.deleted_at = deleted_at
         note.deleted_at = deleted_at
         save_state(note, ["deleted_at"])
         counters.record_change(counted_before, counters.keys_of(head))
+        if head.in_trash != in_trash_before:
+            relink_after_commit(note)
         return note
 
     return retrying(save)

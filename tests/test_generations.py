@@ -18,7 +18,7 @@ from django.test import Client
 from accounts.models import User
 from notes import counters, generations
 from notes.models import Note, Paper, PublicCount, PublicCountDelta
-from notes.moderation import moderate
+from notes.moderation import flag, moderate
 from notes.reactions import note_vote, paper_rate
 from notes.services import NoteContent, note_save, note_trash, paper_save
 from tests.conftest import BROWSER_AGENT
@@ -33,7 +33,7 @@ def _changes(action) -> bool:
     return generations.public() != before
 
 
-def test_writing_notes_and_papers_changes_it(alice: User, staff: User) -> None:
+def test_writing_notes_and_papers_changes_it(alice: User, bob: User, staff: User) -> None:
     paper = make_paper(alice)
     note = make_note(alice, paper, tags=["optics"])
     assert _changes(lambda: make_note(alice, tags=["optics"]))
@@ -42,6 +42,7 @@ def test_writing_notes_and_papers_changes_it(alice: User, staff: User) -> None:
     paper.title = "A new title"
     assert _changes(lambda: paper_save(paper=paper, user=alice))
     assert _changes(lambda: paper_rate(paper=paper, user=alice, stars=4))
+    flag(flagger=bob, item=note, reason="spam")  # staff act only on what is flagged
     assert _changes(lambda: moderate(actor=staff, item=note, verb="hide"))
     assert _changes(lambda: note_trash(note=Note.objects.get(pk=note.pk)))
     assert _changes(lambda: Note.objects.filter(pk=note.pk).delete())

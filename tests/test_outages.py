@@ -212,7 +212,7 @@ def test_with_redis_down_logins_fail_closed(redis_down: None, alice: User) -> No
     client = Client()
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 503
-    assert "try again in a moment" in response.content.decode()
+    assert "try again in a minute" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

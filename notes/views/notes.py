@@ -18,13 +18,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from notes import revbar
 from notes.access import get_note_for_user
 from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
 from notes.models import Note
 from notes.reactions import record_note_view
 from notes.related import related_section, tags_of
-from notes.revbar import revision_bar
 from notes.services import (
     EditConflict,
     TooComplexToRender,
@@ -40,14 +40,17 @@ from papernotes.outages import quietly, reporter, retry_after
 
 @require_GET
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk, notes=Note.objects.for_page(request.user))
+    page_notes = Note.objects.for_page(request.user).annotate(**revbar.annotations(request.user))
+    note = get_note_for_user(request.user, pk, notes=page_notes)
     visible = Note.objects.visible_to(request.user)
     # The note's query says whether there are any at all, readable or not.
     referenced_by: list[Note] = []
     others: list[Note] = []
     if note.has_backlinks:
         referenced_by = list(
-            visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
+            visible.filter(references__target_id=note.pk, references__linked=True)
+            .for_links()
+            .order_by("-modified")[:50]
         )
     if note.has_other_notes:
         others = list(
@@ -63,7 +66,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes/note.html",
         {
             "note": note,
-            "revbar": revision_bar(note),
+            "revbar": revbar.revision_bar(note),
             "referenced_by": referenced_by,
             "others": others,
             "is_author": is_author,

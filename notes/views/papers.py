@@ -6,16 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notes import generations
+from notes import generations, visibility
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
 from notes.fragments import entries_of, render_entries
-from notes.models import Note, Paper, Visibility
+from notes.models import Note, Paper
 from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
 from notes.services import EditConflict, TooComplexToRender, note_create, paper_save
@@ -24,6 +24,7 @@ from notes.views.editing import render_preview, wants_preview
 from notes.views.follows import follow_button
 from notes.views.notes import BUSY_MESSAGE, busy_failure, conflict_page
 from papernotes.db import retrying
+from papernotes.numbers import page_param
 from papernotes.outages import quietly, retry_after
 
 IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
@@ -140,8 +141,20 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def paper_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The changes to a paper's details; who made each shows only as ``notes.visibility``
+    allows (what someone reads stays private), else "someone"."""
     paper = get_paper_for_user(request.user, pk)
-    records = paper.history.select_related("history_user").order_by("-history_date")
+    records = list(paper.history.select_related("history_user").order_by("-history_date"))
+    authors_read = frozenset(
+        Note.objects.visible_to(request.user)
+        .filter(paper=paper)
+        .values_list("author_id", flat=True)
+    )
+    for record in records:
+        named = visibility.paper_change_named(
+            record.history_user_id, request.user, authors_read=authors_read
+        )
+        record.shown_user = record.history_user if named else None
     return render(request, "notes/paper_history.html", {"paper": paper, "records": records})
 
 
@@ -217,15 +230,12 @@ def _written_meanwhile(
 
 @require_GET
 def paper_list(request: HttpRequest) -> HttpResponse:
-    papers = Paper.objects.annotate(
-        summary_count=Count(
-            "notes",
-            filter=Q(
-                notes__visibility=Visibility.PUBLIC,
-                notes__deleted_at__isnull=True,
-                notes__hidden_at__isnull=True,
-            ),
-        )
-    ).order_by("-created")
-    page = Paginator(papers, 50).get_page(request.GET.get("page"))
+    """The papers listed for the reader (``notes.visibility``): those with a note they may
+    read, and those they added; adding a paper to write a private note reveals nothing."""
+    papers = (
+        Paper.objects.filter(visibility.papers_listed_q(request.user))
+        .annotate(summary_count=Count("notes", filter=visibility.public_q("notes__")))
+        .order_by("-created")
+    )
+    page = Paginator(papers, 50).get_page(page_param(request))
     return render(request, "notes/paper_list.html", {"page": page})

@@ -112,7 +112,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION notes_next_public_generation();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("notes", "0010_note_body_digest"),
+        ("notes", "0011_references_follow_their_target"),
     ]
 
     operations = [
