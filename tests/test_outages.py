@@ -81,6 +81,8 @@ def test_with_the_database_down_pages_answer_503_and_the_log_gets_one_line(
         html = response.content.decode()
         assert "The database is not answering" in html
         assert "<title>" in html
+        # The site's headers too: the page's inline style is the one the policy allows.
+        assert "Content-Security-Policy" in response
     lines = _outage_lines(caplog)
     assert len(lines) == 1
     assert lines[0].startswith("database unavailable:")
