@@ -21,7 +21,7 @@ from accounts.forms import users_named
 from accounts.models import User
 from notes import counters, generations, search, visibility
 from notes.fragments import read_entries
-from notes.models import Note, PublicCount
+from notes.models import Note
 
 PAGE_SIZE = 20
 SORTS = {
@@ -263,9 +263,7 @@ def public_tag_counts() -> dict[str, int]:
         prefix = counters.tag_key("")
         counts = {
             key.removeprefix(prefix): count
-            for key, count in PublicCount.objects.filter(key__startswith=prefix, count__gt=0)
-            .values_list("key", "count")
-            .iterator()
+            for key, count in counters.public_counts_starting(prefix).items()
         }
         cache.set(key, counts, TAG_COUNTS_SECONDS)
     return counts

@@ -441,14 +441,31 @@ class PublicCount(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class PublicCountDelta(models.Model):
+    """A change to a ``PublicCount`` not yet added to it: rows that live only inside the
+    transaction that wrote them.
+
+    ``notes.counters`` writes here, without touching the shared count rows; a trigger adds
+    the transaction's changes to the counts as it commits, last of all (migration 0012,
+    ``notes.generations``), and deletes them.
+    """
+
+    key = models.CharField(max_length=110)
+    delta = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.delta:+d}"
+
+
 class Generation(models.Model):
     """A number that changes with every change to what is public of the notes and papers.
 
-    Database triggers (migration 0009) give ``public`` a new number from a sequence on every
-    insert, delete and update of the note and paper columns that public pieces are made of
-    (not on a view being counted). The row changes in the change's own transaction, so it
-    is seen changed exactly when the change is, in every process; a sequence never gives a
-    number twice, not even after a rollback. ``notes.generations`` reads it.
+    Database triggers (migrations 0009 and 0012) give ``public`` a new number from a
+    sequence when a transaction that inserted, deleted or updated the note and paper columns
+    that public pieces are made of (not a view being counted) commits. The row changes in
+    that transaction, so it is seen changed exactly when the change is, in every process; a
+    sequence never gives a number twice, not even after a rollback. ``notes.generations``
+    reads it and explains why this is enough.
     """
 
     key = models.CharField(max_length=40, primary_key=True)

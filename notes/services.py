@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -21,10 +21,12 @@ from notes import counters, notifications, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
 from notes.rendering import Rendered, render_markdown
+from papernotes.db import retrying
 
 
 class EditConflict(Exception):
-    """The note changed since the editor opened it; ``head`` is the current note."""
+    """The note changed since the editor opened it (or was written from another tab while
+    this one wrote it first); ``head`` is the current note."""
 
     def __init__(self, head: Note) -> None:
         super().__init__(f"note {head.pk} is at revision {head.revision}")
@@ -95,13 +97,42 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     counters.record_change(counted_before, counters.keys_of(note))
 
 
-@transaction.atomic
+# Locks, in the one order every writer takes them: a paper's row, then note rows (by id when
+# there are several), then the rows they point to (only the "key share" locks of foreign-key
+# checks, at commit). The public counts and generation come last of all, at commit (see
+# notes.generations). A note is locked FOR NO KEY UPDATE and only its own row: that is
+# enough to make two saves take turns, and it leaves alone the author's and paper's rows and
+# the key-share locks of rows that refer to the note (comments, votes, references).
+# Each write runs through ``retrying``, which runs it again when PostgreSQL still breaks a
+# deadlock by failing it.
+
+
+def _locked_note(pk: int) -> Note:
+    return (
+        Note.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("author", "paper")
+        .get(pk=pk)
+    )
+
+
 def paper_save(*, paper: Paper, user: User) -> Paper:
     """Save a paper's details; its notes' search data and sort keys follow."""
-    paper._history_user = user  # type: ignore[attr-defined]
-    paper.save()
-    search.refresh(paper_id=paper.pk)
-    return paper
+
+    def save() -> Paper:
+        paper._history_user = user  # type: ignore[attr-defined]
+        paper.save()
+        # The notes in id order, so that two writers of several notes never wait in a ring.
+        note_ids = list(
+            Note.objects.filter(paper_id=paper.pk)
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+        if note_ids:
+            search.refresh(note_ids=note_ids)
+        return paper
+
+    return retrying(save)
 
 
 # Rendering happens before the transaction: it can take a while for a long text and
@@ -109,12 +140,30 @@ def paper_save(*, paper: Paper, user: User) -> Paper:
 
 
 def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
+    """Write ``author``'s first note on ``paper``.
+
+    Raises ``EditConflict`` with the note that exists when the author already has one (two
+    tabs saving their first text at once): nothing is overwritten, and the caller gives the
+    text back.
+    """
     rendered = render_note_body(author=author, body=content.body)
-    with transaction.atomic():
+
+    def create() -> Note:
         note = Note(paper=paper, author=author, revision=0)
         _apply(note, content, rendered, user=author)
         notifications.note_saved(note, actor=author, previous_body=None, was_public=False)
-    return note
+        return note
+
+    try:
+        return retrying(create)
+    except IntegrityError as exc:
+        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
+            "notes_one_note_per_paper"
+        ):
+            raise
+        raise EditConflict(
+            Note.objects.select_related("author", "paper").get(paper=paper, author=author)
+        ) from exc
 
 
 def note_save(*, note: Note, user: User, content: NoteContent, base_revision: int) -> Note:
@@ -124,12 +173,15 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
     second sees the new head and raises ``EditConflict`` instead of overwriting it.
     """
     rendered = render_note_body(author=note.author, body=content.body)
-    with transaction.atomic():
-        head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
+
+    def save() -> Note:
+        head = _locked_note(note.pk)
         if head.revision != base_revision:
             raise EditConflict(head)
         _save_revision(head, content, rendered, user=user)
-    return head
+        return head
+
+    return retrying(save)
 
 
 def note_revert(*, note: Note, user: User, revision: int) -> Note:
@@ -142,10 +194,13 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
         edit_message=f"Reverted to revision {revision}",
     )
     rendered = render_note_body(author=note.author, body=content.body)
-    with transaction.atomic():
-        head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
+
+    def save() -> Note:
+        head = _locked_note(note.pk)
         _save_revision(head, content, rendered, user=user)
-    return head
+        return head
+
+    return retrying(save)
 
 
 def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
@@ -258,23 +313,26 @@ def save_state(instance: Model, fields: list[str]) -> None:
         del instance.skip_history_when_saving  # type: ignore[attr-defined]
 
 
-@transaction.atomic
 def _set_trash(note: Note, deleted_at: object) -> Note:
-    # The stored counts need the note's state as it is in the database, not as it was read.
-    head = (
-        Note.objects.select_for_update()
-        .only("visibility", "tag_names", "deleted_at", "hidden_at")
-        .get(pk=note.pk)
-    )
-    counted_before = counters.keys_of(head)
-    in_trash_before = head.deleted_at is not None
-    head.deleted_at = deleted_at
-    note.deleted_at = deleted_at
-    save_state(note, ["deleted_at"])
-    counters.record_change(counted_before, counters.keys_of(head))
-    if head.in_trash != in_trash_before:
-        relink_after_commit(note)
-    return note
+    def save() -> Note:
+        # The stored counts need the note's state as it is in the database, not as it was
+        # read.
+        head = (
+            Note.objects.select_for_update(no_key=True)
+            .only("visibility", "tag_names", "deleted_at", "hidden_at")
+            .get(pk=note.pk)
+        )
+        counted_before = counters.keys_of(head)
+        in_trash_before = head.deleted_at is not None
+        head.deleted_at = deleted_at
+        note.deleted_at = deleted_at
+        save_state(note, ["deleted_at"])
+        counters.record_change(counted_before, counters.keys_of(head))
+        if head.in_trash != in_trash_before:
+            relink_after_commit(note)
+        return note
+
+    return retrying(save)
 
 
 def note_trash(*, note: Note) -> Note:

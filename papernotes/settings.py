@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "papernotes.headers.security_headers",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database and cache failures raised by a view answer 503, logged once per interval.
+    "papernotes.outages.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,14 +104,38 @@ _server_side_binding = env_bool("DB_SERVER_SIDE_BINDING", True)
 _database.setdefault("OPTIONS", {})["server_side_binding"] = _server_side_binding
 if _server_side_binding:
     _database["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
+# No request waits for ever: a statement that runs longer than DB_STATEMENT_TIMEOUT_MS, or
+# waits longer than DB_LOCK_TIMEOUT_MS for a row someone else holds, is cancelled and the
+# request answers 503 (papernotes.outages). Set per connection at connect time (0: none).
+# manage.py lifts both for management commands other than runserver (migrations and bulk
+# loads rightly run longer than any page should).
+_timeouts = {
+    "statement_timeout": env_int("DB_STATEMENT_TIMEOUT_MS", 10_000, minimum=0),
+    "lock_timeout": env_int("DB_LOCK_TIMEOUT_MS", 3_000, minimum=0),
+}
+_startup = " ".join(f"-c {name}={ms}" for name, ms in _timeouts.items() if ms)
+if _startup:
+    _options = _database["OPTIONS"]
+    _options["options"] = f"{_options['options']} {_startup}" if "options" in _options else _startup
+# A database host that does not answer fails the request after this long instead of the
+# operating system's minutes.
+_database["OPTIONS"].setdefault(
+    "connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set (needed with more than one process) ------------
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
+    # Degrades when Redis is unreachable: pages render without it, counters (login
+    # throttling, rate limits) fail closed (papernotes.cache).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "papernotes.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     # Room for the remembered pieces of pages (notes.fragments: a list page alone keeps 20
@@ -228,6 +254,13 @@ PERMISSIONS_POLICY: dict[str, tuple[str, ...]] = dict.fromkeys(
     (),
 )  # fmt: skip
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+# --- Failures and health ----------------------------------------------------------------
+# One log line per kind of failure (database unavailable, lock timeout, cache unavailable…)
+# per this many seconds, with the count of the others, instead of a traceback per request.
+FAILURE_LOG_INTERVAL_SECONDS = env_int("FAILURE_LOG_INTERVAL_SECONDS", 60, minimum=1)
+# /health/ready answers 503 when the disk holding VAR_DIR has less free space than this.
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500, minimum=0)
 
 LOGGING = {
     "version": 1,

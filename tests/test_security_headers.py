@@ -197,7 +197,7 @@ def test_a_form_without_its_csrf_token_gets_a_page_the_policy_allows(alice: User
     _assert_secured(response)
 
 
-@pytest.mark.parametrize("name", ["400.html", "500.html"])
+@pytest.mark.parametrize("name", ["400.html", "500.html", "503.html"])
 def test_the_error_pages_inline_style_is_the_one_the_policy_allows(name: str) -> None:
     html = get_template(name).render({})
 
