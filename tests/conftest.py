@@ -41,7 +41,6 @@ def pytest_configure_node(node) -> None:  # pytest-xdist: hand the run's name to
     node.workerinput[RUN_KEY] = node.config.stash[_RUN]
 
 
-
 def _run_suffix(config: pytest.Config) -> str:
     workerinput = getattr(config, "workerinput", None)
     return workerinput[RUN_KEY] if workerinput is not None else config.stash[_RUN]
