@@ -8,7 +8,9 @@ read, or about a note whose thread they muted. The database's unique constraints
 ``Notification`` make a repeated event a no-op, so nothing is ever told twice.
 
 The event functions are called by the services that write (``notes.services``,
-``notes.comments``) inside their transaction; e-mails go out after it commits. New kinds
+``notes.comments``) inside their transaction; e-mails are jobs queued in that transaction
+(``papernotes.jobs``), so they go out once it commits, from a worker, never slowing the
+request. New kinds
 of events add a kind to ``NotificationKind`` and a function (or a candidate list) here.
 """
 
@@ -28,6 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from notes import follows, visibility
 from notes.models import Comment, Delivery, Mute, Note, Notification, NotificationKind
+from papernotes import jobs
 
 DEFAULT_DELIVERY = Delivery.IN_APP
 MAX_MENTIONS = 25
@@ -192,7 +195,7 @@ def _notify(
     Notification.objects.bulk_create(chosen.values(), ignore_conflicts=True)
     at_once = [n.recipient_id for n in chosen.values() if n.delivery == Delivery.IMMEDIATE]
     if at_once:
-        transaction.on_commit(lambda: send_immediate(recipient_ids=at_once))
+        jobs.defer(jobs.send_immediate_emails, recipient_ids=at_once)
     return list(chosen.values())
 
 
@@ -214,22 +217,27 @@ def _url_of(notification: Notification) -> str:
 def send_immediate(*, recipient_ids: Iterable[int]) -> int:
     """E-mail the unsent "at once" notifications of these people; the number of e-mails.
 
-    Rows are locked and skipped when locked, so two processes never send the same one.
+    One notification at a time, each locked (and skipped when locked, so two workers never
+    send the same one) and marked sent in the transaction that sends it: when sending
+    fails half-way, what was sent stays marked and the job's next attempt sends the rest,
+    nothing twice.
     """
+    ids = list(recipient_ids)
     sent = 0
-    with transaction.atomic():
-        pending = list(
-            Notification.objects.filter(
-                recipient_id__in=list(recipient_ids),
-                delivery=Delivery.IMMEDIATE,
-                emailed_at__isnull=True,
+    while True:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.filter(
+                    recipient_id__in=ids, delivery=Delivery.IMMEDIATE, emailed_at__isnull=True
+                )
+                .exclude(recipient__email="")
+                .select_related("recipient", "actor", "note__paper", "comment")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")
+                .first()
             )
-            .exclude(recipient__email="")
-            .select_related("recipient", "actor", "note__paper", "comment")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("pk")
-        )
-        for notification in pending:
+            if notification is None:
+                return sent
             body = render_to_string(
                 "notes/email/notification.txt",
                 {
@@ -245,11 +253,8 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
                 from_email=None,
                 recipient_list=[notification.recipient.email],
             )
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
             sent += 1
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(
-            emailed_at=timezone.now()
-        )
-    return sent
 
 
 def send_digests() -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -244,11 +243,14 @@ def set_comment_references(*, comment: Comment, rendered: Rendered) -> None:
 def relink_after_commit(target: Note) -> None:
     """Once the change of who may read ``target`` is committed, render again what cites it.
 
-    After the commit, so that the texts are rendered as their authors may read ``target``
-    from then on, and without holding the writing transaction's locks meanwhile. A failure
-    leaves the texts as they were (logged), never the change itself.
+    A job queued in the writing transaction (``papernotes.jobs.relink_references``): it
+    runs after the commit, so the texts are rendered as their authors may read ``target``
+    from then on, outside the request and without holding its locks; it is retried when it
+    fails, and it never undoes the change itself.
     """
-    transaction.on_commit(partial(relink_references_to, target=target), robust=True)
+    from papernotes import jobs
+
+    jobs.defer(jobs.relink_references, target_id=target.pk)
 
 
 def relink_references_to(*, target: Note) -> int:

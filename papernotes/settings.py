@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "taggit",
     "simple_history",
+    # The job queue (papernotes.jobs): its tables are migrated with the site's.
+    "procrastinate.contrib.django",
     "accounts",
     "notes",
 ]
@@ -146,6 +148,14 @@ else:
             "OPTIONS": {"MAX_ENTRIES": env_int("LOCMEM_CACHE_ENTRIES", 5000, minimum=1)},
         }
     }
+
+# --- Jobs: procrastinate, in the site's own database (papernotes.jobs) ------------------
+PROCRASTINATE_IMPORT_PATHS = ["papernotes.jobs"]
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+# A worker writes a heartbeat every 10 s; the jobs of one silent for this long (killed,
+# its host lost) are queued again by the retry_stalled_jobs job.
+JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", 60, minimum=15)
+PROCRASTINATE_WORKER_DEFAULTS = {"update_heartbeat_interval": 10, "stalled_worker_timeout": 30}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

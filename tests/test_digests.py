@@ -13,6 +13,7 @@ from accounts.models import User
 from notes import notifications
 from notes.models import Delivery, Notification, NotificationKind
 from tests.factories import make_comment, make_note
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +77,11 @@ def test_read_and_non_digest_notifications_are_not_in_digests(alice: User, bob: 
     assert mail.outbox == []
 
 
-def test_digest_notifications_are_not_sent_at_once(
-    alice: User, bob: User, django_capture_on_commit_callbacks
-) -> None:
+def test_digest_notifications_are_not_sent_at_once(alice: User, bob: User) -> None:
     _digest(alice)
     note = make_note(alice)
-    with django_capture_on_commit_callbacks(execute=True):
-        make_comment(note, bob)
+    make_comment(note, bob)
+    run_jobs()
     assert mail.outbox == []
     _run()
     assert len(mail.outbox) == 1

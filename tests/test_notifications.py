@@ -14,6 +14,7 @@ from notes.comments import comment_edit
 from notes.models import Delivery, Mute, Notification, NotificationKind
 from tests.conftest import make_user
 from tests.factories import make_comment, make_note, make_paper, revise
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -214,12 +215,12 @@ def test_an_edit_tells_only_the_newly_mentioned(alice: User, bob: User, carol: U
 
 
 def test_immediate_delivery_sends_an_email_after_commit(
-    alice: User, bob: User, carol: User, django_capture_on_commit_callbacks
+    alice: User, bob: User, carol: User
 ) -> None:
     _prefer(alice, comment=Delivery.IMMEDIATE)
     note = make_note(alice)
-    with django_capture_on_commit_callbacks(execute=True):
-        make_comment(note, bob, "hello by mail, @carol")
+    make_comment(note, bob, "hello by mail, @carol")
+    run_jobs()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["alice@example.org"]

@@ -139,7 +139,13 @@ def test_ready_when_the_database_the_cache_and_the_disk_are() -> None:
     assert status == 200
     assert body == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok", "cache": "ok", "disk": "ok"},
+        "checks": {
+            "database": "ok",
+            "migrations": "ok",
+            "jobs": "ok",
+            "cache": "ok",
+            "disk": "ok",
+        },
     }
     assert _health(Client(), "/health/live") == (200, {"status": "ok"})
 

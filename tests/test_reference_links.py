@@ -18,6 +18,7 @@ from notes.models import Comment, CommentReference, Note, NoteReference, Visibil
 from notes.services import NoteContent, note_restore, note_revert, note_save, note_trash
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -71,16 +72,11 @@ def _target_in_state(alice: User, bob: User, staff: User, state: str) -> Note:
 
 @pytest.mark.parametrize("transition", TRANSITIONS)
 def test_links_in_notes_and_comments_follow_their_target(
-    alice: User,
-    bob: User,
-    carol: User,
-    staff: User,
-    transition: str,
-    django_capture_on_commit_callbacks,
+    alice: User, bob: User, carol: User, staff: User, transition: str
 ) -> None:
     state, change, linked_after = TRANSITIONS[transition]
-    with django_capture_on_commit_callbacks(execute=True):
-        target = _target_in_state(alice, bob, staff, state)
+    target = _target_in_state(alice, bob, staff, state)
+    run_jobs()
     body = f"As {{{target.pk}}} shows."
     citing = make_note(bob, make_paper(bob), body=body)
     on_note = make_note(carol, make_paper(carol))
@@ -89,8 +85,8 @@ def test_links_in_notes_and_comments_follow_their_target(
     assert (_link(target) in citing.body_html) is linked_before
     assert (_link(target) in comment.body_html) is linked_before
 
-    with django_capture_on_commit_callbacks(execute=True):
-        change(target, staff)
+    change(target, staff)
+    run_jobs()
 
     citing_after = Note.objects.get(pk=citing.pk)
     comment_after = Comment.objects.get(pk=comment.pk)
@@ -109,38 +105,34 @@ def test_links_in_notes_and_comments_follow_their_target(
     assert CommentReference.objects.filter(comment=comment, target=target).exists()
 
 
-def test_the_round_trip_through_the_site(
-    alice: User, bob: User, django_capture_on_commit_callbacks
-) -> None:
+def test_the_round_trip_through_the_site(alice: User, bob: User) -> None:
     """B cites A's public note; A makes it private with the edit form, then public again."""
     target = make_note(alice, body="A's note.", tags=["t"])
     citing = make_note(bob, make_paper(bob), body=f"See {{{target.pk}}}.")
     alice_client = client_for(alice)
     edit = {"body": "A's note.", "tags": "t", "visibility": "private"}
-    with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post(f"/n/{target.pk}/edit/", {**edit, "base_revision": "0"})
+    alice_client.post(f"/n/{target.pk}/edit/", {**edit, "base_revision": "0"})
+    run_jobs()
     reader = Client()
     assert _link(target) not in reader.get(f"/n/{citing.pk}/").content.decode()
     assert "Referenced by" not in alice_client.get(f"/n/{target.pk}/").content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post(
-            f"/n/{target.pk}/edit/", {**edit, "visibility": "public", "base_revision": "1"}
-        )
+    alice_client.post(
+        f"/n/{target.pk}/edit/", {**edit, "visibility": "public", "base_revision": "1"}
+    )
+    run_jobs()
     assert _link(target) in reader.get(f"/n/{citing.pk}/").content.decode()
     target_page = reader.get(f"/n/{target.pk}/").content.decode()
     assert "Referenced by" in target_page and f'href="/n/{citing.pk}/"' in target_page
 
 
-def test_a_revert_that_changes_visibility_relinks_too(
-    alice: User, bob: User, django_capture_on_commit_callbacks
-) -> None:
+def test_a_revert_that_changes_visibility_relinks_too(alice: User, bob: User) -> None:
     target = make_note(alice, body="Draft.", visibility=Visibility.PRIVATE)
     citing = make_note(bob, make_paper(bob), body=f"See {{{target.pk}}}.")
-    with django_capture_on_commit_callbacks(execute=True):
-        _set_visibility(target, "public")
+    _set_visibility(target, "public")
+    run_jobs()
     assert _link(target) in Note.objects.get(pk=citing.pk).body_html
-    with django_capture_on_commit_callbacks(execute=True):
-        note_revert(note=Note.objects.get(pk=target.pk), user=alice, revision=0)
+    note_revert(note=Note.objects.get(pk=target.pk), user=alice, revision=0)
+    run_jobs()
     assert _link(target) not in Note.objects.get(pk=citing.pk).body_html
 
 

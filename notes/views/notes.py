@@ -34,6 +34,7 @@ from notes.services import (
 )
 from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview
+from papernotes import jobs
 from papernotes.db import Failure, failure_kind
 from papernotes.outages import quietly, reporter, retry_after
 
@@ -244,11 +245,13 @@ def health_ready(request: HttpRequest) -> HttpResponse:
     checks = {
         "database": _database_check(),
         "migrations": "not checked: no database",
+        "jobs": "not checked: no database",
         "cache": _cache_check(),
         "disk": _disk_check(),
     }
     if checks["database"] == "ok":
         checks["migrations"] = _migrations_check()
+        checks["jobs"] = jobs.queue_check()
     ready = all(result == "ok" for result in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     response = JsonResponse(body, status=200 if ready else 503)
