@@ -47,8 +47,9 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py demo
 
+# The web server, a job worker beside it, and the embedded database watched; Ctrl-C stops all.
 run: demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py serve $(HOST):$(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .

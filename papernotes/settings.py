@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "accounts",
     "notes",
+    # Operations: serve (make run), backup, restore, migrate under a lock.
+    "papernotes",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,8 @@ TEMPLATES = [
 
 # --- Database: DATABASE_URL, or the embedded server under var/ -------------------------
 _database = env_database("DATABASE_URL")
+# The embedded server's data directory, when it is the database (make run watches it).
+EMBEDDED_PGDATA = None if _database else VAR_DIR / "pgdata"
 if _database is None:
     _database = embedded_db.database_settings(VAR_DIR / "pgdata")
 _database.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME") or None

@@ -11,9 +11,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -30,7 +28,7 @@ from notes.models import Delivery, Notification, NotificationKind
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
-from tests.jobs import empty_queue, job_rows, run_jobs, run_worker
+from tests.jobs import database_url, empty_queue, job_rows, run_jobs, run_worker, wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
@@ -176,22 +174,6 @@ def test_every_job_is_retried_and_gives_up_in_the_end() -> None:
 # ---------------------------------------------------------------------- killed workers
 
 
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
-
-
-def _wait_for(condition, *, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("gave up waiting")
-        time.sleep(0.2)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_job_whose_worker_was_killed_is_queued_again_and_sent_once(
     alice: User, bob: User
@@ -204,7 +186,7 @@ def test_a_job_whose_worker_was_killed_is_queued_again_and_sent_once(
         silent_server.listen()
         env = {
             **os.environ,
-            "DATABASE_URL": _test_database_url(),
+            "DATABASE_URL": database_url(),
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(silent_server.getsockname()[1]),
             "EMAIL_USE_TLS": "0",
@@ -217,7 +199,7 @@ def test_a_job_whose_worker_was_killed_is_queued_again_and_sent_once(
             stderr=None,
         )
         try:
-            _wait_for(lambda: job_rows("send_immediate_emails")[0]["status"] == "doing")
+            wait_for(lambda: job_rows("send_immediate_emails")[0]["status"] == "doing")
         finally:
             worker.kill()
             worker.wait()
@@ -260,7 +242,8 @@ def test_a_running_job_of_a_live_worker_is_left_alone() -> None:
 
 def test_the_schedule_is_the_documented_one() -> None:
     scheduled = {
-        periodic.task.name: periodic.cron for periodic in app.periodic_registry.periodic_tasks.values()
+        periodic.task.name: periodic.cron
+        for periodic in app.periodic_registry.periodic_tasks.values()
     }
     assert scheduled == jobs.PERIODIC
     assert jobs.PERIODIC["send_digests"] == "0 7 * * *"  # daily
