@@ -20,6 +20,7 @@ from notes import counters, notifications, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.render_worker import RenderTimeout, render_with_time_limit
 from notes.rendering import Rendered, render_markdown
+from papernotes import metrics
 from papernotes.db import retrying
 
 
@@ -75,6 +76,7 @@ def render_note_body(*, author: User, body: str) -> Rendered:
     try:
         return render_with_time_limit(body, linkable, RENDER_SECONDS)
     except RenderTimeout as exc:
+        metrics.render_timeout()
         raise TooComplexToRender(str(exc)) from exc
 
 

@@ -6,6 +6,7 @@ could not use, so a typo in a deployment is an error at start-up, not a surprise
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 
@@ -64,6 +65,16 @@ def env_int(
     return number
 
 
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, environ: Mapping[str, str] | None = None
+) -> str:
+    """One of ``choices`` (compared in lower case)."""
+    value = env_str(name, default, environ=environ).lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}.")
+    return value
+
+
 def env_list(
     name: str, default: list[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> list[str]:
@@ -83,6 +94,21 @@ def env_origins(name: str, *, environ: Mapping[str, str] | None = None) -> list[
                 f"{name} entry {origin!r} must start with http:// or https://."
             )
     return origins
+
+
+def env_networks(
+    name: str, default: list[str], *, environ: Mapping[str, str] | None = None
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (``10.0.0.5``, ``10.0.0.0/24``, ``::1``)."""
+    networks = []
+    for item in env_list(name, default, environ=environ):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} entry {item!r} is not an IP address or network."
+            ) from None
+    return networks
 
 
 def env_secret_key(

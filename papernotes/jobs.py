@@ -160,3 +160,16 @@ def oldest_waiting_seconds() -> float:
     if oldest is None:
         return 0.0
     return max((datetime.datetime.now(datetime.UTC) - oldest).total_seconds(), 0.0)
+
+
+def failed_attempts(*, hours: int) -> int:
+    """Attempts that failed within the last ``hours`` (to be retried, or for good)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM procrastinate_events WHERE type IN "
+            "('deferred_for_retry', 'failed') AND at > now() - make_interval(hours => %s)",
+            [hours],
+        )
+        return cursor.fetchone()[0]

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.views import defaults
 
+from papernotes import metrics
 from papernotes.db import Failure, failure_kind
 
 logger = logging.getLogger("papernotes.outages")
@@ -69,6 +70,7 @@ class _Reporter:
         self._since: dict[str, int] = {}
 
     def report(self, kind: str, exc: BaseException) -> None:
+        metrics.failure(kind)  # every one is counted, though few are logged
         now = time.monotonic()
         interval = settings.FAILURE_LOG_INTERVAL_SECONDS
         with self._lock:

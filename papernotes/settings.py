@@ -8,19 +8,23 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; the secure settings follow from DEBU
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from papernotes import embedded_db
 from papernotes.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_origins,
     env_redis_url,
     env_secret_key,
     env_str,
 )
 from papernotes.headers import inline_style_source
+from papernotes.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -55,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its request id, duration and SQL count cover everything after it.
+    "papernotes.logs.request_log",
+    "papernotes.metrics.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so static files carry these headers too.
     "papernotes.headers.security_headers",
@@ -276,12 +283,16 @@ FAILURE_LOG_INTERVAL_SECONDS = env_int("FAILURE_LOG_INTERVAL_SECONDS", 60, minim
 # /health/ready answers 503 when the disk holding VAR_DIR has less free space than this.
 HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500, minimum=0)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-}
+# /metrics (papernotes.metrics): answered to these addresses, or to a scraper sending
+# "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 random characters.")
+
+# LOG_FORMAT=json: one JSON object per line, and one line per request (papernotes.logs).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOGGING = logging_config(level=env_str("LOG_LEVEL", "WARNING"), log_format=LOG_FORMAT)
 
 # django-simple-history: edit messages are kept in history_change_reason.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

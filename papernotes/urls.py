@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from notes.views import browse
+from papernotes import metrics
 
 admin.site.site_header = "PaperNotes administration"
 # A failure of the database or the cache outside a view answers 503 too (papernotes.outages).
 handler500 = "papernotes.outages.server_error"
 
 urlpatterns = [
+    # Prometheus, for the scrapers METRICS_ALLOWED_IPS or METRICS_TOKEN admit.
+    path("metrics", metrics.metrics_view, name="metrics"),
     # Before the admin's own URLs: its login page would bypass the login throttle.
     path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
