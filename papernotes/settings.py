@@ -10,7 +10,7 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from papernotes import embedded_db
+from papernotes import embedded_db, error_reporting
 from papernotes.env import (
     env_bool,
     env_choice,
@@ -289,6 +289,14 @@ METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_IPS", ["127.0.0.1", "::
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
     raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 random characters.")
+
+# Errors reported to Sentry when SENTRY_DSN is set (papernotes.error_reporting).
+SENTRY_DSN = env_str("SENTRY_DSN")
+error_reporting.start(
+    dsn=SENTRY_DSN,
+    environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+    traces_sample_rate=env_int("SENTRY_TRACES_PERCENT", 0, minimum=0, maximum=100) / 100,
+)
 
 # LOG_FORMAT=json: one JSON object per line, and one line per request (papernotes.logs).
 LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
