@@ -14,7 +14,8 @@ BENCH_SEED_ARGS ?= --if-empty
 BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt clean clean-db stop-db install install-dev migrate demo bench
+.PHONY: help run test lint fmt clean clean-db stop-db install install-dev migrate demo bench \
+	backup restore
 
 help:
 	@echo "make run    - install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
@@ -24,6 +25,8 @@ help:
 	@echo "make stop-db - stop the embedded PostgreSQL server"
 	@echo "make clean  - remove the virtualenv, caches and collected static files"
 	@echo "make clean-db - stop the embedded server and delete its data (var/pgdata)"
+	@echo "make backup - dump the database to var/backups/ (OUTPUT=path to choose the file)"
+	@echo "make restore FILE=path - load a dump into the configured database, which must be empty"
 	@echo "make bench  - seed $(BENCH_NOTES) notes into a separate database once, then load-test (docs/benchmarks.md)"
 
 $(BIN)/python:
@@ -55,6 +58,13 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n $(TEST_WORKERS)
+
+backup: install
+	$(BIN)/python manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: install
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/….dump"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 lint: install-dev
 	$(BIN)/ruff check .

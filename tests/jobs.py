@@ -13,8 +13,7 @@ import contextlib
 import inspect
 import json
 import time
-from collections.abc import Callable, Iterator
-from urllib.parse import quote
+from collections.abc import Iterator
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
@@ -112,21 +111,3 @@ def empty_queue() -> None:
             "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
             "procrastinate_workers CASCADE"
         )
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL, for the processes a test starts."""
-    db = connection.settings_dict
-    host = quote(db["HOST"] or "localhost", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
-
-
-def wait_for(condition: Callable[[], object], *, seconds: float = 60) -> None:
-    """Poll ``condition`` until it holds; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting after {seconds} s")
-        time.sleep(0.2)

@@ -28,7 +28,8 @@ from notes.models import Delivery, Notification, NotificationKind
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
-from tests.jobs import database_url, empty_queue, job_rows, run_jobs, run_worker, wait_for
+from tests.jobs import empty_queue, job_rows, run_jobs, run_worker
+from tests.ops import database_url, wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"

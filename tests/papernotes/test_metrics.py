@@ -27,7 +27,8 @@ from papernotes.cache import DegradingRedisCache
 from papernotes.outages import reporter
 from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note
-from tests.jobs import database_url, empty_queue, wait_for
+from tests.jobs import empty_queue
+from tests.ops import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "a-scraper-token-of-at-least-32-characters"

@@ -8,43 +8,20 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from django.db import connection
-from psycopg import sql
 
-from tests.jobs import database_url
+from tests.ops import fresh_database as fresh_database_on_server
+from tests.ops import server_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _server_connection(dbname: str = "postgres") -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname=dbname,
-        autocommit=True,
-    )
-
-
 @pytest.fixture
 def fresh_database(db: None) -> Iterator[str]:
-    """An empty database on the test server; its URL."""
-    name = f"{connection.settings_dict['NAME']}_fresh"
-    with _server_connection() as server:
-        server.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlsplit(database_url())
-    yield urlunsplit(url._replace(path=f"/{name}"))
-    with _server_connection() as server:
-        server.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    with fresh_database_on_server("fresh") as url:
+        yield url
 
 
 def test_two_migrate_runs_at_once_on_a_fresh_database_both_succeed(fresh_database: str) -> None:
@@ -64,7 +41,7 @@ def test_two_migrate_runs_at_once_on_a_fresh_database_both_succeed(fresh_databas
     assert [run.returncode for run in runs] == [0, 0], outputs
     # One applied everything; the other waited, then had nothing left to do.
     assert sum("No migrations to apply." in output for output in outputs) == 1
-    with _server_connection(urlsplit(fresh_database).path.lstrip("/")) as fresh:
+    with server_connection(urlsplit(fresh_database).path.lstrip("/")) as fresh:
         duplicates = fresh.execute(
             "SELECT app, name FROM django_migrations GROUP BY app, name HAVING count(*) > 1"
         ).fetchall()

@@ -23,7 +23,8 @@ from notes import notifications
 from notes.models import Delivery, Notification, NotificationKind
 from papernotes import embedded_db, supervisor
 from tests.factories import make_comment, make_note
-from tests.jobs import database_url, empty_queue, wait_for
+from tests.jobs import empty_queue
+from tests.ops import database_url, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
