@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # First: its request id, duration and SQL count cover everything after it.
     "papernotes.logs.request_log",
     "papernotes.metrics.request_metrics",
+    # Before anything reads: a request that may write, or follows a write, reads the primary.
+    "papernotes.replicas.read_your_writes",
     "django.middleware.security.SecurityMiddleware",
     # Before WhiteNoise, so static files carry these headers too.
     "papernotes.headers.security_headers",
@@ -136,6 +138,19 @@ _database["OPTIONS"].setdefault(
     "connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
 )
 DATABASES = {"default": _database}
+# A streaming replica for reads (papernotes.replicas): same options, its own server. A
+# browser that wrote reads from the primary for REPLICA_STICKY_SECONDS afterwards.
+_replica = env_database("DATABASE_REPLICA_URL")
+if _replica is not None:
+    DATABASES["replica"] = {
+        **_replica,
+        "OPTIONS": {**_database["OPTIONS"], **_replica.get("OPTIONS", {})},
+        "CONN_MAX_AGE": _database["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["papernotes.replicas.ReplicaRouter"]
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 5, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set (needed with more than one process) ------------
