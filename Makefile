@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint fmt clean clean-db stop-db install install-dev migrate demo bench \
-	backup restore
+	backup restore cluster-test
 
 help:
 	@echo "make run    - install, migrate, load demo content, serve on http://$(HOST):$(PORT)"
@@ -27,6 +27,7 @@ help:
 	@echo "make clean-db - stop the embedded server and delete its data (var/pgdata)"
 	@echo "make backup - dump the database to var/backups/ (OUTPUT=path to choose the file)"
 	@echo "make restore FILE=path - load a dump into the configured database, which must be empty"
+	@echo "make cluster-test - two app servers, haproxy, a primary and a replica (tests/cluster)"
 	@echo "make bench  - seed $(BENCH_NOTES) notes into a separate database once, then load-test (docs/benchmarks.md)"
 
 $(BIN)/python:
@@ -65,6 +66,10 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/….dump"; exit 2; }
 	$(BIN)/python manage.py restore "$(FILE)"
+
+# Needs haproxy and redis-server (apt-get install haproxy redis-server).
+cluster-test: install-dev
+	$(BIN)/pytest -m cluster tests/cluster
 
 lint: install-dev
 	$(BIN)/ruff check .
