@@ -103,7 +103,7 @@ def rotate_log(pgdata: Path, *, max_bytes: int = LOG_MAX_BYTES, keep: int = LOG_
     try:
         if log.stat().st_size <= max_bytes:
             return False
-    except FileNotFoundError:
+    except OSError:  # no log yet (or no data directory: start() says what is wrong)
         return False
     for number in range(keep - 1, 0, -1):
         older = pgdata / f"log.{number}"

@@ -12,19 +12,62 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import connection
+from django.db import connection, connections
 from procrastinate import JobContext
 from procrastinate import jobs as procrastinate_jobs
 from procrastinate.contrib.django import app
 from procrastinate.periodic import PeriodicRegistry
 
+T = TypeVar("T")
+
+
+def in_a_thread_of_its_own(work: Callable[[], T], *, share_connection: bool = False) -> T:
+    """``work()`` in a new thread, its answer or its exception.
+
+    An asyncio loop may be running in the test's thread (Playwright's, from a browser
+    test before), where neither ``asyncio.run`` nor ``async_to_sync`` may start another.
+    With ``share_connection`` the thread uses the test's own database connection, and
+    so sees the test's transaction.
+    """
+    main = connections["default"]
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        if share_connection:
+            connections["default"] = main
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed back to the test's thread
+            outcome["error"] = exc
+
+    if share_connection:
+        main.inc_thread_sharing()
+    try:
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    finally:
+        if share_connection:
+            main.dec_thread_sharing()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
+
+
+def call_async(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """An async function of procrastinate's, on the test's connection and transaction."""
+    return in_a_thread_of_its_own(lambda: async_to_sync(function)(*args), share_connection=True)
+
 
 def run_jobs() -> int:
-    """Run every job that can run now, one after another, in this thread; how many ran.
+    """Run every job that can run now, one after another, on the test's connection; how
+    many ran.
 
     A job that raises fails the test: the ordinary tests expect their jobs to succeed.
     """
@@ -55,7 +98,7 @@ def run_jobs() -> int:
         return ran
 
     app.perform_import_paths()
-    return async_to_sync(drain)()
+    return call_async(drain)
 
 
 @contextlib.contextmanager
@@ -82,7 +125,11 @@ def run_worker(*, periodic: bool = False) -> None:
             app.replace_connector(app.connector.get_worker_connector()),
             contextlib.nullcontext() if periodic else _periodic_jobs_off(),
         ):
-            app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+            in_a_thread_of_its_own(
+                lambda: app.run_worker(
+                    wait=False, install_signal_handlers=False, listen_notify=False
+                )
+            )
     finally:
         settings_dict["CONN_MAX_AGE"] = saved_age
 

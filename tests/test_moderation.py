@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client, TestCase
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -21,6 +21,7 @@ from notes.models import (
 from notes.services import NoteContent, note_create
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,10 @@ def _flagger() -> User:
 
 
 def _moderate(staff: User, item: Note | Comment, verb: str) -> ModerationAction:
-    """As the site does it: committed, then what follows the commit (``{N}`` links)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return moderation.moderate(actor=staff, item=item, verb=verb)
+    """As the site does it: the action, then the jobs it queued (``{N}`` links)."""
+    action = moderation.moderate(actor=staff, item=item, verb=verb)
+    run_jobs()
+    return action
 
 
 def _hide(staff: User, item: Note | Comment) -> ModerationAction:

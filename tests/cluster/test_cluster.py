@@ -216,8 +216,9 @@ defaults
     timeout connect 2s
     timeout client 30s
     timeout server 30s
+    timeout check 5s
     retries 3
-    option redispatch
+    option redispatch 1
 frontend site
     bind 127.0.0.1:{port}
     default_backend apps
@@ -226,7 +227,7 @@ backend apps
     option httpchk
     http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    default-server inter 1s fall 3 rise 2
 {servers}
 """
 

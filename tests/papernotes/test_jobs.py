@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, transaction
@@ -28,7 +27,7 @@ from notes.models import Delivery, Notification, NotificationKind
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
-from tests.jobs import empty_queue, job_rows, run_jobs, run_worker
+from tests.jobs import call_async, empty_queue, job_rows, run_jobs, run_worker
 from tests.ops import database_url, wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -232,7 +231,7 @@ def test_a_running_job_of_a_live_worker_is_left_alone() -> None:
         await app.job_manager.fetch_job(queues=None, worker_id=worker_id)
 
     jobs.defer(jobs.prune_views, timestamp=0)
-    async_to_sync(fetch_one)()
+    call_async(fetch_one)
     jobs.defer(jobs.retry_stalled_jobs, timestamp=0)
     run_jobs()
     assert job_rows("prune_views")[0]["status"] == "doing"
@@ -265,7 +264,7 @@ def test_the_schedule_defers_what_is_due_once_whatever_the_number_of_workers(
             "send_digests",
             "retry_stalled_jobs",
         }
-        async_to_sync(deferrer.defer_jobs)(due)
+        call_async(deferrer.defer_jobs, due)
     assert sorted(row["task_name"] for row in job_rows()) == ["retry_stalled_jobs", "send_digests"]
 
     # The digest job sends the digests, once.
