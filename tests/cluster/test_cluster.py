@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 
@@ -459,8 +460,11 @@ def test_two_hosts_a_replica_a_balancer_and_their_failures(cluster: Cluster) -> 
 
     # One app server dies; the balancer goes on, and every acknowledged write is kept.
     dead = cluster.app_processes[0]
+    its_workers = psutil.Process(dead.pid).children(recursive=True)
     os.killpg(dead.pid, signal.SIGKILL)
     dead.wait(timeout=30)
+    # Gone for good, its listening socket with it (a host that died, not one dying).
+    psutil.wait_procs(its_workers, timeout=30)
     acknowledged = []
     for number in range(12):
         answer = ada.post(f"{lb}/n/{bo_note}/comments/", {"body": f"Comment {number} from ada."})
