@@ -10,15 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters, notifications, search
+from notes import counters, notifications, render_worker, search
 from notes.models import Note, NoteReference, Paper
-from notes.render_worker import RenderTimeout, render_with_time_limit
-from notes.rendering import Rendered, render_markdown
+from notes.rendering import Rendered, RenderRefused, note_id_prefix
 
 
 class EditConflict(Exception):
@@ -37,27 +37,35 @@ class NoteContent:
     edit_message: str = ""
 
 
-# Bodies up to this many characters render in the request's own process; larger ones in
-# a child process with a time limit (see notes.render_worker).
-IN_PROCESS_RENDER_CHARS = 20_000
-RENDER_SECONDS = 15.0
 _NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
 
 
 class TooComplexToRender(Exception):
-    """The text could not be rendered in reasonable time; the caller keeps the text."""
+    """The text could not be rendered within its budget; the caller keeps the text.
+
+    ``message`` says so to the author: on the class, in general terms; on an instance, the
+    renderer's own reason when it refused the text for a particular shape.
+    """
 
     message = (
         "This text is too complex to render in reasonable time (for example thousands of "
         "unclosed brackets or very deep nesting). Simplify it or split it; nothing was saved."
     )
 
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason or self.message)
+        if reason:
+            self.message = reason
 
-def render_note_body(*, author: User, body: str) -> Rendered:
-    """Render a note's Markdown as ``author`` would publish it.
+
+def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
+    """Render a note's (or comment's) Markdown as ``author`` would publish it.
 
     ``{N}`` becomes a link only to notes the author may read, so a reference never
-    reveals someone else's private note.
+    reveals someone else's private note. ``id_prefix`` starts the ids the text brings
+    (``rendering.note_id_prefix``, ``comment_id_prefix`` or ``PREVIEW_ID_PREFIX``). The
+    render runs in the render child within the CPU budget of ``RENDER_CPU_SECONDS``;
+    raises TooComplexToRender when it passes it or the renderer refuses the text.
     """
     numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)}
     linkable = frozenset(
@@ -65,16 +73,35 @@ def render_note_body(*, author: User, body: str) -> Rendered:
         if numbers
         else ()
     )
-    if len(body) <= IN_PROCESS_RENDER_CHARS:
-        return render_markdown(body, linkable_notes=lambda found: found & linkable)
     try:
-        return render_with_time_limit(body, linkable, RENDER_SECONDS)
-    except RenderTimeout as exc:
-        raise TooComplexToRender(str(exc)) from exc
+        return render_worker.render(
+            body,
+            linkable=linkable,
+            id_prefix=id_prefix,
+            cpu_seconds=settings.RENDER_CPU_SECONDS,
+            wall_seconds=settings.RENDER_WALL_SECONDS,
+        )
+    except render_worker.RenderTimeout as exc:
+        raise TooComplexToRender from exc
+    except RenderRefused as exc:
+        raise TooComplexToRender(exc.message) from exc
+
+
+def reserve_id(model: type[Model]) -> int:
+    """The next id of ``model``'s table, taken from its sequence before the row exists, so
+    that a text can be rendered with its own id prefix before it is saved. A reserved id
+    that is never used is a gap in the sequence, as after a rolled-back insert."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+            [model._meta.db_table, model._meta.pk.column],
+        )
+        return cursor.fetchone()[0]
 
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
-    counted_before = counters.keys_of(note) if note.pk else frozenset()
+    # A new note (its id reserved already) was not counted before.
+    counted_before = frozenset() if note._state.adding else counters.keys_of(note)
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -84,7 +111,8 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note.edit_message = content.edit_message
     note.modified = timezone.now()
     note._history_user = user  # type: ignore[attr-defined]
-    note.save()
+    # A new note comes with its reserved id: an INSERT, without first trying an UPDATE.
+    note.save(force_insert=note._state.adding)
     note.tags.set(note.tag_names, clear=False)
     # Only references from the current revision count as "referenced by".
     refs = rendered.note_refs - {note.pk}
@@ -110,9 +138,10 @@ def paper_save(*, paper: Paper, user: User) -> Paper:
 
 
 def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
-    rendered = render_note_body(author=author, body=content.body)
+    pk = reserve_id(Note)
+    rendered = render_note_body(author=author, body=content.body, id_prefix=note_id_prefix(pk))
     with transaction.atomic():
-        note = Note(paper=paper, author=author, revision=0)
+        note = Note(pk=pk, paper=paper, author=author, revision=0)
         _apply(note, content, rendered, user=author)
         notifications.note_saved(note, actor=author, previous_body=None, was_public=False)
     return note
@@ -124,7 +153,9 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
     The row lock makes two saves from the same base take turns: the first wins, the
     second sees the new head and raises ``EditConflict`` instead of overwriting it.
     """
-    rendered = render_note_body(author=note.author, body=content.body)
+    rendered = render_note_body(
+        author=note.author, body=content.body, id_prefix=note_id_prefix(note.pk)
+    )
     with transaction.atomic():
         head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
         if head.revision != base_revision:
@@ -142,7 +173,9 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
         visibility=old.visibility,
         edit_message=f"Reverted to revision {revision}",
     )
-    rendered = render_note_body(author=note.author, body=content.body)
+    rendered = render_note_body(
+        author=note.author, body=content.body, id_prefix=note_id_prefix(note.pk)
+    )
     with transaction.atomic():
         head = Note.objects.select_for_update().select_related("author", "paper").get(pk=note.pk)
         _save_revision(head, content, rendered, user=user)
@@ -171,7 +204,9 @@ def relink_references_to(*, target: Note) -> int:
         .select_related("author")
     )
     for source in sources:
-        rendered = render_note_body(author=source.author, body=source.body)
+        rendered = render_note_body(
+            author=source.author, body=source.body, id_prefix=note_id_prefix(source.pk)
+        )
         Note.objects.filter(pk=source.pk).update(body_html=rendered.html, body_text=rendered.text)
     return len(sources)
 

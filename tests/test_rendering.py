@@ -343,7 +343,7 @@ def test_an_image_from_another_host_becomes_a_link_to_it() -> None:
     ],
 )
 def test_images_from_other_hosts_are_never_fetched(url: str, href: str) -> None:
-    output = render(f"Before ![]({url}) after and <img src=\"{url}\" alt=\"raw\">")
+    output = render(f'Before ![]({url}) after and <img src="{url}" alt="raw">')
     assert "<img" not in output
     assert f'<a href="{href}" rel="nofollow noopener">image</a>' in output
     assert f'<a href="{href}" rel="nofollow noopener">raw</a>' in output

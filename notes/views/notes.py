@@ -101,8 +101,8 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except EditConflict as conflict:
                 return _conflict(request, form, conflict.head)
-            except TooComplexToRender:
-                form.add_error("body", TooComplexToRender.message)
+            except TooComplexToRender as refused:
+                form.add_error("body", refused.message)
             else:
                 messages.success(request, f"Saved as revision {note.revision}.")
                 return redirect(note)
