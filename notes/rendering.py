@@ -1,10 +1,11 @@
 """Turning a note's Markdown into the HTML and plain text we store.
 
 ``render_markdown`` is the only entry point. A note is rendered once, when it is saved, and the
-result is stored; pages never render on a read. Every step is linear in the size of the text (or
-bounded per element), so that no text within the size limits keeps a worker busy; the renderer
-runs in a child process with a CPU budget all the same (``notes.render_worker``). The pipeline,
-in order:
+result is stored; pages never render on a read. No step may cost more than linear time in the
+text: where Python-Markdown's own would, it is replaced by a bounded one, and what still costs
+more than its size is metered as it happens and refused (``RenderRefused``, see "limits"
+below). The renderer runs in a child process with a CPU budget all the same
+(``notes.render_worker``). The pipeline, in order:
 
 1. Math is recognised before Markdown sees it: inline ``$…$`` and ``\\(…\\)``, display
    ``$$…$$`` and ``\\[…\\]``. A Markdown inline processor (running right after code spans, so
@@ -17,24 +18,29 @@ in order:
    be converted is shown as its source in ``<code class="math-error">``.
 2. Markdown: tables, fenced code highlighted by Pygments into CSS classes (see
    ``static/css/highlight.css``), footnotes, sane lists (nested items may be indented by two
-   spaces), headings with ids, smart emphasis and ``~~strike~~``. Python-Markdown's link and
-   table scanners are replaced by bounded ones: the stock ones rescan the rest of a paragraph
-   for every unmatched ``[`` or ``(``, which made "[[[[…" quadratic.
+   spaces), headings with ids, smart emphasis and ``~~strike~~``. The link scanners and the
+   block tests that rescanned the rest of a paragraph or block at every step (which made
+   "[[[[…" or a run of setext headings quadratic) are replaced by bounded ones.
 3. ``{N}`` cross-references become links to notes that ``linkable_notes`` allows, and PMID,
    arXiv and DOI identifiers become links, in text outside links, code and math.
 4. Block elements get ``dir="auto"`` so right-to-left paragraphs read right to left.
-5. bleach sanitises the result against the explicit allowlists below. Formulas do not go through
-   it: they stand in it as placeholders (MathML is half of a long note's HTML and html5lib is
-   slow on it) and come back in the final pass, which checks them as strictly as the rest.
-6. A final pass of our own reads the sanitised HTML with a strict parser and writes it out again;
-   it has the last word. Every element and attribute is checked against the allowlists again;
-   every URL attribute is parsed and kept only if it is http, https, mailto, relative or a
-   fragment (a protocol-relative address becomes https); ids that come from the text are
-   prefixed with the note's, comment's or preview's own prefix (``n12-``, ``c7-``, ``p-``) and
-   links to them rewritten, so they are unique on every page and never equal an id of the site;
-   extreme or negative lengths in MathML and image attributes are clamped; an image from another
-   host becomes a link to it (nothing is fetched from another host while reading); external
-   links are marked ``rel="nofollow noopener"``. Nothing touches the HTML after this pass.
+5. bleach sanitises the raw HTML of the text against the explicit allowlists below. Formulas and
+   highlighted code are our own HTML and do not go through it: they stand in it as placeholders
+   (MathML is half of a long note's HTML, and html5lib is slow) and come back in the final
+   pass, which checks them as strictly as the rest. A text with no raw HTML in it (no tag-like
+   "<") skips bleach: Markdown's output is then its own escaped serialisation, which bleach
+   would return unchanged.
+6. A final pass of our own reads the result with a strict parser and writes it out again,
+   escaping everything it writes; it has the last word. Every element and attribute is checked
+   against the allowlists again, and every end tag must close an element the text opened;
+   every URL attribute is read by our own URL parser (``checked_url``) and kept only if it is
+   http, https, mailto, relative or a fragment (a protocol-relative address becomes https);
+   ids that come from the text are prefixed with the note's, comment's or preview's own prefix
+   (``n12-``, ``c7-``, ``p-``) and links to them rewritten, so they are unique on every page
+   and never equal an id of the site; extreme or negative lengths in MathML and image
+   attributes are clamped; an image from another host becomes a link to it (nothing is fetched
+   from another host while reading); external links are marked ``rel="nofollow noopener"``.
+   Nothing touches the HTML after this pass.
 7. The plain text (for search and snippets) is collected by the same pass, with each formula
    replaced by its TeX.
 """
@@ -57,6 +63,7 @@ from urllib.parse import unquote
 import bleach
 import markdown
 from bleach import html5lib_shim
+from bleach.sanitizer import INVISIBLE_CHARACTERS_RE
 from latex2mathml.converter import convert_to_element
 from markdown.blockprocessors import (
     BlockProcessor,
@@ -237,8 +244,9 @@ def render_markdown(
 
     ``linkable_notes`` gets every ``{N}`` number found in the text and returns those that may be
     linked; ``None`` links none of them. ``id_prefix`` starts every id the text brings (see
-    ``note_id_prefix``). Never raises on odd input: a formula that cannot be converted is shown
-    as source, and hostile markup is neutralised by the sanitiser and the final pass.
+    ``note_id_prefix``). A formula that cannot be converted is shown as source, and hostile
+    markup is neutralised by the sanitiser and the final pass; raises ``RenderRefused`` (with a
+    message for the author) only for text of a shape that would cost far more than its size.
     """
     if not _ID_PREFIX_RE.fullmatch(id_prefix):
         raise ValueError(f"not an id prefix: {id_prefix!r}")
@@ -854,7 +862,7 @@ class _LinkTreeprocessor(Treeprocessor):
             anchor, consumed_end = link
             self.owner.elements += 1
             if self.owner.elements > MAX_ELEMENTS:
-                raise _too_many_elements(self.owner.elements)
+                raise _too_many_elements()
             before = text[position : match.start()]
             if links:
                 links[-1].tail = (links[-1].tail or "") + before
@@ -895,6 +903,7 @@ class _PaperNotesExtension(Extension):
     def __init__(self, linkable_notes: Callable[[set[int]], set[int]] | None, source: str) -> None:
         super().__init__()
         self.linkable_notes = linkable_notes
+        self.source = source
         self.linked_notes: set[int] = set()
         self.fragments: list[_Fragment] = []
         self.formula_count = 0
@@ -938,7 +947,7 @@ class _PaperNotesExtension(Extension):
                         "elements deep; close the tags it opens."
                     )
         if self.elements > MAX_ELEMENTS:
-            raise _too_many_elements(self.elements)
+            raise _too_many_elements()
 
     def placeholder(self, fragment: _Fragment) -> str:
         return f"{self.token}n{fragment.number}x"
@@ -1034,11 +1043,11 @@ _RAW_VOID_TAGS = frozenset(
 
 
 def _excerpt(text: str) -> str:
-    line = " ".join(text.split())
+    line = " ".join(re.sub(r"\x02[^\x03]*\x03", "…", text).split())  # Markdown's placeholders
     return f"“{line[:40]}…”" if len(line) > 40 else f"“{line}”"
 
 
-def _too_many_elements(count: int) -> RenderRefused:
+def _too_many_elements() -> RenderRefused:
     return RenderRefused(
         f"This text would make more than {MAX_ELEMENTS:,} HTML elements (headings, list items, "
         "links, formulas, emphasis…), more than a note may have. Split it into several notes."
@@ -1114,10 +1123,11 @@ class _MeteredInlineProcessor(InlineProcessor_):
         if result[1]:
             self.owner.inline_work += len(data)
             if self.owner.inline_work > MAX_INLINE_WORK:
+                longest = max(re.split(r"\n\s*\n", self.owner.source), key=len)
                 raise RenderRefused(
                     "A paragraph of this text holds so many links, formulas, marks or "
-                    f"backslashes that it would take too long to render (around "
-                    f"{_excerpt(data)}). Break it up with blank lines."
+                    "backslashes that it would take too long to render (the longest starts "
+                    f"{_excerpt(longest)}). Break it up with blank lines."
                 )
         return result
 
@@ -1132,7 +1142,7 @@ class _ElementLimitTreeprocessor(Treeprocessor):
     def run(self, root: etree.Element) -> None:
         self.owner.elements = sum(1 for _ in root.iter()) + self.owner.formula_count
         if self.owner.elements > MAX_ELEMENTS:
-            raise _too_many_elements(self.owner.elements)
+            raise _too_many_elements()
 
 
 # ---------------------------------------------------------------------------- sanitising
@@ -1381,6 +1391,12 @@ _BREAKING_TAGS = frozenset(
 _DIRECTIONS = frozenset({"auto", "ltr", "rtl"})
 
 
+def _visible(text: str) -> str:
+    """Control characters as bleach writes them (NUL as the HTML parser reads it): they have no
+    place in HTML, and would make the feeds' XML invalid."""
+    return INVISIBLE_CHARACTERS_RE.sub("?", text.replace("\x00", "\ufffd"))
+
+
 def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -1520,6 +1536,7 @@ class _FinalPass(HTMLParser):
     def _data(self, data: str) -> None:
         if not data:
             return
+        data = _visible(data)
         self.out.append(_escape_text(data))
         if not self.skip_depth and (not self.math_depth or self.annotation_depth):
             self.text.append(data)
@@ -1547,6 +1564,8 @@ class _FinalPass(HTMLParser):
             if name not in allowed:
                 continue
             value = raw or ""
+            if name not in URL_ATTRIBUTES:  # URLs with control characters are refused whole
+                value = _visible(value)
             if self.placeholder_re is not None and self.token in value:
                 # A formula in an attribute (a link's title) reads as its source.
                 value = self.placeholder_re.sub(self._fragment_source, value)
