@@ -38,8 +38,9 @@ below). The renderer runs in a child process with a CPU budget all the same
    ids that come from the text are prefixed with the note's, comment's or preview's own prefix
    (``n12-``, ``c7-``, ``p-``) and links to them rewritten, so they are unique on every page
    and never equal an id of the site; extreme or negative lengths in MathML and image
-   attributes are clamped; an image from another host becomes a link to it (nothing is fetched
-   from another host while reading); external links are marked ``rel="nofollow noopener"``.
+   attributes are clamped; an image that is not one of the site's static files becomes a link
+   to it (reading fetches nothing from another host, nor any page of this one); external links
+   are marked ``rel="nofollow noopener"``.
    Nothing touches the HTML after this pass.
 7. The plain text (for search and snippets) is collected by the same pass, with each formula
    replaced by its TeX.
@@ -1248,6 +1249,11 @@ def checked_url(value: str) -> str | None:
     return url
 
 
+# The images a text may show: the site's own static files (there are no uploads). Path
+# segments may not start with a dot, so "/static/../…" cannot step out of them.
+_SITE_IMAGE_RE = re.compile(r"/static/(?:[\w~-][\w.~-]*/)*[\w~-][\w.~-]*", re.ASCII)
+
+
 def _is_web_address(url: str) -> bool:
     """Whether a checked URL points at another site (http or https, not relative)."""
     return url[:6].lower().startswith(("http:", "https:"))
@@ -1636,23 +1642,26 @@ class _FinalPass(HTMLParser):
         return None if target is None else f"#{target}"
 
     def _image(self, attrs: list[tuple[str, str | None]]) -> None:
-        """An image on the site stays an image; one from another host becomes a link to it,
-        so that reading a note fetches nothing from another host (no tracking pixels)."""
+        """An image among the site's static files stays an image; any other becomes a link to
+        it, so that reading a note fetches nothing from another host (no tracking pixels), nor
+        any page of this site (which an image would request with the reader's cookies)."""
         kept = self._attributes("img", attrs)
         values = dict(kept)
         src = values.get("src")
         if not src or src[:7].lower() == "mailto:":
             return
-        if not _is_web_address(src):
+        if _SITE_IMAGE_RE.fullmatch(src):
             self._start("img", kept)
             return
         label = values.get("alt", "").strip() or "image"
         if self.link_depth:  # already inside a link: its text is enough
             self._data(label)
             return
-        link = [("href", src), ("rel", _EXTERNAL_REL)]
+        link = [("href", src)]
         if title := values.get("title"):
-            link.insert(1, ("title", title))
+            link.append(("title", title))
+        if _is_web_address(src):
+            link.append(("rel", _EXTERNAL_REL))
         self._start("a", link)
         self._data(label)
         self.out.append("</a>")

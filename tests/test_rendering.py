@@ -349,9 +349,28 @@ def test_images_from_other_hosts_are_never_fetched(url: str, href: str) -> None:
     assert f'<a href="{href}" rel="nofollow noopener">raw</a>' in output
 
 
-def test_an_image_on_the_site_stays_an_image() -> None:
-    output = render("![A chart](/static/chart.png)")
-    assert '<img alt="A chart" src="/static/chart.png">' in output
+def test_an_image_among_the_sites_static_files_stays_an_image() -> None:
+    output = render("![A chart](/static/img/chart-2.png)")
+    assert '<img alt="A chart" src="/static/img/chart-2.png">' in output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/notifications/12/",
+        "chart.png",
+        "/static/../notifications/12/",
+        "/static/%2e%2e/notifications/12/",
+        "/static/.hidden",
+        "?page=2",
+    ],
+)
+def test_an_image_elsewhere_on_the_site_becomes_a_link_too(url: str) -> None:
+    # An <img> would request the page with the reader's cookies, a request the reader
+    # never chose to make.
+    output = render(f"![x]({url})")
+    assert "<img" not in output
+    assert f'<a href="{url}">x</a>' in output
 
 
 def test_an_image_inside_a_link_leaves_its_alt_text() -> None:
