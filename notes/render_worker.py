@@ -282,7 +282,10 @@ def _serve(requests: int, replies: int) -> None:
                 "refs": sorted(rendered.note_refs),
             }
         reply["cpu"] = _own_cpu()
-        _write(replies, reply)
+        try:
+            _write(replies, reply)
+        except BrokenPipeError:
+            return  # the parent is gone (it stopped waiting, or was stopped itself)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ import functools
 import hashlib
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -251,28 +252,8 @@ def render_markdown(
     """
     if not _ID_PREFIX_RE.fullmatch(id_prefix):
         raise ValueError(f"not an id prefix: {id_prefix!r}")
-    extension = _PaperNotesExtension(linkable_notes, source)
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "footnotes",
-            "sane_lists",
-            "toc",
-            "pymdownx.highlight",
-            "pymdownx.superfences",
-            "pymdownx.betterem",
-            "pymdownx.tilde",
-            extension,
-        ],
-        extension_configs={
-            "tables": {"use_align_attribute": True},
-            "toc": {"slugify": slugify_unicode},
-            "pymdownx.highlight": {"use_pygments": True, "noclasses": False, "guess_lang": False},
-            "pymdownx.betterem": {"smart_enable": "all"},
-            "pymdownx.tilde": {"subscript": False, "smart_delete": True},
-        },
-        output_format="html",
-    )
+    md, extension = _converter()
+    extension.begin(source, linkable_notes)
     try:
         unsafe_html = md.convert(source)
     except RecursionError:
@@ -288,6 +269,47 @@ def render_markdown(
     final = _FinalPass(id_prefix=id_prefix, fragments=extension.fragments, token=extension.token)
     safe_html, text = final.run(sanitised)
     return Rendered(html=safe_html, text=text, note_refs=frozenset(extension.linked_notes))
+
+
+# Building a Markdown instance with its extensions costs more than rendering a short comment,
+# so each thread keeps one and resets it between texts (Python-Markdown's reset() clears the
+# stash, references, footnotes and every extension's state; ``begin`` clears ours).
+_converters = threading.local()
+
+
+def _converter() -> tuple[markdown.Markdown, _PaperNotesExtension]:
+    converter = getattr(_converters, "converter", None)
+    if converter is None:
+        extension = _PaperNotesExtension()
+        md = markdown.Markdown(
+            extensions=[
+                "tables",
+                "footnotes",
+                "sane_lists",
+                "toc",
+                "pymdownx.highlight",
+                "pymdownx.superfences",
+                "pymdownx.betterem",
+                "pymdownx.tilde",
+                extension,
+            ],
+            extension_configs={
+                "tables": {"use_align_attribute": True},
+                "toc": {"slugify": slugify_unicode},
+                "pymdownx.highlight": {
+                    "use_pygments": True,
+                    "noclasses": False,
+                    "guess_lang": False,
+                },
+                "pymdownx.betterem": {"smart_enable": "all"},
+                "pymdownx.tilde": {"subscript": False, "smart_delete": True},
+            },
+            output_format="html",
+        )
+        converter = _converters.converter = (md, extension)
+    md, _ = converter
+    md.reset()
+    return converter
 
 
 # ---------------------------------------------------------------------------- math
@@ -901,8 +923,14 @@ class _LinkTreeprocessor(Treeprocessor):
 
 
 class _PaperNotesExtension(Extension):
-    def __init__(self, linkable_notes: Callable[[set[int]], set[int]] | None, source: str) -> None:
+    """Our processors, and the state of the text being rendered (see ``begin``)."""
+
+    def __init__(self) -> None:
         super().__init__()
+        self.begin("", None)
+
+    def begin(self, source: str, linkable_notes: Callable[[set[int]], set[int]] | None) -> None:
+        """Start on ``source``: everything that belonged to the text before is forgotten."""
         self.linkable_notes = linkable_notes
         self.source = source
         self.linked_notes: set[int] = set()
@@ -913,7 +941,7 @@ class _PaperNotesExtension(Extension):
         self.inline_work = 0
         self.elements = 0
         self.raw_depth = 0
-        # Stands in for a formula between the Markdown output and the final pass. It depends
+        # Stands in for a fragment between the Markdown output and the final pass. It depends
         # on the text, so a text cannot contain its own placeholders, and the output is the
         # same every time the text is rendered.
         self.token = "pnf" + hashlib.sha256(source.encode()).hexdigest()[:24]

@@ -109,3 +109,41 @@ def test_an_ordinary_note_of_the_largest_size_is_inside_every_limit() -> None:
     body, sections = ordinary_note(200_000)
     rendered = render_markdown(body + "\n\n<kbd>raw</kbd>", linkable_notes=lambda n: n)
     assert rendered.html.count('class="highlight"') == sections
+
+
+# ---------------------------------------------------------------------------- reuse
+
+
+def test_a_reused_converter_forgets_the_text_before() -> None:
+    # Each thread reuses one Markdown instance; nothing of a text (references, footnotes,
+    # formulas, code, refusals) may show in the next. Every text renders the same after any
+    # other as it does on a fresh instance.
+    texts = [
+        "[r]: https://example.org/r\n\n[^1]: A footnote.\n\nSee [x][r] and [^1], $x^2$.",
+        "Uses [x][r] and [^1] without defining them.",
+        ordinary_note(20_000)[0],
+        scaled("a\n=\n", 200_000),  # refused half way through
+        "```python\nx = 1\n```\n\n# Title\n\n$$y$$",
+        *naughty_strings()[::7],
+        *xss_payloads("XSS_Polyglots.txt"),
+    ]
+
+    def render_all() -> list[object]:
+        results: list[object] = []
+        for text in texts:
+            try:
+                results.append(render_markdown(text, linkable_notes=lambda n: n))
+            except RenderRefused as refused:
+                results.append(refused.message)
+        return results
+
+    reused = render_all()
+    fresh = []
+    for text in texts:
+        rendering._converters.__dict__.clear()
+        try:
+            fresh.append(render_markdown(text, linkable_notes=lambda n: n))
+        except RenderRefused as refused:
+            fresh.append(refused.message)
+    assert reused == fresh
+    assert "example.org/r" not in reused[1].html and "fn:1" not in reused[1].html
