@@ -12,7 +12,7 @@ import markdown
 import pytest
 from markdown.extensions import Extension
 
-from notes import rendering
+from notes import bounded_markdown, rendering
 from notes.rendering import RenderRefused, render_markdown
 from tests.corpora import naughty_strings, xss_list_names, xss_payloads
 from tests.texts import ordinary_note, scaled
@@ -43,7 +43,7 @@ LINKS = [
 
 class _Bounded(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
-        for name, priority, processor, pattern in rendering._LINK_PROCESSORS:
+        for name, priority, processor, pattern in bounded_markdown.LINK_PROCESSORS:
             md.inlinePatterns.register(processor(pattern, md), name, priority)
 
 
