@@ -204,9 +204,14 @@ def relink_references_to(*, target: Note) -> int:
         .select_related("author")
     )
     for source in sources:
-        rendered = render_note_body(
-            author=source.author, body=source.body, id_prefix=note_id_prefix(source.pk)
-        )
+        try:
+            rendered = render_note_body(
+                author=source.author, body=source.body, id_prefix=note_id_prefix(source.pk)
+            )
+        except TooComplexToRender:
+            # A text saved before the renderer refused its shape: it keeps the HTML it has
+            # (rerender lists it) rather than failing the moderator's action.
+            continue
         Note.objects.filter(pk=source.pk).update(body_html=rendered.html, body_text=rendered.text)
     return len(sources)
 

@@ -154,3 +154,21 @@ def test_an_ordinary_note_with_raw_html_saves_under_the_budget(
     assert response.status_code == 302
     assert cpu < django_settings.RENDER_CPU_SECONDS * 0.75, f"{cpu:.2f} s of CPU"
     assert "<kbd>HTML</kbd>" in Note.objects.get(pk=paper_note.pk).body_html
+
+
+def test_re_rendering_references_leaves_a_text_the_renderer_now_refuses(
+    alice: User, bob: User
+) -> None:
+    # A note saved before its shape was refused still refers to another; when that one is
+    # hidden or restored, the referring notes are rendered again: this one keeps its HTML.
+    from notes.services import relink_references_to, save_state
+
+    target = make_note(bob)
+    old = make_note(alice, body=f"See {{{target.pk}}}.")
+    fine = make_note(alice, body=f"Also {{{target.pk}}}.")
+    Note.objects.filter(pk=old.pk).update(body=scaled("a\n=\n", NOTE_LIMIT))
+    target.hidden_at = target.modified
+    save_state(target, ["hidden_at"])
+    assert relink_references_to(target=target) == 2
+    assert f'href="/n/{target.pk}/"' in Note.objects.get(pk=old.pk).body_html
+    assert f'href="/n/{target.pk}/"' not in Note.objects.get(pk=fine.pk).body_html
