@@ -28,6 +28,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from notes import visibility
 from notes.fragments import Entry, condition_of
 from notes.models import Note, Paper
 
@@ -245,12 +246,13 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     return result
 
 
-def did_you_mean(text: str) -> Paper | None:
-    """A paper whose title looks like a misspelling of the query, if any."""
+def did_you_mean(text: str, *, reader: Any) -> Paper | None:
+    """A paper listed for ``reader`` (``notes.visibility``) whose title looks like a
+    misspelling of the query, if any."""
     if len(text) < 4:
         return None
     return (
-        Paper.objects.filter(title__trigram_similar=text)
+        Paper.objects.filter(visibility.papers_listed_q(reader), title__trigram_similar=text)
         .annotate(similarity=TrigramSimilarity("title", text))
         .order_by("-similarity")
         .first()
