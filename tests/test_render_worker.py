@@ -166,3 +166,18 @@ def test_the_parent_spends_little_cpu_per_small_render() -> None:
         render(comment)
     per_render = (time.process_time() - started) / renders
     assert per_render < 0.001, f"{per_render * 1e6:.0f} µs of this process's CPU per render"
+
+
+def test_the_child_limits_its_own_cpu_a_little_past_each_budget() -> None:
+    # Should the parent be gone (killed mid-render), the kernel still stops the child.
+    render("Warm up.", cpu=2.0)
+    pid = render_worker.child_pid()
+    assert pid is not None
+    limits = Path(f"/proc/{pid}/limits").read_text()
+    cpu_line = next(line for line in limits.splitlines() if line.startswith("Max cpu time"))
+    core_line = next(line for line in limits.splitlines() if line.startswith("Max core file"))
+    soft = int(cpu_line.split()[3])
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    used = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    assert used + 2.0 < soft <= used + 2.0 + 4
+    assert core_line.split()[4] == "0"
