@@ -76,11 +76,11 @@ clean-db: stop-db
 bench: install
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
-		DATABASE_URL="$$($(BIN)/python -c 'from notes.benchmarking import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
+		DATABASE_URL="$$($(BIN)/python -c 'from bench.benchmarking import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
 		test -n "$$DATABASE_URL"; \
 	fi; \
 	export DATABASE_URL; \
 	echo "Benchmark database: $$DATABASE_URL"; \
 	$(BIN)/python manage.py migrate --noinput; \
-	$(BIN)/python manage.py seed_bench --notes $(BENCH_NOTES) $(BENCH_SEED_ARGS); \
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py seed_bench --notes $(BENCH_NOTES) $(BENCH_SEED_ARGS); \
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py bench $(BENCH_ARGS)

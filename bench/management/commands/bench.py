@@ -41,7 +41,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from notes import benchmarking as bm
+from bench import benchmarking as bm
 from notes.models import Note, Paper, Visibility
 
 HOST = "127.0.0.1"
@@ -301,6 +301,8 @@ class Command(BaseCommand):
                 "ALLOWED_HOSTS": HOST,
                 "SECURE_SSL_REDIRECT": "0",
                 "DATABASE_URL": database_url,
+                # The site as deployed: without the bench app.
+                "DJANGO_SETTINGS_MODULE": "papernotes.settings",
             }
         )
         return env
@@ -314,7 +316,7 @@ class Command(BaseCommand):
             raise CommandError(f"manage.py {' '.join(arguments)} failed ({result.returncode}).")
 
     def _rerun_with(self, url: str, options: dict[str, Any]) -> None:
-        env = dict(os.environ, DATABASE_URL=url)
+        env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
         arguments = ["bench"]
         for name in ("requests", "concurrency", "workers", "warmup", "max_seconds", "output"):
             arguments += [f"--{name.replace('_', '-')}", str(options[name])]
