@@ -11,6 +11,10 @@ come first, then notes that match only in their body; newest first within each p
 Both parts are read a page at a time by walking the date index, so a word found in a
 fifth of all notes, or a phrase of two common words, costs what a rare word does;
 ranking every match by a score would read tens of thousands of documents per page.
+
+A quoted phrase is also looked up in ``search_pairs``, every pair of adjacent words of a
+note's document: a phrase whose words are common but rarely side by side would otherwise
+be checked in every note that has both words, which grows with the data.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,16 +46,38 @@ _HEAD_SQL = """
         setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
         || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
         || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
-_REFRESH_SQL = f"""
-UPDATE notes_note AS n SET
-    paper_year = p.year,
-    paper_title = p.title,
-    search_vector = {_HEAD_SQL}
-        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C'),
-    search_head = {_HEAD_SQL}
-FROM notes_paper AS p
-WHERE p.id = n.paper_id AND {{where}}
+# Each note's search data from the notes in ``{notes}`` (``n``) and their papers (``p``).
+# The OFFSET 0 fences keep PostgreSQL from copying the head and the document into every
+# place that uses them, which would build each twice.
+_DOCUMENTS_SQL = f"""
+SELECT d.id, d.paper_year, d.paper_title, d.search_head, d.search_vector,
+       notes_word_pairs(d.search_vector) AS search_pairs
+FROM (
+    SELECT h.id, h.paper_year, h.paper_title, h.search_head,
+           h.search_head || setweight(to_tsvector('english', coalesce(h.body_text, '')), 'C')
+               AS search_vector
+    FROM (
+        SELECT n.id, n.body_text, p.year AS paper_year, p.title AS paper_title,
+               {_HEAD_SQL} AS search_head
+        FROM {{notes}} AS n JOIN notes_paper AS p ON p.id = n.paper_id
+        WHERE {{where}}
+        OFFSET 0
+    ) AS h
+    OFFSET 0
+) AS d
 """  # noqa: S608 - built from constants only
+SEARCH_COLUMNS = ("paper_year", "paper_title", "search_head", "search_vector", "search_pairs")
+_REFRESH_SQL = f"""
+UPDATE notes_note AS t SET {", ".join(f"{column} = s.{column}" for column in SEARCH_COLUMNS)}
+FROM ({_DOCUMENTS_SQL.format(notes="notes_note", where="{where}")}) AS s
+WHERE t.id = s.id
+"""  # noqa: S608 - built from constants only
+
+
+def documents_sql(notes_table: str) -> str:
+    """A SELECT of the search data (``id`` and ``SEARCH_COLUMNS``) of every note in
+    ``notes_table``, a table with the notes' columns: for loading notes in bulk."""
+    return _DOCUMENTS_SQL.format(notes=notes_table, where="TRUE")
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
@@ -99,11 +127,56 @@ def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
+_PAIRS_FIELD = ArrayField(IntegerField())
+_QUOTED_RE = re.compile(r'(-?)\s*"([^"]*)"')
+_OR_RE = re.compile(r"(?<![\w-])or(?![\w-])", re.IGNORECASE)
+
+
+def required_phrases(text: str) -> tuple[str, ...]:
+    """The quoted phrases every match of ``text`` must contain, as written.
+
+    Only phrases the query cannot do without: none when it has an ``or`` (a phrase may
+    be one of the alternatives) or an unclosed quote, and never an excluded (``-"…"``)
+    phrase. Leaving a phrase out only makes the search read more notes; it never changes
+    what is found.
+    """
+    if text.count('"') % 2 or _OR_RE.search(_QUOTED_RE.sub(" ", text)):
+        return ()
+    return tuple(
+        dict.fromkeys(
+            phrase.strip()
+            for minus, phrase in _QUOTED_RE.findall(text)
+            if not minus and len(phrase.split()) > 1
+        )
+    )
+
+
+# The word pairs (see migration 0011) of the phrases that every match must contain.
+_PAIRS_SQL = "notes_phrase_pairs(%s::regconfig, %s::text[])"
+
+
+def _with_phrases(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
+    """``notes`` narrowed to those with every word pair of ``text``'s phrases.
+
+    A phrase of two common words not seen together is otherwise checked note by note in
+    every note that has both words; the pairs' index finds the few that have them side
+    by side.
+    """
+    phrases = required_phrases(text)
+    if not phrases:
+        return notes
+    # A constant statement; the phrases are parameters.
+    pairs = RawSQL(_PAIRS_SQL, [CONFIG, list(phrases)], output_field=_PAIRS_FIELD)  # noqa: S611
+    return notes.filter(search_pairs__contains=pairs)
+
+
 def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
     """Notes matching ``text``, with ``head_match`` (title, tags or authors) annotated."""
     query = search_query(text)
-    return notes.filter(search_vector=query).annotate(
-        head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField())
+    return (
+        _with_phrases(notes, text)
+        .filter(search_vector=query)
+        .annotate(head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField()))
     )
 
 
@@ -115,16 +188,18 @@ RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
 # see what, tags, years) as the ORM writes it.
 _WINDOW_SQL = """
 (SELECT id, 1 AS part, modified FROM notes_note
- WHERE {where} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
+ WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
  ORDER BY modified DESC, id DESC LIMIT %s)
 UNION ALL
 (SELECT id, 0 AS part, modified FROM notes_note
- WHERE {where} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+ WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
    AND NOT coalesce(search_head @@ websearch_to_tsquery(%s::regconfig, %s), false)
  ORDER BY modified DESC, id DESC LIMIT %s)
 ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 """
 _HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+# A head that has a phrase is the start of the document, so it has the phrase's pairs too.
+_WINDOW_PAIRS_SQL = f" AND search_pairs @> {_PAIRS_SQL}"
 # The same with each part compiled by the ORM, for a list whose condition needs a join
 # (notes by given users).
 _PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
@@ -143,8 +218,9 @@ class RelevanceWindow:
         # Only an excluded word can make a note whose head matches fail as a whole (the
         # word is in its body); otherwise the head's match is the document's.
         self.head_also = "-" in text
+        self.phrases = required_phrases(text)
         # Every match, in no particular order (a page past the end counts them).
-        self.matches = notes.filter(search_vector=search_query(text))
+        self.matches = _with_phrases(notes, text).filter(search_vector=search_query(text))
 
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
@@ -155,12 +231,15 @@ class RelevanceWindow:
             # the rest of the search; the list's condition is compiled once instead.
             where, where_params = condition
             words = [CONFIG, self.text]
+            pairs = [CONFIG, list(self.phrases)] if self.phrases else []
             sql = _WINDOW_SQL.format(
-                where=where, head_also=_HEAD_ALSO_SQL if self.head_also else ""
+                where=where,
+                pairs=_WINDOW_PAIRS_SQL if self.phrases else "",
+                head_also=_HEAD_ALSO_SQL if self.head_also else "",
             )
             params = [
-                *where_params, *words, *(words if self.head_also else []), stop,
-                *where_params, *words, *words, stop,
+                *where_params, *pairs, *words, *(words if self.head_also else []), stop,
+                *where_params, *pairs, *words, *words, stop,
                 stop - start, start,
             ]  # fmt: skip
         else:
@@ -172,7 +251,7 @@ class RelevanceWindow:
 
     def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
         query = search_query(self.text)
-        head = self.notes.filter(search_head=query)
+        head = _with_phrases(self.notes, self.text).filter(search_head=query)
         if self.head_also:
             head = head.filter(search_vector=query)
         body = self.matches.exclude(search_head=query)
