@@ -40,44 +40,62 @@ from notes.models import Note, Paper
 CONFIG = "english"
 MAX_QUERY_LENGTH = 500
 
-# The head (title, tags, authors) is also the start of the whole document, so that a
-# match of the head alone is a match of the document (see RelevanceWindow).
+# The search data of a note ``n`` and its paper ``p``, defined here only. The head (title,
+# tags, authors) is also the start of the whole document, so that a match of the head
+# alone is a match of the document (see RelevanceWindow).
 _HEAD_SQL = """
         setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
         || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
         || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
-# Each note's search data from the notes in ``{notes}`` (``n``) and their papers (``p``).
-# The OFFSET 0 fences keep PostgreSQL from copying the head and the document into every
-# place that uses them, which would build each twice.
+_BODY_SQL = "setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')"
+_PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0011
+_FROM_SQL = "FROM {notes} AS n JOIN notes_paper AS p ON p.id = n.paper_id"
+# Each note's search data, for the notes of ``{notes}`` that ``{where}`` picks. The OFFSET 0
+# fences keep PostgreSQL from copying the head and the document into every place that uses
+# them, which would build each twice.
 _DOCUMENTS_SQL = f"""
 SELECT d.id, d.paper_year, d.paper_title, d.search_head, d.search_vector,
-       notes_word_pairs(d.search_vector) AS search_pairs
+       {_PAIRS_OF_SQL.format(vector="d.search_vector")} AS search_pairs
 FROM (
-    SELECT h.id, h.paper_year, h.paper_title, h.search_head,
-           h.search_head || setweight(to_tsvector('english', coalesce(h.body_text, '')), 'C')
-               AS search_vector
+    SELECT n.id, n.paper_year, n.paper_title, n.search_head,
+           n.search_head || {_BODY_SQL} AS search_vector
     FROM (
         SELECT n.id, n.body_text, p.year AS paper_year, p.title AS paper_title,
                {_HEAD_SQL} AS search_head
-        FROM {{notes}} AS n JOIN notes_paper AS p ON p.id = n.paper_id
+        {_FROM_SQL}
         WHERE {{where}}
         OFFSET 0
-    ) AS h
+    ) AS n
     OFFSET 0
 ) AS d
 """  # noqa: S608 - built from constants only
 SEARCH_COLUMNS = ("paper_year", "paper_title", "search_head", "search_vector", "search_pairs")
 _REFRESH_SQL = f"""
 UPDATE notes_note AS t SET {", ".join(f"{column} = s.{column}" for column in SEARCH_COLUMNS)}
-FROM ({_DOCUMENTS_SQL.format(notes="notes_note", where="{where}")}) AS s
+FROM ({_DOCUMENTS_SQL.replace("{notes}", "notes_note")}) AS s
 WHERE t.id = s.id
 """  # noqa: S608 - built from constants only
 
 
-def documents_sql(notes_table: str) -> str:
-    """A SELECT of the search data (``id`` and ``SEARCH_COLUMNS``) of every note in
-    ``notes_table``, a table with the notes' columns: for loading notes in bulk."""
-    return _DOCUMENTS_SQL.format(notes=notes_table, where="TRUE")
+def bulk_documents_sql(notes_table: str, documents_table: str) -> tuple[str, str]:
+    """The search data of every note of ``notes_table`` (a table with the notes' columns),
+    for loading many notes at once, as two SELECTs.
+
+    The first gives ``id`` and every column of ``SEARCH_COLUMNS`` but the pairs; the
+    second reads its result, stored as ``documents_table``, for ``id`` and the pairs.
+    Without the fences of ``refresh`` PostgreSQL can run each on several cores, at the
+    price of building the (small) head twice.
+    """
+    documents = (
+        f"SELECT n.id, p.year AS paper_year, p.title AS paper_title, {_HEAD_SQL} AS search_head, "
+        f"{_HEAD_SQL} || {_BODY_SQL} AS search_vector "
+        f"{_FROM_SQL.format(notes=notes_table)}"
+    )
+    pairs = (
+        f"SELECT id, {_PAIRS_OF_SQL.format(vector='search_vector')} AS search_pairs "  # noqa: S608
+        f"FROM {documents_table}"
+    )
+    return documents, pairs
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
@@ -93,7 +111,7 @@ def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = Non
     else:
         where, params = "TRUE", []
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL.format(where=where), params)
+        cursor.execute(_REFRESH_SQL.replace("{where}", where), params)
 
 
 _TERM_RE = re.compile(r'(?<!\S)(tag|user):("[^"]*"|\S+)', re.IGNORECASE)

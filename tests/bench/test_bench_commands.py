@@ -15,18 +15,13 @@ from pathlib import Path
 
 import dj_database_url
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import connection
 
-from accounts.models import User
 from bench import benchmarking as bm
 from bench.management.commands import seed_bench
 from bench.management.commands.bench import count_queries, endpoints, find_phrase
-from notes.models import Note, Paper, Visibility
-from notes.rendering import render_markdown
+from notes.models import Note
 
 NOTES, USERS = 300, 20
 
@@ -55,114 +50,6 @@ def _scalar(sql: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchone()[0]
-
-
-# ------------------------------------------------------------------------------ seed_bench
-
-
-def test_it_creates_the_notes_users_and_papers_asked_for(seeded: str) -> None:
-    assert Note.objects.count() == NOTES
-    assert User.objects.filter(username__startswith="bench_").count() == USERS
-    assert Paper.objects.count() == round(NOTES * 0.6)
-    assert Paper.history.model.objects.count() == Paper.objects.count()
-    assert "VACUUM skipped" in seeded  # tests run inside a transaction
-
-
-def test_every_note_has_one_history_row_per_revision_and_its_head_is_the_last(
-    seeded: str,
-) -> None:
-    assert Note.history.model.objects.count() >= NOTES + 199
-    assert not _scalar(
-        "SELECT count(*) FROM notes_note n WHERE n.revision + 1 <> "
-        "(SELECT count(*) FROM notes_historicalnote h WHERE h.id = n.id)"
-    )
-    assert not _scalar(
-        "SELECT count(*) FROM notes_note n JOIN notes_historicalnote h "
-        "ON h.id = n.id AND h.revision = n.revision "
-        "WHERE h.body <> n.body OR h.body_html <> n.body_html OR h.tag_names <> n.tag_names "
-        "OR h.modified <> n.modified"
-    )
-    assert Note.objects.filter(revision__gt=0).exists()
-
-
-def test_one_public_note_has_200_revisions_that_differ(seeded: str) -> None:
-    note = Note.objects.get(revision=199)
-    history = list(note.history.order_by("revision"))
-    assert [h.revision for h in history] == list(range(200))
-    assert history[0].history_type == "+"
-    assert {h.history_type for h in history[1:]} == {"~"}
-    assert len({h.body for h in history}) > 100
-    assert [h.history_date for h in history] == sorted(h.history_date for h in history)
-    assert note.is_public and not note.in_trash
-    assert f"/n/{note.pk}/" in seeded
-
-
-def test_bodies_are_what_the_renderer_makes_of_them(seeded: str) -> None:
-    for note in Note.objects.order_by("pk")[::15]:
-        rendered = render_markdown(note.body, linkable_notes=lambda numbers: numbers)
-        assert rendered.html == note.body_html
-        assert rendered.text == note.body_text
-        assert 300 <= note.body_size <= 3000
-        assert note.body_size == len(note.body.encode())
-    assert Note.objects.filter(body__contains="$$").exists()
-    assert Note.objects.filter(body_html__contains="<math").exists()
-    assert Note.objects.filter(body__startswith="## ").exists()
-
-
-def test_tags_are_taggit_rows_with_a_few_tags_far_more_common_than_the_rest(
-    seeded: str,
-) -> None:
-    for note in Note.objects.prefetch_related("tags")[:100]:
-        assert sorted(tag.name for tag in note.tags.all()) == note.tag_names
-        assert 1 <= len(note.tag_names) <= 5
-    counts = sorted(
-        (
-            Note.objects.filter(tag_names__contains=[name]).count()
-            for name in {t for n in Note.objects.values_list("tag_names", flat=True) for t in n}
-        ),
-        reverse=True,
-    )
-    assert counts[0] >= NOTES // 10
-    assert counts[0] >= 10 * counts[len(counts) // 2]
-
-
-def test_search_data_is_built_for_every_note(seeded: str) -> None:
-    assert not Note.objects.filter(search_vector__isnull=True).exists()
-    assert not Note.objects.filter(paper_title="").exists()
-    common = Note.objects.filter(search_vector=SearchQuery("network", config="english"))
-    assert NOTES // 20 < common.count() < NOTES
-
-
-def test_about_a_tenth_are_private_and_a_few_in_the_trash(seeded: str) -> None:
-    private = Note.objects.filter(visibility=Visibility.PRIVATE).count()
-    trashed = Note.objects.filter(deleted_at__isnull=False).count()
-    assert NOTES * 0.04 <= private <= NOTES * 0.18
-    assert trashed <= NOTES * 0.04
-    assert Note.objects.visible_to(AnonymousUser()).count() < NOTES
-
-
-def test_it_refuses_a_database_that_already_has_notes(seeded: str) -> None:
-    with pytest.raises(CommandError, match="--reset"):
-        seed(notes=10, users=5)
-    assert Note.objects.count() == NOTES
-
-
-def test_if_empty_leaves_existing_notes_alone(seeded: str) -> None:
-    assert "nothing to do" in seed(notes=10, users=5, if_empty=True)
-    assert Note.objects.count() == NOTES
-
-
-def test_reset_replaces_the_previous_data(seeded: str) -> None:
-    seed(notes=40, users=5, papers=30, reset=True)
-    assert Note.objects.count() == 40
-    assert Paper.objects.count() == 30
-    assert User.objects.filter(username__startswith="bench_").count() == 5
-    assert Note.history.model.objects.filter(id__in=Note.objects.values("pk")).count() >= 40 + 199
-
-
-def test_it_refuses_more_notes_than_papers_and_users_can_hold(db) -> None:
-    with pytest.raises(CommandError, match="do not fit"):
-        seed(notes=100, users=2, papers=10)
 
 
 # ----------------------------------------------------------------------------- bench
