@@ -76,7 +76,7 @@ clean-db: stop-db
 bench: install
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
-		DATABASE_URL="$$($(BIN)/python -c 'from bench.benchmarking import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
+		DATABASE_URL="$$($(BIN)/python -c 'from bench.databases import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
 		test -n "$$DATABASE_URL"; \
 	fi; \
 	export DATABASE_URL; \

@@ -601,7 +601,8 @@ class Seeder:
                 self.say(
                     f"  {done} notes, {totals['history']} history rows ({self.elapsed():.0f} s)"
                 )
-        reset_sequences(Note, Note.history.model, TaggedNote, NoteReference, Tag)
+        # The notes' own sequence follows them into the notes table (_search_data).
+        reset_sequences(Note.history.model, TaggedNote, NoteReference, Tag)
         self.say(
             f"  {totals['tagged']} tag rows, {totals['references']} references; "
             f"note {{{special}}} has {SPECIAL_REVISIONS} revisions"
@@ -632,6 +633,7 @@ class Seeder:
                 f"JOIN {PAIRS_TABLE} AS w ON w.id = n.id"
             )
             cursor.execute(f"DROP TABLE {STAGING_TABLE}, {DOCUMENTS_TABLE}, {PAIRS_TABLE}")
+        reset_sequences(Note)
 
     def _batches(
         self,

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-from io import StringIO
-
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.search import SearchQuery
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, models
 
 from accounts.models import User
 from bench import seeding
-from bench.management.commands import seed_bench
 from notes import search
 from notes.models import Follow, Note, Notification, Paper, Visibility
 from notes.rendering import render_markdown
+from tests.bench.conftest import seed
+from tests.factories import make_note, make_paper, revise
 
 NOTES, USERS, READERS = 300, 20, 2
-
-
-def seed(**options: object) -> str:
-    out = StringIO()
-    options = {
-        "notes": NOTES,
-        "users": USERS,
-        "readers": READERS,
-        "revisions": 1,
-        "seed": 1,
-        "templates": 60,
-        **options,
-    }
-    # The site does not install the bench app, so the command is given, not looked up.
-    call_command(seed_bench.Command(), stdout=out, **options)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -180,6 +162,16 @@ def test_the_indexes_dropped_for_the_load_are_built_again(db) -> None:
     assert any(name == "notes_note_search_pairs_idx" for name, _ in before)
     seed()
     assert seeding.secondary_indexes(_bulk_tables()) == before
+
+
+def test_the_site_writes_after_the_seed_with_new_numbers(seeded: str) -> None:
+    author = User.objects.filter(username__startswith="bench_").first()
+    paper = Paper.objects.exclude(notes__author=author).first()
+    note = make_note(author, paper, body="Written after the seed.")
+    revised = revise(note, "Revised after the seed.")
+    assert note.pk > max(Note.objects.exclude(pk=note.pk).values_list("pk", flat=True))
+    assert revised.revision == 1
+    assert make_paper(author).pk > paper.pk
 
 
 def test_no_loading_table_is_left_behind(seeded: str) -> None:

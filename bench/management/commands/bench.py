@@ -1,179 +1,98 @@
-"""Serve the site with gunicorn in production settings and measure its pages under load.
+"""Serve the site with gunicorn in production settings and measure it under load.
 
-    python manage.py bench [--database-url URL] [--requests 200] [--concurrency 2]
-                           [--workers 3] [--output docs/benchmarks.md]
+    DJANGO_SETTINGS_MODULE=bench.settings python manage.py bench [--requests 1000]
+        [--rounds 10] [--concurrency 6] [--workers 3] [--writes 50] [--label TEXT] …
 
-For each endpoint (see ``endpoints``) it reports requests per second, p50/p95/p99 latency
-and the SQL queries one request makes, beside a floor: a minimal page with one indexed
-query and a tiny template. Every page's p95 is also given as a multiple of the floor's, so
-the result says how much work a page adds on top of what any request costs on this machine.
-Queries are counted in this process through Django's test client (gunicorn does not report
-them); the timings come from gunicorn over loopback. The run is bounded: a fixed number of
-requests per endpoint and at most ``--max-seconds`` each.
+Every kind of page (``bench.workloads``) is measured for an anonymous and a logged-in
+reader, warm (one URL again and again) and cold (random URLs from the whole data set), in
+rounds: each round requests the floor, then a batch of each page with the floor again
+after it, so every page is compared with the floor measured around it at the same moment
+(``bench.report``). Then the write mixes (``bench.writes``) run, and the workers' memory is
+read. SQL queries per page are counted in this process through Django's test client
+(gunicorn does not report them). One table with every figure and target is printed and
+written into docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
-import itertools
+import math
 import os
-import re
+import random
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.db.models import Count, Q
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from bench import benchmarking as bm
-from notes.models import Note, Paper, Visibility
+from bench import report, server, workloads, writes
+from bench.client import USER_AGENT, LoginFailed, Session
+from bench.databases import url_of
+from bench.load import Batch, median, run_batch
+from bench.seeding import READER_PREFIX, USER_PASSWORD
+from notes.models import Note, Paper
 
-HOST = "127.0.0.1"
-PAGE_SIZE = 20  # notes per index page
-DEEP_PAGE = 4000
-COMMON_WORD, RARE_WORD = "network", "quasicrystal"
-# A few English stop words: a phrase of content words is the interesting case.
-STOP_WORDS = frozenset(
-    {"the", "of", "and", "in", "to", "is", "for", "with", "that", "this", "from"}
-)
+QUERY_SAMPLES = 5  # cold URLs of each page whose queries are counted
+FLOOR = "/health/"
+CACHES = ("warm", "cold")
 
 HEADER = """# Benchmarks
 
-`make bench` measures the site's read pages on a generated data set of 100,000 notes. It
-creates (once) a separate database, `papernotes_bench`, on the embedded PostgreSQL server
-(or uses `DATABASE_URL` as it is when that is set), fills it with
-`manage.py seed_bench`, then runs `manage.py bench`, which serves the site with gunicorn in
-production settings (`DEBUG=0`) on 127.0.0.1 and loads one page after another.
-
-Every request is anonymous and opens a new connection. The floor, `/health/`, is a page
-with one indexed query and a tiny template: what any request costs on this machine. Each
-page's p95 is compared with the floor's, so the ratio shows what the page itself adds.
-Queries per request are counted in the bench process with Django's test client.
+`make bench` measures the site on a generated data set; see the method below. The
+results of the latest run are written between the markers.
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+@dataclass
+class Measure:
+    """One row to measure: a page kind for one reader and cache, and its URLs."""
+
+    reader: str
+    cache: str
+    kind: workloads.PageKind
+    urls: list[str]
+    queries: int | None = None
+    rounds: list[Batch] = field(default_factory=list)
+    floors: list[tuple[Batch, Batch]] = field(default_factory=list)
+
+    @property
+    def group(self) -> str:
+        return f"{self.reader} · {self.cache}"
+
+    def urls_of_round(self, number: int, rounds: int) -> list[str]:
+        size = math.ceil(len(self.urls) / rounds)
+        return self.urls[number * size : (number + 1) * size]
 
 
-def _visible() -> Any:
-    return Note.objects.visible_to(AnonymousUser())
-
-
-def find_phrase(texts: list[str]) -> str:
-    """The most frequent pair of adjacent words (four letters or more) in ``texts``."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    for text in texts:
-        words = re.findall(r"[a-z]+|[^a-z\s]+", text.lower())
-        for a, b in itertools.pairwise(words):
-            if a != b and all(len(w) >= 4 and w.isalpha() and w not in STOP_WORDS for w in (a, b)):
-                pairs[a, b] += 1
-    if not pairs:
-        return "neural network"
-    (a, b), _ = pairs.most_common(1)[0]
-    return f"{a} {b}"
-
-
-def endpoints() -> list[bm.Endpoint]:
-    """The pages to measure, with ids and words taken from the database."""
-    visible = _visible()
-    public = visible.count()
-    if not public:
-        raise CommandError(
-            "There are no public notes to measure. Fill the database first: "
-            "`python manage.py seed_bench --notes 100000`."
-        )
-    pages = -(-public // PAGE_SIZE)
-    deep = DEEP_PAGE if pages > DEEP_PAGE else max(1, pages - 5)
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tag FROM notes_note, unnest(tag_names) AS tag "
-            "WHERE visibility = %s AND deleted_at IS NULL "
-            "GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 2",
-            [Visibility.PUBLIC],
-        )
-        top_tags = [row[0] for row in cursor.fetchall()]
-    first_tag = top_tags[0] if top_tags else "physics"
-    second_tag = top_tags[1] if len(top_tags) > 1 else first_tag
-
-    note = (
-        visible.filter(revision=199).order_by("pk").first()
-        or visible.order_by("-revision", "pk").first()
-    )
-    paper = (
-        Paper.objects.annotate(
-            summaries=Count(
-                "notes",
-                filter=Q(notes__visibility=Visibility.PUBLIC, notes__deleted_at__isnull=True),
-            )
-        )
-        .order_by("-summaries", "pk")
-        .only("pk")
-        .first()
-    )
-    if note is None or paper is None:
-        raise CommandError("There is no public note or no paper to measure.")
-    texts = list(visible.order_by("-modified", "-id").values_list("body_text", flat=True)[:300])
-    phrase = find_phrase(texts)
-    tag_path = quote(first_tag, safe="")
-
-    return [
-        bm.Endpoint("floor", "/health/", kind="floor"),
-        bm.Endpoint("index, page 1", "/"),
-        bm.Endpoint(f"index, page {deep}", f"/?page={deep}"),
-        bm.Endpoint(f"tag {first_tag}", f"/tags/{tag_path}/"),
-        bm.Endpoint(
-            f"tags {first_tag} + {second_tag}",
-            "/?" + urlencode([("tag", first_tag), ("tag", second_tag)]),
-        ),
-        bm.Endpoint(f"search: {COMMON_WORD}", f"/search/?q={COMMON_WORD}", kind="search"),
-        bm.Endpoint(f"search: {RARE_WORD}", f"/search/?q={RARE_WORD}", kind="search"),
-        bm.Endpoint(
-            f'search: "{phrase}"', "/search/?" + urlencode({"q": f'"{phrase}"'}), kind="search"
-        ),
-        bm.Endpoint(f"note ({note.revision + 1} revisions)", f"/n/{note.pk}/"),
-        bm.Endpoint("its history", f"/n/{note.pk}/history/"),
-        bm.Endpoint(f"diff 0 → {note.revision}", f"/n/{note.pk}/diff/0/{note.revision}/"),
-        bm.Endpoint(f"paper ({paper.summaries} summaries)", f"/papers/{paper.pk}/"),
-        bm.Endpoint("tag autocomplete", "/tags/autocomplete/?" + urlencode({"q": first_tag[:3]})),
-        bm.Endpoint("feed", "/feeds/notes/"),
-    ]
-
-
-def count_queries(path: str) -> tuple[int | None, int]:
-    """SQL queries and status of an anonymous GET of ``path``, after one warm-up request."""
+def count_queries(path: str, user: User | None, *, warm: bool) -> tuple[int, int]:
+    """SQL queries and status of a GET of ``path`` by ``user`` (None: anonymous), in this
+    process; ``warm`` makes one unmeasured request first."""
     client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     with override_settings(ALLOWED_HOSTS=hosts, SECURE_SSL_REDIRECT=False):
-        client.get(path, HTTP_USER_AGENT=bm.USER_AGENT)
+        if warm:
+            client.get(path, HTTP_USER_AGENT=USER_AGENT)
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, HTTP_USER_AGENT=bm.USER_AGENT)
+            response = client.get(path, HTTP_USER_AGENT=USER_AGENT)
     return len(captured), response.status_code
 
 
 def dataset_size() -> dict[str, int]:
     return {
         "notes": Note.objects.count(),
-        "public notes out of the trash": _visible().count(),
+        "public notes out of the trash": Note.objects.visible_to(AnonymousUser()).count(),
         "papers": Paper.objects.count(),
         "users": User.objects.count(),
         "note history rows": Note.history.model.objects.count(),
@@ -187,21 +106,47 @@ def postgres_version() -> str:
 
 
 class Command(BaseCommand):
-    help = "Serve the site with gunicorn (DEBUG off) and measure its pages under load."
+    help = "Serve the site with gunicorn (DEBUG off) and measure it under load."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--database-url",
             help="measure this database (default: DATABASE_URL, or the embedded server's)",
         )
-        parser.add_argument("--requests", type=int, default=200, help="per endpoint (200)")
-        parser.add_argument("--concurrency", type=int, default=2, help="client threads (2)")
-        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
         parser.add_argument(
-            "--warmup", type=int, default=10, help="unmeasured requests per endpoint (10)"
+            "--requests", type=int, default=1000, help="per page, reader and cache (1000)"
         )
         parser.add_argument(
-            "--max-seconds", type=float, default=60.0, help="time limit per endpoint (60)"
+            "--rounds", type=int, default=10, help="rounds each page's requests are split in (10)"
+        )
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3)")
+        parser.add_argument(
+            "--concurrency", type=int, default=None, help="client threads (twice the workers)"
+        )
+        parser.add_argument(
+            "--warmup", type=int, default=10, help="unmeasured requests of each warm URL (10)"
+        )
+        parser.add_argument(
+            "--writes",
+            type=int,
+            default=50,
+            help="writes per writer in each write mix (50; 0: none)",
+        )
+        parser.add_argument(
+            "--readers",
+            default=f"{workloads.ANONYMOUS},{workloads.LOGGED_IN}",
+            help="which readers, comma separated (anonymous,logged-in)",
+        )
+        parser.add_argument(
+            "--caches", default=",".join(CACHES), help="warm, cold or both (warm,cold)"
+        )
+        parser.add_argument("--only", default="", help="only pages whose name contains this")
+        parser.add_argument("--seed", type=int, default=1, help="random seed of the URLs (1)")
+        parser.add_argument(
+            "--label", default="", help="a few words on the run, e.g. 'busy: one CPU hog'"
+        )
+        parser.add_argument(
+            "--max-seconds", type=float, default=120.0, help="time limit of one batch (120)"
         )
         parser.add_argument(
             "--output",
@@ -215,97 +160,324 @@ class Command(BaseCommand):
             # Settings are read once per process: measure the other database in a new one.
             self._rerun_with(url, options)
             return
-        if options["requests"] < 1 or options["concurrency"] < 1 or options["workers"] < 1:
-            raise CommandError("--requests, --concurrency and --workers must be at least 1.")
-        database_url = os.environ.get("DATABASE_URL") or bm.database_url(connection.settings_dict)
+        self.options = options
+        workers = options["workers"]
+        concurrency = options["concurrency"] or 2 * workers
+        if min(options["requests"], options["rounds"], workers, concurrency) < 1:
+            raise CommandError("--requests, --rounds, --workers and --concurrency must be ≥ 1.")
+        if options["writes"] < 0:
+            raise CommandError("--writes cannot be negative.")
+        rounds = min(options["rounds"], options["requests"])
+        readers = self._names(options["readers"], (workloads.ANONYMOUS, workloads.LOGGED_IN))
+        caches = self._names(options["caches"], CACHES)
+        database = os.environ.get("DATABASE_URL") or url_of(connection.settings_dict)
+        load_before = server.load_average()
+        started = datetime.now(UTC)
 
-        self.stdout.write("Choosing the pages from the data …")
-        chosen = endpoints()
-        dataset = dataset_size()
-        queries = {}
-        for endpoint in chosen:
-            queries[endpoint.path] = count_queries(endpoint.path)
-
-        env = self._production_env(database_url)
-        self.stdout.write("Collecting static files for production settings …")
-        self._manage(["collectstatic", "--noinput", "-v", "0"], env)
-        measurements = []
-        with self._gunicorn(env, options["workers"]) as port:
-            for endpoint in chosen:
-                measurements.append(self._measure(endpoint, port, queries, options))
-        bm.evaluate(measurements)
-
-        self.stdout.write("")
-        self.stdout.write(bm.console_table(measurements))
-        self.stdout.write("")
-        self.stdout.write(bm.summary(measurements))
-        if options["output"] != "-":
-            section = bm.results_section(
-                when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                machine=bm.machine_info(),
-                database=f"PostgreSQL {postgres_version()}, "
-                f"database `{connection.settings_dict['NAME']}`",
-                dataset=dataset,
-                server=f"gunicorn {self._gunicorn_version()}, {options['workers']} sync "
-                f"workers, `DEBUG=0`, on {HOST} (loopback)",
-                client=f"{options['concurrency']} threads, {options['requests']} requests per "
-                f"endpoint after {options['warmup']} unmeasured ones, a new connection per "
-                "request, anonymous, with a browser's User-Agent",
-                measurements=measurements,
+        self.say("Choosing the pages from the data …")
+        try:
+            data = workloads.read_data()
+        except workloads.NothingToMeasure as exc:
+            raise CommandError(str(exc)) from exc
+        kinds = workloads.page_kinds(data, warm_phrase=workloads.warm_phrase())
+        reader_users = list(User.objects.filter(username__startswith=READER_PREFIX).order_by("pk"))
+        if workloads.LOGGED_IN in readers and not reader_users:
+            raise CommandError(
+                "No reader to log in as: seed the data again (seed_bench makes readers)."
             )
-            output = Path(options["output"])
-            if not output.is_absolute():
-                output = Path(settings.BASE_DIR) / output
-            bm.write_report(output, section, HEADER)
-            self.stdout.write(f"Wrote {output}")
+        measures = self._measures(kinds, readers, caches, options)
+        self.say(f"Counting queries of {len(measures)} pages in process …")
+        for measure in measures:
+            user = reader_users[0] if measure.reader == workloads.LOGGED_IN else None
+            measure.queries = self._queries(measure, user)
+        dataset = dataset_size()
 
-    # -- pieces
+        env = server.production_env(
+            dict(os.environ), database_url=database, secret_key=secrets.token_urlsafe(64)
+        )
+        self.say("Collecting static files for production settings …")
+        self._manage(["collectstatic", "--noinput", "-v", "0"], env)
+        base = Path(settings.BASE_DIR)
+        with server.gunicorn(env, workers, base) as running:
+            self.say(f"gunicorn on {running.host}:{running.port}, {workers} workers")
+            sessions = self._sessions(running, readers, reader_users, concurrency)
+            floors = self._measure_reads(running, measures, sessions, rounds, concurrency)
+            mixes = self._writes(running, data, options) if options["writes"] else []
+            rss = {pid: server.rss_mb(pid) for pid in server.worker_pids(running.pid)}
 
-    def _measure(
+        rows = [report.floor_row(floors)]
+        for measure in measures:
+            rows.append(
+                report.page_row(
+                    group=measure.group,
+                    name=measure.kind.name,
+                    path=measure.urls[0],
+                    kind=measure.kind.kind,
+                    rounds=measure.rounds,
+                    floors=measure.floors,
+                    queries=measure.queries,
+                )
+            )
+        rows += [self._write_row(mix) for mix in mixes]
+        rows.append(report.memory_row(rss))
+        self._output(rows, options, started, load_before, dataset, concurrency, rounds, workers)
+
+    # -- choosing and counting
+
+    def _names(self, given: str, known: Sequence[str]) -> list[str]:
+        names = [name.strip() for name in given.split(",") if name.strip()]
+        unknown = sorted(set(names) - set(known))
+        if unknown or not names:
+            raise CommandError(f"Choose from {', '.join(known)} (got {given!r}).")
+        return names
+
+    def _measures(
         self,
-        endpoint: bm.Endpoint,
-        port: int,
-        queries: dict[str, tuple[int | None, int]],
+        kinds: Sequence[workloads.PageKind],
+        readers: Sequence[str],
+        caches: Sequence[str],
         options: dict[str, Any],
-    ) -> bm.Measurement:
-        count, _ = queries[endpoint.path]
-        status = bm.probe(HOST, port, endpoint.path)
-        self.stdout.write(f"{endpoint.name}: {endpoint.path} → {status}")
-        self.stdout.flush()
-        if status != "200":
-            return bm.measure(endpoint, None, status, count)
-        bm.run_load(
-            HOST,
-            port,
-            endpoint.path,
-            requests=options["warmup"],
-            concurrency=options["concurrency"],
-            max_seconds=options["max_seconds"],
-        )
-        load = bm.run_load(
-            HOST,
-            port,
-            endpoint.path,
-            requests=options["requests"],
-            concurrency=options["concurrency"],
-            max_seconds=options["max_seconds"],
-        )
-        return bm.measure(endpoint, load, status, count)
+    ) -> list[Measure]:
+        measures = []
+        for reader in readers:
+            for cache in caches:
+                for kind in kinds:
+                    if reader not in kind.readers or options["only"] not in kind.name:
+                        continue
+                    count = options["requests"]
+                    urls = (
+                        [kind.warm] * count
+                        if cache == "warm"
+                        else kind.cold_urls(options["seed"], reader, count)
+                    )
+                    measures.append(Measure(reader, cache, kind, urls))
+        if not measures:
+            raise CommandError("No page matches --only, --readers and --caches.")
+        return measures
 
-    def _production_env(self, database_url: str) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "DEBUG": "0",
-                "SECRET_KEY": secrets.token_urlsafe(64),
-                "ALLOWED_HOSTS": HOST,
-                "SECURE_SSL_REDIRECT": "0",
-                "DATABASE_URL": database_url,
-                # The site as deployed: without the bench app.
-                "DJANGO_SETTINGS_MODULE": "papernotes.settings",
-            }
+    def _queries(self, measure: Measure, user: User | None) -> int | None:
+        """The most queries one request of the page made: the warm URL after a first
+        request, or the first request of each of a few cold URLs."""
+        if measure.cache == "warm":
+            samples = [(measure.urls[0], True)]
+        else:
+            samples = [(url, False) for url in measure.urls[:QUERY_SAMPLES]]
+        counted = [count_queries(url, user, warm=warm) for url, warm in samples]
+        found = [n for n, status in counted if status < 400]
+        return max(found) if found else None
+
+    # -- measuring
+
+    def _sessions(
+        self,
+        running: server.Server,
+        readers: Sequence[str],
+        users: Sequence[User],
+        concurrency: int,
+    ) -> dict[str, list[Session]]:
+        sessions = {workloads.ANONYMOUS: [Session(running.host, running.port)]}
+        if workloads.LOGGED_IN in readers:
+            names = [user.username for user in users[:concurrency]]
+            self.say(f"Logging in {len(names)} readers through the login form …")
+            try:
+                sessions[workloads.LOGGED_IN] = writes.log_in(running.host, running.port, names)
+            except LoginFailed as exc:
+                raise CommandError(f"{exc} Their password is {USER_PASSWORD!r}.") from exc
+        return sessions
+
+    def _measure_reads(
+        self,
+        running: server.Server,
+        measures: Sequence[Measure],
+        sessions: dict[str, list[Session]],
+        rounds: int,
+        concurrency: int,
+    ) -> list[Batch]:
+        """Warm up, then the rounds: floor, page, floor, page, …; returns the floor batches."""
+        options = self.options
+        limit = options["max_seconds"]
+        anonymous = sessions[workloads.ANONYMOUS]
+        per_batch = math.ceil(options["requests"] / rounds)
+
+        def floor() -> Batch:
+            return run_batch(
+                anonymous, [FLOOR] * per_batch, concurrency=concurrency, max_seconds=limit
+            )
+
+        self.say("Warming up the server and the warm pages …")
+        run_batch(anonymous, [FLOOR] * 10 * concurrency, concurrency=concurrency)
+        for measure in measures:
+            if measure.cache == "warm":
+                run_batch(
+                    sessions[measure.reader],
+                    [measure.urls[0]] * options["warmup"],
+                    concurrency=concurrency,
+                    max_seconds=limit,
+                )
+        floors = []
+        for number in range(rounds):
+            self.say(f"Round {number + 1} of {rounds} ({len(measures)} pages) …")
+            before = floor()
+            floors.append(before)
+            for measure in measures:
+                batch = run_batch(
+                    sessions[measure.reader],
+                    measure.urls_of_round(number, rounds),
+                    concurrency=concurrency,
+                    max_seconds=limit,
+                )
+                after = floor()
+                floors.append(after)
+                measure.rounds.append(batch)
+                measure.floors.append((before, after))
+                before = after
+        return floors
+
+    def _writes(
+        self, running: server.Server, data: workloads.Data, options: dict[str, Any]
+    ) -> list[writes.Mix]:
+        count = options["writes"]
+        rng = random.Random(f"{options['seed']}:writes")  # noqa: S311 - a workload
+        run = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        host, port = running.host, running.port
+        try:
+            people = writes.choose_writers(rng, 8)
+            cast = writes.contention_cast(rng, 16)
+        except ValueError as exc:
+            self.say(f"No write mixes: {exc}")
+            return []
+        self.say("Logging in the writers through the login form …")
+        sessions = writes.log_in(host, port, [u.username for u in people])
+        writers = [writes.Writer(s, u.pk) for s, u in zip(sessions, people, strict=True)]
+        posters = writes.log_in(host, port, [u.username for u in cast.posters])
+        (owner,) = writes.log_in(host, port, [cast.owner.username])
+        public = data.notes_with_authors()
+        mixes: list[tuple[str, Callable[[], writes.Mix]]] = [
+            ("note saves", lambda: writes.note_saves(writers, count, run)),
+            (
+                "comments",
+                lambda: writes.comments(writers, count, [pk for pk, _ in public], rng, run),
+            ),
+            ("ratings", lambda: writes.ratings(writers, count, data.papers, rng, run)),
+            ("votes", lambda: writes.votes(writers, count, public, rng)),
+            (
+                "contention",
+                lambda: writes.contention(cast, owner, posters, max(3, count // 10), run),
+            ),
+        ]
+        done = []
+        for label, mix in mixes:
+            self.say(f"Writes: {label} …")
+            done.append(mix())
+        return done
+
+    def _write_row(self, mix: writes.Mix) -> report.Row:
+        limits: dict[str, tuple[float | None, float | None]] = {
+            "note save": (report.SAVE_P95_LIMIT_MS, report.SAVES_PER_SECOND),
+            "comment post": (report.COMMENT_P95_LIMIT_MS, None),
+            "rating": (report.REACTION_P95_LIMIT_MS, None),
+            "vote": (report.REACTION_P95_LIMIT_MS, None),
+        }
+        p95_limit, rate_limit = next(
+            (limit for prefix, limit in limits.items() if mix.name.startswith(prefix)),
+            (None, None),
         )
-        return env
+        return report.write_row(
+            name=mix.name,
+            path=mix.example,
+            batch=mix.batch,
+            acknowledged=mix.acknowledged,
+            lost=mix.lost,
+            rate=mix.rate,
+            p95_limit=p95_limit,
+            rate_limit=rate_limit,
+        )
+
+    # -- reporting
+
+    def _output(
+        self,
+        rows: list[report.Row],
+        options: dict[str, Any],
+        started: datetime,
+        load_before: tuple[float, float, float] | None,
+        dataset: dict[str, int],
+        concurrency: int,
+        rounds: int,
+        workers: int,
+    ) -> None:
+        load_after = server.load_average()
+        load = (
+            f"{load_before[0]:.2f} → {load_after[0]:.2f}"
+            if load_before and load_after
+            else "unknown"
+        )
+        when = started.strftime("%Y-%m-%d %H:%M UTC")
+        output = options["output"]
+        figures_path = None
+        if output != "-":
+            target = Path(output)
+            report_path = target if target.is_absolute() else Path(settings.BASE_DIR) / target
+            figures_path = report_path.with_suffix(".json")
+            smaller = report.save_figures(figures_path, dataset["notes"], rows)
+            if smaller:
+                current = {row.key: {"ratio": row.ratio or 0.0} for row in rows}
+                rows += report.growth_rows(
+                    current, smaller["rows"], notes=dataset["notes"], smaller_notes=smaller["notes"]
+                )
+        self.say("")
+        self.say(report.console_table(rows))
+        self.say("")
+        self.say(report.summary(rows))
+        if output == "-":
+            return
+        machine = report.machine_info()
+        counts = ", ".join(f"{n:,} {what}" for what, n in dataset.items())
+        floor_p95 = median([r.p95 for r in rows if r.group == "floor" and r.p95] or [0.0])
+        context = [
+            ("Label", options["label"] or "—"),
+            (
+                "Machine",
+                f"{machine['cpus']} CPUs ({machine['cpu']}), {machine['memory']} RAM, "
+                f"{machine['os']}, Python {machine['python']}",
+            ),
+            ("Load average (1 min) at start → end", load),
+            (
+                "Database",
+                f"PostgreSQL {postgres_version()}, database `{connection.settings_dict['NAME']}`",
+            ),
+            ("Dataset", counts),
+            (
+                "Server",
+                f"gunicorn {server.gunicorn_version()}, {workers} sync workers, `DEBUG=0`, "
+                f"on {server.HOST} (loopback)",
+            ),
+            (
+                "Client",
+                f"{concurrency} threads; {options['requests']} requests per page, reader and "
+                f"cache in {rounds} rounds, each page batch between two floor batches of "
+                f"the same size; {options['warmup']} unmeasured requests of each warm URL "
+                f"first; URLs drawn with seed {options['seed']}; a new connection per request, "
+                f"with a browser's User-Agent; {options['writes']} writes per writer",
+            ),
+        ]
+        section = report.results_section(when=when, context=context, rows=rows)
+        line = report.run_line(
+            when=when,
+            notes=dataset["notes"],
+            label=options["label"],
+            load=load,
+            floor_p95=floor_p95,
+            rows=rows,
+        )
+        report.write_report(report_path, section, HEADER, line)
+        self.say(f"Wrote {report_path} and {figures_path}")
+
+    # -- processes
+
+    def say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
 
     def _manage(self, arguments: list[str], env: dict[str, str]) -> None:
         manage = Path(settings.BASE_DIR) / "manage.py"
@@ -318,68 +490,10 @@ class Command(BaseCommand):
     def _rerun_with(self, url: str, options: dict[str, Any]) -> None:
         env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
         arguments = ["bench"]
-        for name in ("requests", "concurrency", "workers", "warmup", "max_seconds", "output"):
+        names = ("requests", "rounds", "workers", "warmup", "writes", "readers", "caches")
+        names += ("only", "seed", "label", "max_seconds", "output")
+        for name in names:
             arguments += [f"--{name.replace('_', '-')}", str(options[name])]
+        if options["concurrency"]:
+            arguments += ["--concurrency", str(options["concurrency"])]
         self._manage(arguments, env)
-
-    def _gunicorn_version(self) -> str:
-        from gunicorn import __version__
-
-        return __version__
-
-    @contextmanager
-    def _gunicorn(self, env: dict[str, str], workers: int) -> Iterator[int]:
-        """A gunicorn server on a free loopback port, stopped on the way out."""
-        executable = Path(sys.executable).with_name("gunicorn")
-        program = str(executable) if executable.exists() else shutil.which("gunicorn")
-        if program is None:
-            raise CommandError("gunicorn is not installed: `pip install -r requirements.txt`.")
-        port = _free_port()
-        with tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="bench-gunicorn-") as log:
-            command = [
-                program,
-                "papernotes.wsgi",
-                "--bind",
-                f"{HOST}:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "60",
-                "--error-logfile",
-                log.name,
-                "--log-level",
-                "warning",
-            ]
-            self.stdout.write(f"Starting {' '.join(command[1:])}")
-            server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
-                command, env=env, cwd=settings.BASE_DIR, stdin=subprocess.DEVNULL
-            )
-            try:
-                self._wait_until_up(server, port, Path(log.name))
-                yield port
-            finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-
-    def _wait_until_up(self, server: subprocess.Popen[bytes], port: int, log: Path) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise CommandError(f"gunicorn stopped (exit {server.returncode}):\n{_tail(log)}")
-            if bm.probe(HOST, port, "/health/", timeout=5).isdigit():
-                return  # it answers; whether with 200 is for the measurement to report
-            time.sleep(0.25)
-        raise CommandError(f"gunicorn did not answer within 60 s:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
