@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 BASE_HEADERS = {"Accept": "text/html,*/*", "User-Agent": USER_AGENT}
 LOGIN_PATH = "/accounts/login/"
+TAG_HEADER = "X-Bench-Batch"
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,15 @@ class Session:
     port: int
     name: str = "anonymous"
     cookies: dict[str, str] = field(default_factory=dict)
+    # Sent as X-Bench-Batch, so the server's CPU log can tell whose requests it measured.
+    tag: str = ""
 
     @property
     def headers(self) -> dict[str, str]:
-        if not self.cookies:
-            return {}
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {TAG_HEADER: self.tag} if self.tag else {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
 
     def keep_cookies(self, answer: Answer) -> None:
         for line in answer.headers.get("set-cookie", []):
@@ -91,16 +95,26 @@ class Session:
                     self.cookies.pop(key, None)
 
     def get(
-        self, path: str, *, keep_body: bool = False, timeout: float = 30.0, remember: bool = True
+        self,
+        path: str,
+        *,
+        keep_body: bool = False,
+        timeout: float = 30.0,
+        remember: bool = True,
+        tag: str = "",
     ) -> Answer:
         """GET ``path``; ``remember=False`` leaves the cookies as they are (for threads
-        sharing this session's cookies while they read pages)."""
+        sharing this session's cookies while they read pages); ``tag`` instead of the
+        session's."""
+        headers = self.headers
+        if tag:
+            headers[TAG_HEADER] = tag
         answer = request(
             self.host,
             self.port,
             "GET",
             path,
-            headers=self.headers,
+            headers=headers,
             keep_body=keep_body,
             timeout=timeout,
         )

@@ -83,12 +83,14 @@ def run_batch(
     concurrency: int,
     max_seconds: float = 120.0,
     timeout: float = 30.0,
+    tag: str = "",
 ) -> Batch:
     """GET each of ``paths`` once from ``concurrency`` threads, thread i as
-    ``sessions[i % len(sessions)]``; stops early after ``max_seconds``."""
+    ``sessions[i % len(sessions)]``; stops early after ``max_seconds``. ``tag`` marks the
+    requests for the server's CPU log."""
 
     def one(session: Session, path: str) -> Answer:
-        return session.get(path, timeout=timeout, remember=False)
+        return session.get(path, timeout=timeout, remember=False, tag=tag)
 
     return run_actions(sessions, [(path, one) for path in paths], concurrency, max_seconds)
 

@@ -29,6 +29,7 @@ class Server:
     port: int
     pid: int
     workers: int
+    cpu_log: Path  # see bench.gunicorn_hooks
 
 
 def free_port() -> int:
@@ -74,10 +75,13 @@ def gunicorn(env: dict[str, str], workers: int, cwd: Path) -> Iterator[Server]:
     if program is None:
         raise ServerFailed("gunicorn is not installed: `pip install -r requirements.txt`.")
     port = free_port()
-    with tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="bench-gunicorn-") as log:
+    with tempfile.TemporaryDirectory(prefix="bench-gunicorn-") as folder:
+        log, cpu_log = Path(folder) / "error.log", Path(folder) / "cpu.log"
         command = [
             program,
             "papernotes.wsgi",
+            "--config",
+            "python:bench.gunicorn_hooks",
             "--bind",
             f"{HOST}:{port}",
             "--workers",
@@ -87,16 +91,19 @@ def gunicorn(env: dict[str, str], workers: int, cwd: Path) -> Iterator[Server]:
             "--timeout",
             "60",
             "--error-logfile",
-            log.name,
+            str(log),
             "--log-level",
             "warning",
         ]
         server = subprocess.Popen(  # noqa: S603 - gunicorn from this environment
-            command, env=env, cwd=cwd, stdin=subprocess.DEVNULL
+            command,
+            env={**env, "BENCH_CPU_LOG": str(cpu_log)},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
         )
         try:
-            wait_until_up(server, port, Path(log.name), workers)
-            yield Server(HOST, port, server.pid, workers)
+            wait_until_up(server, port, log, workers)
+            yield Server(HOST, port, server.pid, workers, cpu_log)
         finally:
             server.terminate()
             try:

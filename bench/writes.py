@@ -42,6 +42,11 @@ class Mix:
     wall_s: float = 0.0
 
     @property
+    def tag(self) -> str:
+        """What marks this mix's requests in the server's CPU log."""
+        return f"writes | {self.name}"[:40]
+
+    @property
     def lost(self) -> int:
         return max(0, self.acknowledged - self.stored)
 
@@ -77,6 +82,11 @@ def _record(mix: Mix, lock: threading.Lock, answer: Answer) -> bool:
             mix.acknowledged += 1
             return True
     return False
+
+
+def _tagged(sessions: Sequence[Session], mix: Mix) -> None:
+    for session in sessions:
+        session.tag = mix.tag
 
 
 def _run(mix: Mix, jobs: Sequence[Callable[[threading.Lock], None]]) -> None:
@@ -168,6 +178,7 @@ def note_saves(writers: Sequence[Writer], per_writer: int, run: str) -> Mix:
 
         return writes
 
+    _tagged([w.session for w in writers], mix)
     _run(mix, [job(w) for w in writers])
     for user_id, note in notes.items():
         now = Note.objects.get(pk=note.pk)
@@ -203,6 +214,7 @@ def comments(
 
         return writes
 
+    _tagged([w.session for w in writers], mix)
     _run(mix, [job(w) for w in writers])
     mix.stored = Comment.objects.filter(body__startswith=marker).count()
     touched = {pk for chosen in targets.values() for pk in chosen}
@@ -253,6 +265,7 @@ def ratings(
 
         return writes
 
+    _tagged([w.session for w in writers], mix)
     _run(mix, [job(w) for w in writers])
     held = {
         (user, paper): stars
@@ -309,6 +322,7 @@ def votes(
 
         return writes
 
+    _tagged([w.session for w in writers], mix)
     _run(mix, [job(w) for w in writers])
     held = set(
         NoteVote.objects.filter(user__in=[w.user_id for w in writers]).values_list("user", "note")
@@ -400,6 +414,7 @@ def contention(
                 revision += 1
                 acknowledged[note.pk] += 1
 
+    _tagged([owner, *posters], mix)
     _run(mix, [*(poster(i, s) for i, s in enumerate(posters)), editor])
     revisions = dict(
         Note.objects.filter(pk__in=[*created.values(), cast.note.pk]).values_list("pk", "revision")

@@ -21,6 +21,7 @@ import random
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +36,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from bench import report, server, workloads, writes
+from bench import gunicorn_hooks, report, server, workloads, writes
 from bench.client import USER_AGENT, LoginFailed, Session
 from bench.databases import url_of
 from bench.load import Batch, median, run_batch
@@ -44,6 +45,7 @@ from notes.models import Note, Paper
 
 QUERY_SAMPLES = 5  # cold URLs of each page whose queries are counted
 FLOOR = "/health/"
+FLOOR_TAG = "floor"
 CACHES = ("warm", "cold")
 
 HEADER = """# Benchmarks
@@ -57,6 +59,7 @@ results of the latest run are written between the markers.
 class Measure:
     """One row to measure: a page kind for one reader and cache, and its URLs."""
 
+    number: int
     reader: str
     cache: str
     kind: workloads.PageKind
@@ -64,10 +67,16 @@ class Measure:
     queries: int | None = None
     rounds: list[Batch] = field(default_factory=list)
     floors: list[tuple[Batch, Batch]] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
     @property
     def group(self) -> str:
         return f"{self.reader} · {self.cache}"
+
+    @property
+    def tag(self) -> str:
+        """What marks this row's requests in the server's CPU log."""
+        return f"page {self.number}"
 
     def urls_of_round(self, number: int, rounds: int) -> list[str]:
         size = math.ceil(len(self.urls) / rounds)
@@ -87,6 +96,15 @@ def count_queries(path: str, user: User | None, *, warm: bool) -> tuple[int, int
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, HTTP_USER_AGENT=USER_AGENT)
     return len(captured), response.status_code
+
+
+def cpu_by_tag(log: Path) -> dict[str, list[float]]:
+    """Each tag's requests' CPU milliseconds (worker and database), from the server's log;
+    requests whose database process could not be read are left out."""
+    return {
+        tag: [own + database for own, database in costs if database is not None]
+        for tag, costs in gunicorn_hooks.read_log(log).items()
+    }
 
 
 def dataset_size() -> dict[str, int]:
@@ -204,8 +222,10 @@ class Command(BaseCommand):
             floors = self._measure_reads(running, measures, sessions, rounds, concurrency)
             mixes = self._writes(running, data, options) if options["writes"] else []
             rss = {pid: server.rss_mb(pid) for pid in server.worker_pids(running.pid)}
+            time.sleep(0.5)  # a worker logs a request's CPU time just after answering it
+            cpu = cpu_by_tag(running.cpu_log)
 
-        rows = [report.floor_row(floors)]
+        rows = [report.floor_row(floors, cpu.get(FLOOR_TAG, []))]
         for measure in measures:
             rows.append(
                 report.page_row(
@@ -216,9 +236,10 @@ class Command(BaseCommand):
                     rounds=measure.rounds,
                     floors=measure.floors,
                     queries=measure.queries,
+                    cpu=cpu.get(measure.tag, []),
                 )
             )
-        rows += [self._write_row(mix) for mix in mixes]
+        rows += [self._write_row(mix, cpu.get(mix.tag, [])) for mix in mixes]
         rows.append(report.memory_row(rss))
         self._output(rows, options, started, load_before, dataset, concurrency, rounds, workers)
 
@@ -250,7 +271,7 @@ class Command(BaseCommand):
                         if cache == "warm"
                         else kind.cold_urls(options["seed"], reader, count)
                     )
-                    measures.append(Measure(reader, cache, kind, urls))
+                    measures.append(Measure(len(measures), reader, cache, kind, urls))
         if not measures:
             raise CommandError("No page matches --only, --readers and --caches.")
         return measures
@@ -301,7 +322,11 @@ class Command(BaseCommand):
 
         def floor() -> Batch:
             return run_batch(
-                anonymous, [FLOOR] * per_batch, concurrency=concurrency, max_seconds=limit
+                anonymous,
+                [FLOOR] * per_batch,
+                concurrency=concurrency,
+                max_seconds=limit,
+                tag=FLOOR_TAG,
             )
 
         self.say("Warming up the server and the warm pages …")
@@ -325,6 +350,7 @@ class Command(BaseCommand):
                     measure.urls_of_round(number, rounds),
                     concurrency=concurrency,
                     max_seconds=limit,
+                    tag=measure.tag,
                 )
                 after = floor()
                 floors.append(after)
@@ -371,7 +397,7 @@ class Command(BaseCommand):
             done.append(mix())
         return done
 
-    def _write_row(self, mix: writes.Mix) -> report.Row:
+    def _write_row(self, mix: writes.Mix, cpu: list[float]) -> report.Row:
         limits: dict[str, tuple[float | None, float | None]] = {
             "note save": (report.SAVE_P95_LIMIT_MS, report.SAVES_PER_SECOND),
             "comment post": (report.COMMENT_P95_LIMIT_MS, None),
@@ -391,6 +417,7 @@ class Command(BaseCommand):
             rate=mix.rate,
             p95_limit=p95_limit,
             rate_limit=rate_limit,
+            cpu=cpu,
         )
 
     # -- reporting
