@@ -23,6 +23,7 @@ help:
 	@echo "make clean  - remove the virtualenv, caches and collected static files"
 	@echo "make clean-db - stop the embedded server and delete its data (var/pgdata)"
 	@echo "make bench  - seed $(BENCH_NOTES) notes into a separate database once, then load-test (docs/benchmarks.md)"
+	@echo "              (BENCH_NOTES=1000000, BENCH_SEED_ARGS=--reset, BENCH_ARGS=\"--label 'busy'\")"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,7 +73,8 @@ clean-db: stop-db
 	rm -rf var/pgdata
 
 # The benchmark never touches the development data: with DATABASE_URL unset it uses its own
-# database on the embedded server; a DATABASE_URL that is set is used as it is.
+# database on the embedded server; a DATABASE_URL that is set is used as it is. Its commands
+# come from the bench app, which only bench.settings installs (the site does not need it).
 bench: install
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \

@@ -21,12 +21,19 @@ from typing import Any
 _TAG_HEADER = "X-BENCH-BATCH"
 
 
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
 def backend_pid() -> int | None:
-    """The process id of the worker's open database connection, if one is open."""
+    """The process id of the worker's open database connection, if one is open and its
+    server runs on this machine (a remote server's process ids mean nothing here)."""
     from django.db import connections
 
-    raw = connections["default"].connection
-    return raw.info.backend_pid if raw is not None else None
+    database = connections["default"]
+    host = str(database.settings_dict.get("HOST") or "")
+    if database.connection is None or not (host in LOCAL_HOSTS or host.startswith("/")):
+        return None
+    return database.connection.info.backend_pid
 
 
 def cpu_ns(pid: int) -> int | None:

@@ -55,3 +55,12 @@ def test_a_database_process_that_went_away_is_left_out(tmp_path: Path) -> None:
     assert gunicorn_hooks.read_log(log) == {"page 1": [(0.8, None), (0.9, 1.1)]}
     assert cpu_by_tag(log) == {"page 1": [pytest.approx(2.0)]}
     assert gunicorn_hooks.read_log(tmp_path / "missing.log") == {}
+
+
+def test_a_database_on_another_machine_is_not_read_from_proc(
+    db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection.ensure_connection()
+    assert gunicorn_hooks.backend_pid() == connection.connection.info.backend_pid
+    monkeypatch.setitem(connection.settings_dict, "HOST", "db.example.org")
+    assert gunicorn_hooks.backend_pid() is None
