@@ -28,11 +28,12 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from psycopg.errors import QueryCanceled
 
 from notes.fragments import Entry, condition_of
 from notes.models import Note, Paper
@@ -169,8 +170,33 @@ def required_phrases(text: str) -> tuple[str, ...]:
     )
 
 
-# The word pairs (see migration 0011) of the phrases that every match must contain.
-_PAIRS_SQL = "notes_phrase_pairs(%s::regconfig, %s::text[])"
+PAIRS_SECONDS = 30 * 24 * 3600
+
+
+def phrase_pairs(phrases: Sequence[str]) -> tuple[int, ...]:
+    """The word pairs (see migration 0011) that a note must have to contain ``phrases``.
+
+    PostgreSQL makes them (its parser and stemmer decide what a word is); they depend on
+    nothing but the phrases, so they are cached.
+    """
+    key = "notes:pairs:" + hashlib.sha256("\x00".join(phrases).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT notes_phrase_pairs(%s::regconfig, %s::text[])", [CONFIG, list(phrases)]
+            )
+            found = tuple(cursor.fetchone()[0])
+        cache.set(key, found, PAIRS_SECONDS)
+    return found
+
+
+def _pairs_literal(pairs: Sequence[int]) -> str:
+    """The pairs as a constant of the statement, not a parameter: the planner then knows
+    how many notes have them (a phrase in half the notes is best found by walking the date
+    index, a rare one from the pairs' index), even in a plan it keeps for a statement it
+    has prepared. Only integers go in."""
+    return "'{" + ",".join(str(int(pair)) for pair in pairs) + "}'::integer[]"
 
 
 def _with_phrases(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
@@ -181,11 +207,11 @@ def _with_phrases(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
     by side.
     """
     phrases = required_phrases(text)
-    if not phrases:
+    pairs = phrase_pairs(phrases) if phrases else ()
+    if not pairs:
         return notes
-    # A constant statement; the phrases are parameters.
-    pairs = RawSQL(_PAIRS_SQL, [CONFIG, list(phrases)], output_field=_PAIRS_FIELD)  # noqa: S611
-    return notes.filter(search_pairs__contains=pairs)
+    literal = RawSQL(_pairs_literal(pairs), (), output_field=_PAIRS_FIELD)  # noqa: S611
+    return notes.filter(search_pairs__contains=literal)
 
 
 def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
@@ -217,7 +243,7 @@ ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 """
 _HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
 # A head that has a phrase is the start of the document, so it has the phrase's pairs too.
-_WINDOW_PAIRS_SQL = f" AND search_pairs @> {_PAIRS_SQL}"
+_WINDOW_PAIRS_SQL = " AND search_pairs @> {pairs}"
 # The same with each part compiled by the ORM, for a list whose condition needs a join
 # (notes by given users).
 _PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
@@ -236,7 +262,8 @@ class RelevanceWindow:
         # Only an excluded word can make a note whose head matches fail as a whole (the
         # word is in its body); otherwise the head's match is the document's.
         self.head_also = "-" in text
-        self.phrases = required_phrases(text)
+        phrases = required_phrases(text)
+        self.pairs = phrase_pairs(phrases) if phrases else ()
         # Every match, in no particular order (a page past the end counts them).
         self.matches = _with_phrases(notes, text).filter(search_vector=search_query(text))
 
@@ -249,15 +276,15 @@ class RelevanceWindow:
             # the rest of the search; the list's condition is compiled once instead.
             where, where_params = condition
             words = [CONFIG, self.text]
-            pairs = [CONFIG, list(self.phrases)] if self.phrases else []
+            pairs = _pairs_literal(self.pairs) if self.pairs else ""
             sql = _WINDOW_SQL.format(
                 where=where,
-                pairs=_WINDOW_PAIRS_SQL if self.phrases else "",
+                pairs=_WINDOW_PAIRS_SQL.format(pairs=pairs) if pairs else "",
                 head_also=_HEAD_ALSO_SQL if self.head_also else "",
             )
             params = [
-                *where_params, *pairs, *words, *(words if self.head_also else []), stop,
-                *where_params, *pairs, *words, *words, stop,
+                *where_params, *words, *(words if self.head_also else []), stop,
+                *where_params, *words, *words, stop,
                 stop - start, start,
             ]  # fmt: skip
         else:
@@ -342,13 +369,45 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     return result
 
 
+# Looking for a title like the query compares it with every title that shares enough of
+# its letter triples: for a few common words, most titles. The look is given this long,
+# then dropped; a misspelt title is found well within it.
+DID_YOU_MEAN_MS = 20
+
+
 def did_you_mean(text: str) -> Paper | None:
-    """A paper whose title looks like a misspelling of the query, if any."""
+    """A paper whose title looks like a misspelling of the query, if one is found in
+    ``DID_YOU_MEAN_MS``."""
     if len(text) < 4:
         return None
-    return (
+    papers = (
         Paper.objects.filter(title__trigram_similar=text)
         .annotate(similarity=TrigramSimilarity("title", text))
         .order_by("-similarity")
-        .first()
+        .values_list("pk", "title")
     )
+    sql, params = papers[:1].query.sql_with_params()
+    found = within_ms(DID_YOU_MEAN_MS, sql, params)
+    return Paper(pk=found[0], title=found[1]) if found else None
+
+
+def within_ms(limit: int, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The first row of ``sql``, or None when there is none or it took over ``limit`` ms
+    (PostgreSQL stops it then). The limit holds for this statement only, even inside a
+    caller's transaction."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), "
+                "set_config('statement_timeout', %s, true)",
+                [str(int(limit))],
+            )
+            before = cursor.fetchone()[0]
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return row
+    except OperationalError as exc:
+        if isinstance(exc.__cause__, QueryCanceled):
+            return None
+        raise
