@@ -22,24 +22,45 @@ def steady(ms: float, n: int = 40) -> Batch:
     return batch(*([ms] * n))
 
 
+def _rounds(
+    pages: list[Batch],
+    floors: list[tuple[Batch, Batch]],
+    cpu: list[float] = (),
+    floor_cpu: list[float] = (),
+) -> list[report.Round]:
+    return [
+        report.Round(page, before, after, page_cpu=cpu, floor_cpu=floor_cpu)
+        for page, (before, after) in zip(pages, floors, strict=True)
+    ]
+
+
 def _page(
-    rounds: list[Batch], floors: list[tuple[Batch, Batch]] = (), **extra: object
+    pages: list[Batch],
+    floors: list[tuple[Batch, Batch]],
+    *,
+    cpu: list[float] = (),
+    floor_cpu: list[float] = (),
+    **extra: object,
 ) -> report.Row:
     options = {"group": "anonymous · cold", "name": "note", "path": "/n/1/", "kind": "page"}
-    return report.page_row(rounds=rounds, floors=floors, **{**options, "queries": 3, **extra})
+    rounds = _rounds(pages, floors, cpu, floor_cpu)
+    return report.page_row(rounds=rounds, **{**options, "queries": 3, **extra})
 
 
 def test_a_round_compares_the_page_with_the_floor_around_it() -> None:
-    ratios = report.round_ratios(
+    without_cpu = _rounds(
         [steady(20), steady(30)], [(steady(4), steady(6)), (steady(10), steady(10))]
     )
-    assert ratios == pytest.approx([20 / 6, 3.0])  # p95 of the floor before and after
+    with_cpu = report.Round(steady(8), steady(2), steady(2), page_cpu=[6.0], floor_cpu=[1.0, 2.0])
+    latency, cpu = report.round_ratios([*without_cpu, with_cpu])
+    assert latency == pytest.approx([20 / 6, 3.0, 4.0])  # p95 of the floor before and after
+    assert cpu == pytest.approx([6 / 1.95])  # only the round with CPU figures
 
 
 def test_a_busy_moment_slows_page_and_floor_alike_and_leaves_the_verdict() -> None:
     """The same page on a quiet machine and with a burst of load in some rounds."""
     quiet = _page([steady(12)] * 5, [(steady(3), steady(3))] * 5)
-    rounds = [steady(12), steady(40), steady(12), steady(36), steady(12)]
+    pages = [steady(12), steady(40), steady(12), steady(36), steady(12)]
     floors = [
         (steady(3), steady(3)),
         (steady(10), steady(10)),
@@ -47,7 +68,7 @@ def test_a_busy_moment_slows_page_and_floor_alike_and_leaves_the_verdict() -> No
         (steady(9), steady(9)),
         (steady(3), steady(3)),
     ]
-    busy = _page(rounds, floors)
+    busy = _page(pages, floors)
     assert quiet.ratio == pytest.approx(4.0)
     assert busy.ratio == pytest.approx(4.0)
     assert (busy.ratio_low, busy.ratio_high) == pytest.approx((4.0, 4.0))
@@ -56,9 +77,20 @@ def test_a_busy_moment_slows_page_and_floor_alike_and_leaves_the_verdict() -> No
     assert report.FLOOR_RATIO_LIMIT < 40 / 3
 
 
+def test_waits_that_weigh_on_short_requests_move_latency_not_cpu() -> None:
+    """A CPU hog adds a few milliseconds of waiting to every request, which weighs more on
+    the floor's than on a page's: the latency ratio drops, the CPU ratio does not."""
+    cpu = {"cpu": [24.0] * 20, "floor_cpu": [4.0] * 20}
+    quiet = _page([steady(30)] * 5, [(steady(5), steady(5))] * 5, **cpu)
+    busy = _page([steady(40)] * 5, [(steady(15), steady(15))] * 5, **cpu)
+    assert (quiet.latency_ratio, busy.latency_ratio) == pytest.approx((6.0, 40 / 15))
+    assert quiet.ratio == busy.ratio == pytest.approx(6.0)
+    assert quiet.misses == busy.misses == ["CPU p95 6.0× floor > 5×"]
+
+
 def test_the_median_of_the_rounds_ignores_one_round_caught_off_balance() -> None:
-    rounds = [steady(12)] * 4 + [steady(60)]  # the load started after the floor of round 5
-    row = _page(rounds, [(steady(3), steady(3))] * 5)
+    pages = [steady(12)] * 4 + [steady(60)]  # the load started after the floor of round 5
+    row = _page(pages, [(steady(3), steady(3))] * 5)
     assert row.ratio == pytest.approx(4.0)
     assert row.ratio_high == pytest.approx(20.0)
     assert row.misses == []
@@ -67,14 +99,19 @@ def test_the_median_of_the_rounds_ignores_one_round_caught_off_balance() -> None
 def test_targets_of_a_read_page() -> None:
     floors = [(steady(10), steady(10))]
     assert _page([steady(55)], floors).misses == ["p95 5.5× floor > 5×"]
+    assert _page([steady(55)], floors).facts == "judged on latency: no CPU time measured"
+    costly = _page([steady(20)], floors, cpu=[11.0], floor_cpu=[2.0, 2.0])
+    assert costly.misses == ["CPU p95 5.5× floor > 5×"]
+    assert costly.latency_ratio == pytest.approx(2.0)
     assert _page([steady(20)], floors, queries=13).misses == ["13 queries > 12"]
     assert _page([steady(20)], floors, queries=None).misses == ["queries not counted"]
-    search = {"kind": "search", "floors": [(steady(20), steady(20))]}
-    slow_search = _page([steady(90)], cpu=[60.0] * 20, **search)
-    assert slow_search.misses == ["search p95 60 ms of CPU ≥ 60 ms"]
+    search = {"kind": "search", "floor_cpu": [2.0] * 20}
+    slow_search = _page([steady(90)], floors, cpu=[60.0] * 20, **search)
+    assert "search p95 60 ms of CPU ≥ 60 ms" in slow_search.misses
     # Waiting on a busy machine is not the search's cost: its CPU time is.
-    assert _page([steady(90)], cpu=[30.0] * 19 + [59.0], **search).misses == []
-    assert _page([steady(20)], **search).misses == ["search CPU not measured"]
+    cheap = _page([steady(90)], floors, cpu=[6.0] * 19 + [9.0], **search)
+    assert cheap.misses == []
+    assert _page([steady(20)], floors, kind="search").misses == ["search CPU not measured"]
     errors = _page([batch(5.0, 5.0, status=500)], floors)
     assert errors.misses == ["2 of 2 not answered 2xx/3xx"]
 
@@ -132,7 +169,10 @@ def test_growth_compares_multiples_of_the_floor(tmp_path: Path) -> None:
 def test_the_table_shows_every_figure_and_flags_each_miss() -> None:
     floor = report.floor_row([steady(4), steady(6)], cpu=[0.5, 1.0, 1.5])
     page = _page(
-        [steady(12), steady(18)], [(steady(4), steady(4)), (steady(6), steady(6))], cpu=[5.0]
+        [steady(12), steady(18)],
+        [(steady(4), steady(4)), (steady(6), steady(6))],
+        cpu=[5.0],
+        floor_cpu=[1.0],
     )
     slow = _page([steady(60)], [(steady(4), steady(4))], name="slow")
     text = report.table([floor, page, slow])
@@ -141,9 +181,9 @@ def test_the_table_shows_every_figure_and_flags_each_miss() -> None:
         "| anonymous · cold | note | `/n/1/` | 200 | 80 | 40 | 15.0 | 18.0 | 18.0 | 5.0 / 5.0 | 3 "
         in text
     )
-    assert "| 1.0 / 1.4 | — | 1.0× | pass |" in text  # the floor's CPU time
-    assert "3.0× (3.0–3.0) | pass |" in text
-    assert "| **FAIL**: p95 15.0× floor > 5× |" in text
+    assert "| 1.0 / 1.4 | — | 1.0× | 1.0× | pass |" in text  # the floor's CPU time
+    assert "| 3 | 3.0× (3.0–3.0) | 5.0× (5.0–5.0) | pass |" in text
+    assert "| **FAIL**: p95 15.0× floor > 5× (judged on latency: no CPU time measured) |" in text
     assert report.summary([floor, page, slow]) == (
         "2 of 3 rows meet every target; missing a target: anonymous · cold | slow."
     )

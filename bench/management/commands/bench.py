@@ -45,7 +45,6 @@ from notes.models import Note, Paper
 
 QUERY_SAMPLES = 5  # cold URLs of each page whose queries are counted
 FLOOR = "/health/"
-FLOOR_TAG = "floor"
 CACHES = ("warm", "cold")
 
 HEADER = """# Benchmarks
@@ -53,6 +52,14 @@ HEADER = """# Benchmarks
 `make bench` measures the site on a generated data set; see the method below. The
 results of the latest run are written between the markers.
 """
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A batch and the tag its requests carry in the server's CPU log."""
+
+    batch: Batch
+    tag: str
 
 
 @dataclass
@@ -65,18 +72,16 @@ class Measure:
     kind: workloads.PageKind
     urls: list[str]
     queries: int | None = None
-    rounds: list[Batch] = field(default_factory=list)
-    floors: list[tuple[Batch, Batch]] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
+    # Each round's batch of this page and the floor batches around it, as tagged batches.
+    rounds: list[tuple[Tagged, Tagged, Tagged]] = field(default_factory=list)
 
     @property
     def group(self) -> str:
         return f"{self.reader} · {self.cache}"
 
-    @property
-    def tag(self) -> str:
-        """What marks this row's requests in the server's CPU log."""
-        return f"page {self.number}"
+    def tag(self, round_number: int) -> str:
+        """What marks this row's requests of a round in the server's CPU log."""
+        return f"page {self.number} round {round_number}"
 
     def urls_of_round(self, number: int, rounds: int) -> list[str]:
         size = math.ceil(len(self.urls) / rounds)
@@ -225,18 +230,27 @@ class Command(BaseCommand):
             time.sleep(0.5)  # a worker logs a request's CPU time just after answering it
             cpu = cpu_by_tag(running.cpu_log)
 
-        rows = [report.floor_row(floors, cpu.get(FLOOR_TAG, []))]
+        floor_cpu = [ms for floor in floors for ms in cpu.get(floor.tag, [])]
+        rows = [report.floor_row([floor.batch for floor in floors], floor_cpu)]
         for measure in measures:
+            rounds_of = [
+                report.Round(
+                    page.batch,
+                    before.batch,
+                    after.batch,
+                    page_cpu=cpu.get(page.tag, []),
+                    floor_cpu=cpu.get(before.tag, []) + cpu.get(after.tag, []),
+                )
+                for page, before, after in measure.rounds
+            ]
             rows.append(
                 report.page_row(
                     group=measure.group,
                     name=measure.kind.name,
                     path=measure.urls[0],
                     kind=measure.kind.kind,
-                    rounds=measure.rounds,
-                    floors=measure.floors,
+                    rounds=rounds_of,
                     queries=measure.queries,
-                    cpu=cpu.get(measure.tag, []),
                 )
             )
         rows += [self._write_row(mix, cpu.get(mix.tag, [])) for mix in mixes]
@@ -313,21 +327,21 @@ class Command(BaseCommand):
         sessions: dict[str, list[Session]],
         rounds: int,
         concurrency: int,
-    ) -> list[Batch]:
+    ) -> list[Tagged]:
         """Warm up, then the rounds: floor, page, floor, page, …; returns the floor batches."""
         options = self.options
         limit = options["max_seconds"]
         anonymous = sessions[workloads.ANONYMOUS]
         per_batch = math.ceil(options["requests"] / rounds)
+        floors: list[Tagged] = []
 
-        def floor() -> Batch:
-            return run_batch(
-                anonymous,
-                [FLOOR] * per_batch,
-                concurrency=concurrency,
-                max_seconds=limit,
-                tag=FLOOR_TAG,
+        def floor() -> Tagged:
+            tag = f"floor {len(floors)}"
+            batch = run_batch(
+                anonymous, [FLOOR] * per_batch, concurrency=concurrency, max_seconds=limit, tag=tag
             )
+            floors.append(Tagged(batch, tag))
+            return floors[-1]
 
         self.say("Warming up the server and the warm pages …")
         run_batch(anonymous, [FLOOR] * 10 * concurrency, concurrency=concurrency)
@@ -339,23 +353,20 @@ class Command(BaseCommand):
                     concurrency=concurrency,
                     max_seconds=limit,
                 )
-        floors = []
         for number in range(rounds):
             self.say(f"Round {number + 1} of {rounds} ({len(measures)} pages) …")
             before = floor()
-            floors.append(before)
             for measure in measures:
+                tag = measure.tag(number)
                 batch = run_batch(
                     sessions[measure.reader],
                     measure.urls_of_round(number, rounds),
                     concurrency=concurrency,
                     max_seconds=limit,
-                    tag=measure.tag,
+                    tag=tag,
                 )
                 after = floor()
-                floors.append(after)
-                measure.rounds.append(batch)
-                measure.floors.append((before, after))
+                measure.rounds.append((Tagged(batch, tag), before, after))
                 before = after
         return floors
 
