@@ -88,6 +88,13 @@ def test_waits_that_weigh_on_short_requests_move_latency_not_cpu() -> None:
     assert quiet.misses == busy.misses == ["CPU p95 6.0× floor > 5×"]
 
 
+def test_a_ratio_close_to_the_limit_is_flagged_either_way() -> None:
+    floors = [(steady(10), steady(10))]
+    assert _page([steady(46)], floors).facts.endswith("near the limit")
+    assert _page([steady(54)], floors).facts.endswith("near the limit")
+    assert "near" not in _page([steady(40)], floors).facts
+
+
 def test_the_median_of_the_rounds_ignores_one_round_caught_off_balance() -> None:
     pages = [steady(12)] * 4 + [steady(60)]  # the load started after the floor of round 5
     row = _page(pages, [(steady(3), steady(3))] * 5)
@@ -99,7 +106,7 @@ def test_the_median_of_the_rounds_ignores_one_round_caught_off_balance() -> None
 def test_targets_of_a_read_page() -> None:
     floors = [(steady(10), steady(10))]
     assert _page([steady(55)], floors).misses == ["p95 5.5× floor > 5×"]
-    assert _page([steady(55)], floors).facts == "judged on latency: no CPU time measured"
+    assert _page([steady(55)], floors).facts.startswith("judged on latency: no CPU time measured")
     costly = _page([steady(20)], floors, cpu=[11.0], floor_cpu=[2.0, 2.0])
     assert costly.misses == ["CPU p95 5.5× floor > 5×"]
     assert costly.latency_ratio == pytest.approx(2.0)
@@ -182,10 +189,11 @@ def test_the_table_shows_every_figure_and_flags_each_miss() -> None:
         in text
     )
     assert "| 1.0 / 1.4 | — | 1.0× | 1.0× | pass |" in text  # the floor's CPU time
-    assert "| 3 | 3.0× (3.0–3.0) | 5.0× (5.0–5.0) | pass |" in text
+    assert "| 3 | 3.0× (3.0–3.0) | 5.0× (5.0–5.0) |" in text
     assert "| **FAIL**: p95 15.0× floor > 5× (judged on latency: no CPU time measured) |" in text
+    assert "| 5.0× (5.0–5.0) | pass (near the limit) |" in text
     assert report.summary([floor, page, slow]) == (
-        "2 of 3 rows meet every target; missing a target: anonymous · cold | slow."
+        "2 of 3 rows meet every target; missing a target: anonymous · cold: slow."
     )
 
 
@@ -222,7 +230,7 @@ def test_a_run_line_names_the_load_and_the_misses() -> None:
     )  # fmt: skip
     assert line == (
         "| 2026-01-01 00:00 UTC | 100,000 | busy: one CPU hog | 0.50 → 1.90 | 4.0 "
-        "| 1 of 2 | anonymous · cold | note |"
+        "| 1 of 2 | anonymous · cold: note |"
     )
 
 

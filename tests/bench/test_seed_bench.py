@@ -11,7 +11,7 @@ from django.db import connection, models
 
 from accounts.models import User
 from bench import seeding
-from notes import search
+from notes import generations, search
 from notes.models import Follow, Note, Notification, Paper, Visibility
 from notes.rendering import render_markdown
 from tests.bench.conftest import seed
@@ -172,6 +172,12 @@ def test_the_site_writes_after_the_seed_with_new_numbers(seeded: str) -> None:
     assert note.pk > max(Note.objects.exclude(pk=note.pk).values_list("pk", flat=True))
     assert revised.revision == 1
     assert make_paper(author).pk > paper.pk
+
+
+def test_caches_learn_that_the_public_data_changed(db) -> None:
+    before = generations.public()
+    seed()
+    assert generations.public() is not None and generations.public() != before
 
 
 def test_no_loading_table_is_left_behind(seeded: str) -> None:
