@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # make bench: notes to generate, the database on the embedded server (unless DATABASE_URL is
 # set), and extra options for seed_bench (e.g. --reset) and bench (e.g. --requests 500).
+# make test: how many processes run the suite (pytest-xdist; auto = one per core).
+TEST_WORKERS ?= auto
 BENCH_NOTES ?= 100000
 BENCH_DATABASE ?= papernotes_bench
 BENCH_SEED_ARGS ?= --if-empty
@@ -52,7 +54,7 @@ run: demo
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: install-dev
 	$(BIN)/ruff check .

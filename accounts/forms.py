@@ -2,12 +2,15 @@
 
 Usernames and e-mail addresses are unique ignoring case. The forms check that with the
 same ``lower()`` the database constraints use, so the two always agree; the constraints
-remain the backstop for two sign-ups racing for one name, which ``save_or_add_errors``
-turns into a form error.
+remain the backstop for two requests racing for one value, which ``save_or_add_errors``
+(profile edits) and ``accounts.signups.confirm`` (sign-ups) turn into a clear answer.
+Sign-up checks the username only: whether an e-mail address has an account is told to
+its owner alone, by e-mail.
 """
 
 from __future__ import annotations
 
+from confusable_homoglyphs import categories, confusables
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
@@ -21,6 +24,11 @@ from accounts.models import User
 USERNAME_TAKEN = "This username is already taken (usernames ignore case). Please choose another."
 EMAIL_TAKEN = "An account with this e-mail address already exists (addresses ignore case)."
 USERNAME_NEEDS_ALNUM = "Use at least one letter or digit."
+USERNAME_CONFUSABLE = (
+    "This username mixes alphabets with letters that look alike (such as a Cyrillic “а” "
+    "among Latin letters), so it could pass for someone else's. Use the letters of one "
+    "alphabet."
+)
 MAX_LENGTH_MESSAGE = "Keep this to %(limit_value)d characters or fewer (it has %(show_value)d)."
 
 # The fields unique ignoring case, and what to say when a value is taken.
@@ -64,6 +72,22 @@ def save_or_add_errors(form: forms.ModelForm) -> User | None:
         return None
 
 
+def is_mixed_script_confusable(username: str) -> bool:
+    """Whether ``username`` mixes scripts and one script's letter looks like another's.
+
+    "аlice" with a Cyrillic "а" would pass for "alice" on every page that shows names.
+    Unicode TR 39 calls this a mixed-script confusable; the table of look-alike characters
+    comes from Unicode's confusables data (the confusable-homoglyphs package). Names in one
+    script ("Ελένη") or in scripts that nobody confuses ("田中.さん") are fine; punctuation
+    and digits, common to every script, are left out of the comparison.
+    """
+    letters = "".join(char for char in username if categories.alias(char) != "COMMON")
+    scripts = categories.unique_aliases(letters)
+    if len(scripts) < 2:
+        return False
+    return any(confusables.is_confusable(letters, preferred_aliases=[s]) for s in scripts)
+
+
 def password_help_text() -> str:
     # Django's own help text is an HTML list; a sentence fits the field's help paragraph.
     return " ".join(password_validation.password_validators_help_texts())
@@ -73,7 +97,10 @@ class SignupForm(auth_forms.UserCreationForm):
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
-        help_texts = {"email": "For password reset links only; never shown to others."}
+        help_texts = {
+            "email": "We send a link to confirm it. Used for password reset links and the "
+            "notifications you choose; never shown to others."
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -85,15 +112,18 @@ class SignupForm(auth_forms.UserCreationForm):
         if not any(char.isalnum() for char in username):
             # Names such as "." or "--" make unreadable, and sometimes unreachable, profile URLs.
             raise ValidationError(USERNAME_NEEDS_ALNUM, code="invalid")
+        if is_mixed_script_confusable(username):
+            raise ValidationError(USERNAME_CONFUSABLE, code="invalid")
         if is_taken("username", username):
             raise ValidationError(USERNAME_TAKEN, code="unique")
         return username
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if is_taken("email", email):
-            raise ValidationError(EMAIL_TAKEN, code="unique")
-        return email
+    def _get_validation_exclusions(self) -> set[str]:
+        # Without this, the model's constraint would answer "a user with this e-mail
+        # already exists". Whether an address has an account is told only to its owner,
+        # by e-mail; the account is made, and the constraint checked, at confirmation
+        # (accounts.signups). Usernames are public and checked by clean_username.
+        return super()._get_validation_exclusions() | {"email"}
 
 
 class LoginForm(forms.Form):

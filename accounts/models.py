@@ -37,3 +37,24 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("profile", args=[self.username])
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its e-mail address to be confirmed (``accounts.signups``).
+
+    The account is made only when the link in the e-mail is followed, so an address
+    nobody confirmed never holds an account, and sign-up never has to say whether an
+    address is already in use. Only the password's hash is kept, as on ``User``, and only
+    a hash of the link's token.
+    """
+
+    username = models.CharField(max_length=150)
+    email = models.EmailField()
+    password = models.CharField(max_length=128)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Where to go once confirmed (a path on this site, checked when the sign-up was sent).
+    next_url = models.CharField(max_length=2000, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"pending sign-up of {self.username}"

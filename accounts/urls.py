@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
@@ -7,16 +6,14 @@ from accounts.forms import SetPasswordForm
 
 urlpatterns: list[URLPattern] = [
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<slug:token>/", views.signup_confirm, name="signup_confirm"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("password/", views.password_change, name="password_change"),
     # Password reset: Django's views keep the token checks and the one-time link handling.
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME}),
-        name="password_reset",
-    ),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -24,7 +21,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
+        # Logged in once the password is set: the way in for someone whose attempts are
+        # paused by the login throttle, so nobody can keep a user out.
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=SetPasswordForm, post_reset_login=True
+        ),
         name="password_reset_confirm",
     ),
     path(

@@ -8,6 +8,7 @@ it extends ``accounts/profile.html``.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -15,7 +16,9 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -24,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import throttle
+from accounts import signups, throttle
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -35,6 +38,14 @@ from accounts.forms import (
 from accounts.models import User
 
 WRONG_LOGIN = "That username and password do not match an account. Passwords are case-sensitive."
+LOCKED_OUT_HELP = (
+    "Only attempts from this address are paused: you can log in from another one, or "
+    "reset your password by e-mail, whose link logs you in."
+)
+LOGIN_UNAVAILABLE = (
+    "Logging in is paused for a moment: failed attempts cannot be counted right now. "
+    "Please try again in a minute."
+)
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -50,9 +61,15 @@ def _next_url(request: HttpRequest) -> str:
     there after logging in would only show the form again.
     """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and urlsplit(candidate).path not in {reverse("login"), reverse("signup")}:
+    parts = urlsplit(candidate)
+    if (
+        # A path or a full URL: ``redirect()`` would read a bare word ("x") as a view's name.
+        (candidate.startswith("/") or parts.scheme)
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and parts.path not in {reverse("login"), reverse("signup")}
+    ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -69,17 +86,71 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next_url(request))
     form = SignupForm(request.POST if request.method == "POST" else None)
+    status, wait = 200, 0
     if form.is_bound and form.is_valid():
-        user = save_or_add_errors(form)
-        if user is not None:
-            auth_login(request, user)
-            messages.success(
-                request, f"Welcome to {settings.SITE_NAME}, {user.username}! You are logged in."
+        email = form.cleaned_data["email"]
+        limited = rate_limited(
+            request,
+            "signup",
+            email,
+            limit=settings.SIGNUP_RATE_LIMIT,
+            window=settings.SIGNUP_RATE_WINDOW_SECONDS,
+        )
+        if limited is None:
+            # The same answer whether or not the address has an account: only its owner
+            # learns which, from the e-mail.
+            signups.signup_requested(
+                username=form.cleaned_data["username"],
+                email=email,
+                password=form.cleaned_data["password1"],
+                next_url=_next_for_template(request),
+                absolute=request.build_absolute_uri,
             )
-            return redirect(_next_url(request))
-    return render(
-        request, "accounts/signup.html", {"form": form, "next": _next_for_template(request)}
+            return redirect("signup_sent")
+        message, status, wait = limited
+        form.add_error(None, message)
+    response = render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _next_for_template(request)},
+        status=status,
     )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_GET
+def signup_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_sent.html", {"days": signups.CONFIRM_DAYS})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the confirmation e-mail: a page with a button, which makes the account.
+
+    Following the link only shows the page: mail scanners that open every link must not
+    use it up, nor be logged in.
+    """
+    if request.method == "GET":
+        pending = signups.pending_for(token)
+        return render(
+            request,
+            "accounts/signup_confirm.html",
+            {"pending": pending},
+            status=200 if pending else 404,
+        )
+    result = signups.confirm(token=token)
+    if result is None:
+        return render(request, "accounts/signup_confirm.html", {"pending": None}, status=404)
+    if result.user is None:
+        return render(request, "accounts/signup_confirm.html", {"result": result}, status=409)
+    auth_login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(
+        request, f"Welcome to {settings.SITE_NAME}, {result.user.username}! You are logged in."
+    )
+    return redirect(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @never_cache
@@ -87,26 +158,38 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST if request.method == "POST" else None)
-    wait = 0
+    wait, status = 0, 200
     if form.is_bound and form.is_valid():
         username = form.cleaned_data["username"]
         keys = throttle.login_keys(username, throttle.client_address(request))
-        wait = throttle.start_attempt(keys)
-        if not wait:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is not None:
-                throttle.attempt_succeeded(keys)
-                auth_login(request, user)
-                messages.success(request, f"Welcome back, {user.name}.")
-                return redirect(_next_url(request))
-            # This failure may have used up the last attempt.
-            wait = throttle.seconds_locked(keys)
-        form.add_error(None, throttle.retry_message(wait) if wait else WRONG_LOGIN)
+        try:
+            wait = throttle.start_attempt(keys)
+            if not wait:
+                user = authenticate(
+                    request, username=username, password=form.cleaned_data["password"]
+                )
+                if user is not None:
+                    throttle.attempt_succeeded(keys)
+                    auth_login(request, user)
+                    messages.success(request, f"Welcome back, {user.name}.")
+                    return redirect(_next_url(request))
+                # This failure may have used up the last attempt.
+                wait = throttle.seconds_locked(keys)
+        except throttle.Unavailable:
+            # The attempts cannot be counted: refuse rather than allow unlimited guesses.
+            form.add_error(None, LOGIN_UNAVAILABLE)
+            wait, status = throttle.Unavailable.seconds, 503
+        else:
+            if wait:
+                form.add_error(None, f"{throttle.retry_message(wait)} {LOCKED_OUT_HELP}")
+                status = 429
+            else:
+                form.add_error(None, WRONG_LOGIN)
     response = render(
         request,
         "registration/login.html",
         {"form": form, "next": _next_for_template(request)},
-        status=429 if wait else 200,
+        status=status,
     )
     if wait:
         response["Retry-After"] = str(wait)
@@ -152,3 +235,52 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect(instance)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+def rate_limited(
+    request: HttpRequest, kind: str, email: str, *, limit: int, window: int
+) -> tuple[str, int, int] | None:
+    """Charge one event of ``kind`` to the client's address and to ``email``.
+
+    None while both are under ``limit`` within ``window``; else the message, the status
+    (429, or 503 when the counters cannot be reached) and the seconds to wait. The answer
+    is the same whether or not an account uses ``email``.
+    """
+    try:
+        wait = throttle.charge(
+            kind, [throttle.client_address(request), email], limit=limit, window=window
+        )
+    except throttle.Unavailable:
+        return throttle.Unavailable.message, 503, throttle.Unavailable.seconds
+    if not wait:
+        return None
+    minutes = max(1, math.ceil(wait / 60))
+    message = (
+        f"Too many requests from here or for this e-mail address. "
+        f"Try again in {minutes} minute{'s' * (minutes != 1)}."
+    )
+    return message, 429, wait
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view (token checks, one-time links), rate-limited per client address
+    and per e-mail address before any mail is sent."""
+
+    extra_email_context = {"site_name": settings.SITE_NAME}
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        limited = rate_limited(
+            self.request,
+            "reset",
+            form.cleaned_data["email"],
+            limit=settings.PASSWORD_RESET_RATE_LIMIT,
+            window=settings.PASSWORD_RESET_RATE_WINDOW_SECONDS,
+        )
+        if limited is None:
+            return super().form_valid(form)
+        message, status, wait = limited
+        form.add_error(None, message)
+        response = self.form_invalid(form)
+        response.status_code = status
+        response["Retry-After"] = str(wait)
+        return response

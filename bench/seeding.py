@@ -57,6 +57,7 @@ from notes import counters, search
 from notes.models import (
     Delivery,
     Follow,
+    Generation,
     Note,
     NoteReference,
     Notification,
@@ -350,9 +351,12 @@ class Seeder:
         if self.triggers_skipped:
             self.say("  foreign keys and triggers skipped during the load")
         with connection.cursor() as cursor:
-            # Index builds sort in memory; nothing waits for this commit's flush.
+            # Index builds sort in memory; nothing waits for this commit's flush. A load
+            # rightly runs and waits longer than a page may (the site's timeouts).
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute("SET LOCAL lock_timeout = 0")
 
     def _triggers_again(self) -> None:
         """Turn triggers back on, and fire those the load skipped once: the database's
@@ -403,7 +407,9 @@ class Seeder:
                 self.say("  inside a transaction: VACUUM skipped, ANALYZE only")
                 cursor.execute("ANALYZE")
             else:
+                cursor.execute("SET statement_timeout = 0")
                 cursor.execute("VACUUM ANALYZE")
+                cursor.execute("RESET statement_timeout")
 
     # -- phases
 
@@ -412,7 +418,9 @@ class Seeder:
         database): rows then go in frozen (see ``copy_rows``)."""
         database = connection.settings_dict["NAME"]
         self.say(f"  deleting every note, paper and tag in {database!r}")
-        tables = [m._meta.db_table for m in apps.get_app_config("notes").get_models()]
+        # Not the public generation: its number only ever goes up (notes.generations).
+        models_ = [m for m in apps.get_app_config("notes").get_models() if m is not Generation]
+        tables = [m._meta.db_table for m in models_]
         tables += [m._meta.db_table for m in apps.get_app_config("taggit").get_models()]
         quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
         with connection.cursor() as cursor:

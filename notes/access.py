@@ -10,7 +10,9 @@ deleted by its author only; the note's author and staff may remove it. A comment
 by moderators is a 404 for everyone but its author.
 
 Flags and the moderation queue: any logged-in reader may flag what they can see and did
-not write; only staff act on flags.
+not write; only staff act on flags, and only on an item they may read with moderation set
+aside that has open flags (hide, dismiss) or that moderators hid (restore); anything else
+is a 404.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from notes.models import Comment, Note, NoteQuerySet, Paper
+from notes import moderation, visibility
+from notes.models import Comment, ModerationVerb, Note, NoteQuerySet, Paper
 
 
 def get_note_for_user(
@@ -37,10 +40,9 @@ def get_note_for_user(
     note = notes.filter(pk=pk).first()
     if note is None:
         raise Http404("No such note.")
-    is_author = user.is_authenticated and note.author_id == user.pk
-    if not is_author and not note.is_visible_to(user):
+    if not visibility.note_reachable(note, user):
         raise Http404("No such note.")
-    if write and not is_author:
+    if write and visibility.reader_id(user) != note.author_id:
         raise PermissionDenied("Only the author can change this note.")
     return note
 
@@ -110,3 +112,26 @@ def require_staff(user: User) -> None:
     """Moderation is for staff; anyone else logged in gets a 403."""
     if not (user.is_authenticated and user.is_staff and user.is_active):
         raise PermissionDenied("Only staff can moderate.")
+
+
+def get_item_for_moderation(user: User, *, kind: str, pk: int, verb: str) -> Note | Comment:
+    """The note or comment (``kind``) ``pk`` if staff member ``user`` may ``verb`` it.
+
+    An item they could not read (moderation set aside), one without open flags to hide or
+    dismiss, or one not hidden to restore, is a 404, as one that does not exist.
+    """
+    require_staff(user)
+    item: Note | Comment | None
+    if kind == "note":
+        item = Note.objects.select_related("author", "paper").filter(pk=pk).first()
+    else:
+        item = Comment.objects.select_related("author", "note").filter(pk=pk).first()
+    if item is None or not moderation.can_moderate_item(item, user):
+        raise Http404(f"No such {kind} to moderate.")
+    if verb == ModerationVerb.RESTORE:
+        applies = item.is_hidden
+    else:
+        applies = moderation.open_flags_on(item).exists()
+    if not applies:
+        raise Http404(f"No such {kind} to moderate.")
+    return item

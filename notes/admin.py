@@ -2,16 +2,28 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from notes import counters
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
 from notes.services import paper_save
+from papernotes.numbers import parse_int
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        # simple-history filters by the id as typed: "x" or a 30-digit number would end in
+        # an error inside the query instead of "no such object".
+        if parse_int(object_id, minimum=1) is None:
+            raise Http404("No such object.")
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(Paper)
-class PaperAdmin(SimpleHistoryAdmin):
+class PaperAdmin(HistoryAdmin):
     list_display = ("title", "year", "doi", "arxiv_id", "pmid", "created")
     search_fields = ("title", "authors", "doi", "arxiv_id", "pmid")
 
@@ -22,7 +34,7 @@ class PaperAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(SimpleHistoryAdmin):
+class NoteAdmin(HistoryAdmin):
     list_display = ("id", "paper", "author", "visibility", "revision", "modified", "deleted_at")
     list_select_related = ("paper", "author")
     list_filter = ("visibility",)
@@ -40,7 +52,7 @@ class NoteAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(SimpleHistoryAdmin):
+class CommentAdmin(HistoryAdmin):
     list_display = ("id", "note", "author", "created", "edited_at", "deleted_at")
     list_select_related = ("note__paper", "author")
     raw_id_fields = ("note", "author", "parent")

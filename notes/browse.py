@@ -15,13 +15,13 @@ from typing import Any
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.forms import users_named
 from accounts.models import User
-from notes import counters, generations, search
+from notes import counters, generations, search, visibility
 from notes.fragments import read_entries
-from notes.models import Note, PublicCount, Visibility
+from notes.models import Note
 
 PAGE_SIZE = 20
 SORTS = {
@@ -167,8 +167,7 @@ def stored_count(viewer: Any, listing: Listing) -> int | None:
     total = counters.public_count(key)
     if getattr(viewer, "is_authenticated", False):
         # The viewer's own notes that the public counts leave out: private or hidden.
-        uncounted = ~Q(visibility=Visibility.PUBLIC) | Q(hidden_at__isnull=False)
-        own = Note.objects.alive().filter(uncounted, author=viewer)
+        own = Note.objects.filter(visibility.own_unlisted_q(viewer))
         if listing.tags:
             own = own.filter(tag_names__contains=list(listing.tags))
         total += own.count()
@@ -251,8 +250,7 @@ def _counts(sql: str, params: list[Any]) -> dict[str, int]:
 
 
 _TAG_COUNT_SQL = (
-    "SELECT tag, count(*) FROM notes_note, unnest(tag_names) AS tag "
-    "WHERE deleted_at IS NULL AND {where} GROUP BY tag"
+    "SELECT tag, count(*) FROM notes_note, unnest(tag_names) AS tag WHERE {where} GROUP BY tag"
 )
 
 
@@ -265,9 +263,7 @@ def public_tag_counts() -> dict[str, int]:
         prefix = counters.tag_key("")
         counts = {
             key.removeprefix(prefix): count
-            for key, count in PublicCount.objects.filter(key__startswith=prefix, count__gt=0)
-            .values_list("key", "count")
-            .iterator()
+            for key, count in counters.public_counts_starting(prefix).items()
         }
         cache.set(key, counts, TAG_COUNTS_SECONDS)
     return counts
@@ -283,9 +279,7 @@ def tag_counts(viewer: Any) -> dict[str, int]:
     counts = dict(public_tag_counts())
     if getattr(viewer, "is_authenticated", False):
         own = _counts(
-            _TAG_COUNT_SQL.format(
-                where="(visibility = 'private' OR hidden_at IS NOT NULL) AND author_id = %s"
-            ),
+            _TAG_COUNT_SQL.format(where=visibility.own_unlisted_sql()),
             [viewer.pk],
         )
         for tag, count in own.items():

@@ -21,7 +21,7 @@ from accounts import throttle
 from accounts.models import User
 from notes import notifications
 from notes.models import Comment, Note
-from notes.services import render_note_body, save_state
+from notes.services import render_note_body, save_state, set_comment_references
 
 # Replies nest this many levels below a top-level comment; deeper ones are listed flat,
 # in order, at the last level, each saying whom it answers.
@@ -87,6 +87,7 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
         )
         comment._history_user = author  # type: ignore[attr-defined]
         comment.save()
+        set_comment_references(comment=comment, rendered=rendered)
         Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
         notifications.comment_posted(comment)
     return comment
@@ -106,6 +107,7 @@ def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
         current.edited_at = timezone.now()
         current._history_user = user  # type: ignore[attr-defined]
         current.save()
+        set_comment_references(comment=current, rendered=rendered)
         current.note = comment.note
         notifications.comment_edited(current, previous_body=previous_body)
     return current

@@ -20,6 +20,7 @@ from notes.models import (
     Visibility,
 )
 from notes.services import NoteContent
+from papernotes.numbers import MAX_REVISION, NumberField
 
 MAX_TAGS = 30
 MAX_TAG_LENGTH = 50
@@ -133,7 +134,9 @@ class NoteForm(forms.Form):
         max_length=300,
         help_text="Optional: what changed in this revision.",
     )
-    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    base_revision = NumberField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_REVISION
+    )
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].replace("\r\n", "\n").replace("\x00", "")
@@ -188,7 +191,7 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Markdown with LaTeX math, as in notes; @username tells that person.",
     )
-    parent = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    parent = NumberField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args: object, prefix_id: str = "", label: str = "", **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -245,7 +248,7 @@ class ModerationForm(forms.Form):
 
     verb = forms.ChoiceField(choices=ModerationVerb.choices)
     kind = forms.ChoiceField(choices=[("note", "note"), ("comment", "comment")])
-    item = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    item = NumberField(min_value=1)
     message = forms.CharField(label="Note for the log", required=False, max_length=1000)
 
     def clean_message(self) -> str:
@@ -283,10 +286,8 @@ class ListingForm(forms.Form):
     order = forms.ChoiceField(
         choices=[("desc", "descending"), ("asc", "ascending")], required=False
     )
-    year_from = forms.IntegerField(
-        label="From year", required=False, min_value=1000, max_value=2100
-    )
-    year_to = forms.IntegerField(label="To year", required=False, min_value=1000, max_value=2100)
+    year_from = NumberField(label="From year", required=False, min_value=1000, max_value=2100)
+    year_to = NumberField(label="To year", required=False, min_value=1000, max_value=2100)
     user = forms.CharField(label="Author", required=False, max_length=150)
 
     def listing(self, tags: list[str]) -> Listing:

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import re
 
-DOI_RE = re.compile(r"^10\.\d+(?:\.\d+)*/\S+$")
-ARXIV_NEW_RE = re.compile(r"^(\d{4}\.\d{4,5})(?:v\d+)?$")
-ARXIV_OLD_RE = re.compile(r"^([a-z][a-z-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE)
-PMID_RE = re.compile(r"^\d{1,10}$")
+# Digits are [0-9], never \d: in Python that also takes Arabic-Indic, fullwidth and other
+# digits, which made "PMID ٣١٩٤٢٠٧٦" a second paper beside PMID 31942076, with a broken link.
+DOI_RE = re.compile(r"^10\.[0-9]+(?:\.[0-9]+)*/\S+$")
+ARXIV_NEW_RE = re.compile(r"^([0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?$")
+ARXIV_OLD_RE = re.compile(
+    r"^([a-z][a-z-]*(?:\.[a-z]{2})?/[0-9]{7})(?:v[0-9]+)?$",
+    # ASCII: ignoring case, [a-z] would also take the Kelvin sign and the dotless ı.
+    re.IGNORECASE | re.ASCII,
+)
+PMID_RE = re.compile(r"^[0-9]{1,10}$")
 
 _DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 _ARXIV_PREFIXES = re.compile(

@@ -24,6 +24,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from notes import generations
+from notes import visibility as read_rule
 
 # Votes, ratings and daily views live in their own module; imported here so that Django
 # finds them as models of this app.
@@ -180,13 +181,9 @@ class NoteQuerySet(models.QuerySet["Note"]):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, user: settings.AUTH_USER_MODEL) -> NoteQuerySet:
-        """Notes the user may read: public ones not hidden by moderators, and their own
-        (hidden or not), never anything in a trash."""
-        alive = self.alive()
-        shown = Q(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
-        if user.is_authenticated:
-            return alive.filter(shown | Q(author=user))
-        return alive.filter(shown)
+        """Notes the user may read (``notes.visibility``): public ones not hidden by
+        moderators, and their own (hidden or not), never anything in a trash."""
+        return self.filter(read_rule.notes_q(user))
 
     def without_search_data(self) -> NoteQuerySet:
         """Leave out the search documents: large, and only ever read by the database."""
@@ -253,7 +250,9 @@ ENTRY_FIELDS = (
 # build and compile, more than the queries these spare.
 _NOTE_FLAGS = {
     "has_comments": "SELECT FROM notes_comment AS c WHERE c.note_id = notes_note.id",
-    "has_backlinks": "SELECT FROM notes_notereference AS r WHERE r.target_id = notes_note.id",
+    "has_backlinks": (
+        "SELECT FROM notes_notereference AS r WHERE r.target_id = notes_note.id AND r.linked"
+    ),
     "has_other_notes": (
         "SELECT FROM notes_note AS o WHERE o.paper_id = notes_note.paper_id"
         " AND o.id <> notes_note.id"
@@ -403,9 +402,7 @@ class Note(Hideable, KeepsCounters):
             *(
                 models.Index(
                     *keys,
-                    condition=Q(
-                        visibility="public", deleted_at__isnull=True, hidden_at__isnull=True
-                    ),
+                    condition=read_rule.public_q(),
                     name=f"notes_public_{name}_idx",
                 )
                 for name, keys in PUBLIC_SORT_INDEXES.items()
@@ -433,11 +430,7 @@ class Note(Hideable, KeepsCounters):
 
     def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
         """The same rule as ``NoteQuerySet.visible_to``, for a note already in hand."""
-        if self.in_trash:
-            return False
-        if user.is_authenticated and user.pk == self.author_id:
-            return True
-        return self.is_public and not self.is_hidden
+        return read_rule.note_readable(self, user)
 
 
 class PublicCount(models.Model):
@@ -454,14 +447,31 @@ class PublicCount(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class PublicCountDelta(models.Model):
+    """A change to a ``PublicCount`` not yet added to it: rows that live only inside the
+    transaction that wrote them.
+
+    ``notes.counters`` writes here, without touching the shared count rows; a trigger adds
+    the transaction's changes to the counts as it commits, last of all (migration 0012,
+    ``notes.generations``), and deletes them.
+    """
+
+    key = models.CharField(max_length=110)
+    delta = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.delta:+d}"
+
+
 class Generation(models.Model):
     """A number that changes with every change to what is public of the notes and papers.
 
-    Database triggers (migration 0009) give ``public`` a new number from a sequence on every
-    insert, delete and update of the note and paper columns that public pieces are made of
-    (not on a view being counted). The row changes in the change's own transaction, so it
-    is seen changed exactly when the change is, in every process; a sequence never gives a
-    number twice, not even after a rollback. ``notes.generations`` reads it.
+    Database triggers (migrations 0009 and 0012) give ``public`` a new number from a
+    sequence when a transaction that inserted, deleted or updated the note and paper columns
+    that public pieces are made of (not a view being counted) commits. The row changes in
+    that transaction, so it is seen changed exactly when the change is, in every process; a
+    sequence never gives a number twice, not even after a rollback. ``notes.generations``
+    reads it and explains why this is enough.
     """
 
     key = models.CharField(max_length=40, primary_key=True)
@@ -472,10 +482,18 @@ class Generation(models.Model):
 
 
 class NoteReference(models.Model):
-    """``{N}`` written in ``source``'s current revision; read as "referenced by" on N."""
+    """``{N}`` written in ``source``'s current revision; read as "referenced by" on N while
+    it is a link (``linked``).
+
+    Kept for every existing note cited, linkable or not, so that when N's visibility,
+    trash or hidden state changes, the notes that cite it are found and rendered again
+    (``notes.services.relink_references_to``).
+    """
 
     source = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="references")
     target = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="referenced_by")
+    # Whether ``source``'s stored HTML links it: its author could read N when it was rendered.
+    linked = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [
@@ -487,6 +505,24 @@ class NoteReference(models.Model):
 
 
 MAX_COMMENT_BYTES = 10 * 1024
+
+
+class CommentReference(models.Model):
+    """``{N}`` written in ``comment``'s current text (linked or not), so that the comment
+    is rendered again when N's visibility, trash or hidden state changes."""
+
+    comment = models.ForeignKey("Comment", on_delete=models.CASCADE, related_name="references")
+    target = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="cited_by_comments")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "target"], name="notes_comment_reference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.comment_id} → {{{self.target_id}}}"
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):
@@ -575,8 +611,9 @@ class Comment(Hideable):
         return not self.is_deleted and not self.is_hidden
 
     def is_visible_to(self, user: settings.AUTH_USER_MODEL) -> bool:
-        """Whether ``user`` sees this comment's text (its note being readable to them)."""
-        return not self.is_hidden or (user.is_authenticated and user.pk == self.author_id)
+        """Whether ``user`` sees this comment in its thread (its note being readable to
+        them): not when moderators hid it from them."""
+        return not read_rule.comment_hidden_from(self, user)
 
 
 class NotificationKind(models.TextChoices):
@@ -603,11 +640,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def shown_to(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
         """The user's notifications, without those about content moderators have hidden
         from them (a hidden note stays listed for its own author)."""
-        return (
-            self.filter(recipient=user)
-            .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author=user))
-            .exclude(comment__hidden_at__isnull=False)
-        )
+        return self.filter(recipient=user).exclude(read_rule.notification_hidden_q(user.pk))
 
     def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
         return (
@@ -681,9 +714,22 @@ class Notification(models.Model):
         return self.read_at is not None
 
     @property
+    def is_readable(self) -> bool:
+        """Whether its recipient may still read what it is about (``notes.visibility``)."""
+        return read_rule.notification_note_readable(self)
+
+    @property
+    def excerpt(self) -> str:
+        """The comment's text, while its recipient may read it; else ""."""
+        return read_rule.notification_excerpt(self)
+
+    @property
     def text(self) -> str:
-        """One line saying what happened, for the inbox and e-mails."""
+        """One line saying what happened, for the inbox and e-mails; about a note its
+        recipient can no longer read, a line that names neither the note nor its paper."""
         who = self.actor.name if self.actor else "Someone"
+        if not self.is_readable:
+            return self._neutral_text(who)
         where = f"{self.note.ref} {self.note.paper.title}"
         if self.kind == NotificationKind.COMMENT:
             return f"{who} commented on your note {where}"
@@ -699,6 +745,20 @@ class Notification(models.Model):
             tags = ", ".join(self.note.tag_names)
             return f"{who} published {where}, tagged {tags}"
         return f"{who} published a summary of a paper you summarised: {where}"
+
+    def _neutral_text(self, who: str) -> str:
+        gone = NEUTRAL_NOTE
+        if self.kind == NotificationKind.COMMENT:
+            return f"{who} commented on {gone}"
+        if self.kind == NotificationKind.REPLY:
+            return f"{who} replied to your comment on {gone}"
+        if self.kind == NotificationKind.MENTION:
+            return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{gone}"
+        return f"{who} published {gone}"
+
+
+# What a notification says instead of a note its recipient can no longer read.
+NEUTRAL_NOTE = "a note you can no longer see"
 
 
 class Mute(models.Model):

@@ -5,6 +5,13 @@ on an item counts once however often they press the button. Staff act on an item
 single flags): hiding takes it out of every list, count and page for everyone but its
 author, restoring brings it back, dismissing keeps it and closes its flags. Every action
 writes a ``ModerationAction`` row in the same transaction as the change it records.
+
+Staff act only on what moderation is for: hide and dismiss an item with open flags, restore
+one moderators hid; and only on what they may read with moderation set aside
+(``notes.visibility``). A flagged note its author has since made private or moved to the
+trash, or a flagged comment deleted since, leaves the queue (its flags stay open, and it
+comes back if it becomes readable again), so no list ever shows what its moderator could
+not open.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters
+from notes import counters, visibility
 from notes.models import (
     Comment,
     Flag,
@@ -27,7 +34,7 @@ from notes.models import (
     ModerationVerb,
     Note,
 )
-from notes.services import relink_references_to, save_state
+from notes.services import relink_after_commit, save_state
 
 QUEUE_PAGE_SIZE = 25
 LOG_LENGTH = 50
@@ -82,8 +89,21 @@ def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
 
 
 def _lock(item: Item) -> Item:
-    model = type(item)
-    return model.objects.select_for_update(of=("self",)).select_related("author").get(pk=item.pk)
+    related = ("author",) if isinstance(item, Note) else ("author", "note")
+    return (
+        type(item).objects.select_for_update(of=("self",)).select_related(*related).get(pk=item.pk)
+    )
+
+
+def can_moderate_item(item: Item, moderator: User) -> bool:
+    """Whether ``moderator`` may read ``item`` with moderation set aside."""
+    if isinstance(item, Note):
+        return visibility.note_readable(item, moderator, ignoring_moderation=True)
+    return visibility.comment_readable(item, moderator, ignoring_moderation=True)
+
+
+def open_flags_on(item: Item) -> Any:
+    return Flag.objects.open().filter(**_item_fields(item))
 
 
 @transaction.atomic
@@ -91,15 +111,21 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
     """Hide, restore or dismiss ``item`` as staff member ``actor``; the audit row.
 
     The item's row is locked, so two moderators acting at once take turns and the second
-    gets NothingToDo rather than a second, contradictory change.
+    gets NothingToDo rather than a second, contradictory change; so does an action that no
+    longer applies (its flags settled, the item no longer readable) by the time it runs.
     """
     if not actor.is_staff:
         raise PermissionError("Only staff can moderate.")
     current = _lock(item)
+    if not can_moderate_item(current, actor):
+        raise NothingToDo("It can no longer be read.")
     was_counted = isinstance(current, Comment) and current.counts
+    open_flags = open_flags_on(current)
     if verb == ModerationVerb.HIDE:
         if current.is_hidden:
             raise NothingToDo("It is already hidden.")
+        if not open_flags.exists():
+            raise NothingToDo("There are no open flags on it.")
         _set_hidden(current, hidden_by=actor)
     elif verb == ModerationVerb.RESTORE:
         if not current.is_hidden:
@@ -109,7 +135,6 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
         pass
     else:
         raise ValueError(f"unknown action {verb!r}")
-    open_flags = Flag.objects.open().filter(**_item_fields(current))
     if verb == ModerationVerb.DISMISS and not open_flags.exists():
         raise NothingToDo("There are no open flags on it.")
     # Any action settles the flags raised so far; a new flag opens the item again.
@@ -121,7 +146,7 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
                 comment_count=F("comment_count") + change
             )
     elif verb != ModerationVerb.DISMISS:
-        relink_references_to(target=current)
+        relink_after_commit(current)
     return ModerationAction.objects.create(
         actor=actor,
         verb=verb,
@@ -152,14 +177,26 @@ class QueueItem:
         return sorted({labels[f.reason] for f in self.flags})
 
 
-def queue_page(number: Any) -> Page:
-    """A page of flagged items, the longest waiting first, each with its open flags.
+def _moderatable(moderator: User) -> Q:
+    """Flags on items ``moderator`` may read with moderation set aside."""
+    return (
+        Q(note__isnull=False) & visibility.notes_q(moderator, "note__", ignoring_moderation=True)
+    ) | (
+        Q(comment__isnull=False)
+        & visibility.comments_q(moderator, "comment__", ignoring_moderation=True)
+    )
+
+
+def queue_page(number: Any, *, moderator: User) -> Page:
+    """A page of flagged items ``moderator`` may read, the longest waiting first, each
+    with its open flags.
 
     Four queries whatever the page holds: the count, the page of items, their flags
     (with flaggers), and the items themselves.
     """
     items = (
         Flag.objects.open()
+        .filter(_moderatable(moderator))
         .values("note_id", "comment_id")
         .annotate(waiting_since=Min("created"), flag_count=Count("id"))
         .order_by("waiting_since", "note_id", "comment_id")
@@ -190,15 +227,18 @@ def _key(note_id: int | None, comment_id: int | None) -> tuple[str, int]:
     return ("note", note_id) if note_id else ("comment", comment_id)  # type: ignore[return-value]
 
 
-def hidden_items() -> list[QueueItem]:
-    """What is hidden now, most recently hidden first, for "restore" (two queries)."""
+def hidden_items(*, moderator: User) -> list[QueueItem]:
+    """What is hidden now and ``moderator`` may read with moderation set aside, most
+    recently hidden first, for "restore" (two queries)."""
     notes = list(
-        Note.objects.filter(hidden_at__isnull=False)
+        Note.objects.filter(visibility.notes_q(moderator, ignoring_moderation=True))
+        .filter(hidden_at__isnull=False)
         .select_related("paper", "author", "hidden_by")
         .order_by("-hidden_at")[:HIDDEN_LIST_LENGTH]
     )
     comments = list(
-        Comment.objects.filter(hidden_at__isnull=False)
+        Comment.objects.filter(visibility.comments_q(moderator, ignoring_moderation=True))
+        .filter(hidden_at__isnull=False)
         .select_related("author", "hidden_by", "note__paper")
         .order_by("-hidden_at")[:HIDDEN_LIST_LENGTH]
     )

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from notes import follows
+from notes import follows, visibility
 from notes.models import Comment, Delivery, Mute, Note, Notification, NotificationKind
 
 DEFAULT_DELIVERY = Delivery.IN_APP
@@ -129,7 +129,7 @@ def note_saved(
     do the authors of the paper's other summaries and those who follow the paper, the
     author or one of the note's tags, each told once, by the most specific reason.
     """
-    if not note.is_public or note.in_trash or note.is_hidden:
+    if not visibility.is_public_now(note):
         return []
     published = previous_body is None or not was_public
     before = "" if published else previous_body or ""
@@ -203,6 +203,14 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _url_of(notification: Notification) -> str:
+    """Where an e-mail about ``notification`` leads: what it is about, or the inbox when
+    its recipient can no longer read that."""
+    if notification.is_readable:
+        return _absolute(notification.get_absolute_url())
+    return _absolute(reverse("notifications"))
+
+
 def send_immediate(*, recipient_ids: Iterable[int]) -> int:
     """E-mail the unsent "at once" notifications of these people; the number of e-mails.
 
@@ -226,7 +234,7 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
                 "notes/email/notification.txt",
                 {
                     "n": notification,
-                    "url": _absolute(notification.get_absolute_url()),
+                    "url": _url_of(notification),
                     "settings_url": _absolute("/notifications/settings/"),
                     "SITE_NAME": settings.SITE_NAME,
                 },
@@ -254,8 +262,7 @@ def send_digests() -> int:
         Notification.objects.filter(delivery=Delivery.DIGEST, emailed_at__isnull=True)
         .unread()
         # Nothing about content moderators hid since (its author still hears of their note).
-        .exclude(comment__hidden_at__isnull=False)
-        .exclude(Q(note__hidden_at__isnull=False) & ~Q(note__author_id=F("recipient_id")))
+        .exclude(visibility.notification_hidden_q())
         .exclude(recipient__email="")
     )
     recipient_ids = sorted(set(waiting.values_list("recipient_id", flat=True)))
@@ -271,7 +278,7 @@ def send_digests() -> int:
             if not rows:
                 continue
             recipient = rows[0].recipient
-            items = [(n, _absolute(n.get_absolute_url())) for n in rows]
+            items = [(n, _url_of(n)) for n in rows]
             body = render_to_string(
                 "notes/email/digest.txt",
                 {

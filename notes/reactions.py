@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -132,13 +132,20 @@ def is_bot(user_agent: str) -> bool:
     return not user_agent.strip() or _BOT_RE.search(user_agent) is not None
 
 
-def viewer_key(request: HttpRequest) -> str | None:
+def view_day() -> date:
+    """The day a view counts for: the day of the rows, and of the hash of an address."""
+    return timezone.localdate()
+
+
+def viewer_key(request: HttpRequest, day: date) -> str | None:
     """Who is viewing, for counting once a day; None when the view should not count.
 
-    A logged-in user is their id. Anyone else is a keyed hash of their address and user
-    agent: the same browser at the same place is the same viewer, and no address is
-    stored. (A session cookie would be easier to change at will than an address, and
-    anonymous readers have no session here anyway.)
+    A logged-in user is their id. Anyone else is their address, hashed with the day and
+    the secret key: no address is stored, and one day's rows cannot be matched with the
+    next day's. The user agent is left out on purpose: anyone can send a new one with
+    every request, which made each request a new viewer. (A session cookie would be as
+    easy to drop, and anonymous readers have no session here anyway.) Readers behind one
+    address count as one a day; see TRUST_X_FORWARDED_FOR for a proxy.
     """
     if request.method != "GET":
         return None  # HEAD requests and the like are not reading
@@ -147,7 +154,7 @@ def viewer_key(request: HttpRequest) -> str | None:
         return None
     if request.user.is_authenticated:
         return f"u{request.user.pk}"
-    basis = f"{client_address(request)}\n{user_agent}"
+    basis = f"{client_address(request)}\n{day.isoformat()}"
     digest = salted_hmac("notes.viewer", basis, secret=settings.SECRET_KEY).hexdigest()
     return f"a{digest[:40]}"
 
@@ -156,7 +163,7 @@ def viewer_key(request: HttpRequest) -> str | None:
 # only when it was. Returns the new count, or no row when this viewer already counted.
 _VIEW_SQL = """
 WITH seen AS (
-    INSERT INTO {view_table} ({fk}, viewer, day) VALUES (%s, %s, CURRENT_DATE)
+    INSERT INTO {view_table} ({fk}, viewer, day) VALUES (%s, %s, %s)
     ON CONFLICT DO NOTHING RETURNING 1
 )
 UPDATE {table} SET view_count = view_count + 1
@@ -166,11 +173,16 @@ RETURNING view_count
 
 
 def _record_view(
-    model: type[Note] | type[Paper], view_model: type[DailyView], fk: str, pk: int, key: str
+    model: type[Note] | type[Paper],
+    view_model: type[DailyView],
+    fk: str,
+    pk: int,
+    key: str,
+    day: date,
 ) -> int | None:
     sql = _VIEW_SQL.format(view_table=view_model._meta.db_table, fk=fk, table=model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, key, pk])
+        cursor.execute(sql, [pk, key, day, pk])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -181,20 +193,22 @@ def record_note_view(*, note: Note, request: HttpRequest) -> None:
     The author's own readings do not count: the number says how many others read it.
     ``note.view_count`` is brought up to date when the view counted.
     """
-    key = viewer_key(request)
+    day = view_day()
+    key = viewer_key(request, day)
     if key is None or note.author_id == request.user.pk or not note.pk:
         return
-    count = _record_view(Note, NoteView, "note_id", note.pk, key)
+    count = _record_view(Note, NoteView, "note_id", note.pk, key, day)
     if count is not None:
         note.view_count = count
 
 
 def record_paper_view(*, paper: Paper, request: HttpRequest) -> None:
     """Count this request as a view of ``paper``, once a day per viewer."""
-    key = viewer_key(request)
+    day = view_day()
+    key = viewer_key(request, day)
     if key is None:
         return
-    count = _record_view(Paper, PaperView, "paper_id", paper.pk, key)
+    count = _record_view(Paper, PaperView, "paper_id", paper.pk, key, day)
     if count is not None:
         paper.view_count = count
 

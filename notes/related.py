@@ -28,8 +28,9 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from notes import visibility
 from notes.fragments import FRAGMENT_SECONDS, digest
-from notes.models import Note, Paper, Visibility
+from notes.models import Note, Paper
 
 LIMIT = 5
 MAX_SOURCE_TAGS = 20
@@ -47,20 +48,18 @@ _WORD_RE = re.compile(r"\w+")
 # PostgreSQL checks once, instead of scanning every note for a match that cannot be.
 # Scores use the candidates' own columns (the paper title is copied on each note), and
 # only the five papers shown are read from the papers table, with only the columns shown.
-_RELATED_SQL = """
+_RELATED_SQL_TEMPLATE = """
 WITH candidates AS (
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE cardinality(%(tags)s::varchar(100)[]) > 0
        AND n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
-       AND n.deleted_at IS NULL
-       AND ((n.visibility = %(public)s AND n.hidden_at IS NULL) OR n.author_id = %(viewer)s)
+       AND {readable}
      LIMIT %(tag_candidates)s)
     UNION ALL
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE numnode(to_tsquery('english', %(words)s)) > 0
        AND n.search_head @@ to_tsquery('english', %(words)s) AND n.paper_id <> %(paper)s
-       AND n.deleted_at IS NULL
-       AND ((n.visibility = %(public)s AND n.hidden_at IS NULL) OR n.author_id = %(viewer)s)
+       AND {readable}
      LIMIT %(text_candidates)s)
 ),
 best AS (
@@ -79,6 +78,7 @@ SELECT p.id, p.title, p.year, p.rating_count, p.rating_sum, best.score
 FROM best JOIN notes_paper AS p ON p.id = best.paper_id
 ORDER BY best.score DESC, p.id DESC
 """
+_RELATED_SQL = _RELATED_SQL_TEMPLATE.format(readable=visibility.notes_sql("n", reader="%(viewer)s"))
 
 
 TEMPLATE = "notes/_related.html"
@@ -123,8 +123,7 @@ def read_also(*, paper: Paper, viewer: User | AnonymousUser, tags: Iterable[str]
         "title": paper.title,
         # Words only, so no tsquery syntax gets through; any of them may match.
         "words": " | ".join(_WORD_RE.findall(paper.title)[:MAX_TITLE_WORDS]),
-        "public": Visibility.PUBLIC.value,
-        "viewer": viewer.pk if viewer.is_authenticated else None,
+        "viewer": visibility.reader_id(viewer),
         "tag_candidates": TAG_CANDIDATES,
         "text_candidates": TEXT_CANDIDATES,
         "title_weight": TITLE_WEIGHT,

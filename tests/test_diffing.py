@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
 from notes.diffing import tag_changes, word_diff
-from notes.revbar import revision_bar
+from notes.revbar import NEWEST, revision_bar
 
 
 def test_word_diff_marks_changed_words_only() -> None:
@@ -27,16 +27,34 @@ def test_tag_changes_lists_added_and_removed() -> None:
     assert tag_changes(["a", "b"], ["b", "c"]) == (["c"], ["a"])
 
 
+def _note(revision: int, readable: list[int] | None = None) -> SimpleNamespace:
+    """A note as ``revbar.annotations`` loads it: its revision, the newest past revisions
+    the reader may read (at most NEWEST + 2, newest first) and the oldest of them."""
+    readable = list(range(revision - 1, -1, -1)) if readable is None else readable
+    return SimpleNamespace(
+        revision=revision,
+        newest_readable=readable[: NEWEST + 2],
+        oldest_readable=min(readable, default=None),
+    )
+
+
 def test_revision_bar_lists_all_past_revisions_when_few() -> None:
-    bar = revision_bar(SimpleNamespace(revision=3))
+    bar = revision_bar(_note(3))
     assert (bar.current, bar.links, bar.shortened) == (3, [2, 1, 0], False)
 
 
 def test_revision_bar_of_a_new_note_has_no_links() -> None:
-    assert revision_bar(SimpleNamespace(revision=0)).links == []
+    assert revision_bar(_note(0)).links == []
 
 
 def test_revision_bar_is_shortened_to_the_newest_and_the_first() -> None:
-    bar = revision_bar(SimpleNamespace(revision=300))
+    bar = revision_bar(_note(300))
     assert bar.links == [299, 298, 297, 296, 295, None, 0]
     assert bar.shortened
+
+
+def test_revision_bar_links_only_the_readable_revisions() -> None:
+    bar = revision_bar(_note(10, readable=[9, 7, 4]))
+    assert (bar.links, bar.shortened) == ([9, 7, 4], False)
+    bar = revision_bar(_note(300, readable=list(range(299, 99, -1))))
+    assert bar.links == [299, 298, 297, 296, 295, None, 100]

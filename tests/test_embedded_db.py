@@ -111,3 +111,97 @@ def test_a_server_that_cannot_start_says_why_and_what_to_do(tmp_path: Path) -> N
     assert "could not start" in message
     assert "What to do" in message
     assert "DATABASE_URL" in message
+
+
+# --- A stale PID file, and several processes starting at once (issue 11.5) ----------------
+
+
+@pytest.fixture
+def fresh_var(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("fresh-var")
+    yield path
+    embedded_db.stop(path / "pgdata")
+
+
+@pytest.fixture
+def unrelated_process() -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(["sleep", "300"])
+    yield process
+    process.kill()
+    process.wait()
+
+
+def _name_in_pid_file(pgdata: Path, pid: int, lines: list[str]) -> None:
+    """A PID file as a server that died left it, whose PID now belongs to ``pid``."""
+    (pgdata / "postmaster.pid").write_text("\n".join([str(pid), *lines[1:]]) + "\n")
+
+
+def test_a_pid_file_naming_another_process_is_neither_trusted_nor_signalled(
+    fresh_var: Path, unrelated_process: subprocess.Popen[bytes]
+) -> None:
+    pgdata = fresh_var / "pgdata"
+    embedded_db.start(pgdata)
+    lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    assert embedded_db.stop(pgdata)
+    _name_in_pid_file(pgdata, unrelated_process.pid, lines)
+
+    assert embedded_db.stop(pgdata) is False
+    assert unrelated_process.poll() is None  # still running: no signal was sent to it
+
+    _name_in_pid_file(pgdata, unrelated_process.pid, lines)
+    config = embedded_db.database_settings(pgdata, name="papernotes_probe")
+    with psycopg.connect(host=config["HOST"], user="postgres", dbname="papernotes_probe") as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    server_pid = _postmaster_pid(pgdata)
+    assert server_pid != unrelated_process.pid
+    assert embedded_db.is_postmaster_of(server_pid, pgdata)
+    assert not embedded_db.is_postmaster_of(unrelated_process.pid, pgdata)
+    assert unrelated_process.poll() is None
+
+
+def test_creating_the_database_from_many_processes_at_once_creates_it_once(
+    var_dir: Path,
+) -> None:
+    socket_dir = embedded_db.start(var_dir / "pgdata")
+    name = f"papernotes_race_{os.getpid()}"
+    code = (
+        "import sys; from pathlib import Path; from papernotes import embedded_db;"
+        "embedded_db.ensure_database(Path(sys.argv[1]), sys.argv[2])"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(socket_dir), name],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 8, errors
+    with psycopg.connect(host=str(socket_dir), user="postgres", dbname=name) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == (name,)
+
+
+def test_several_processes_starting_a_fresh_data_directory_at_once_share_one_server(
+    fresh_var: Path,
+) -> None:
+    """Two ``make run`` at once, or gunicorn's workers booting together."""
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(VAR_DIR=str(fresh_var), DJANGO_SETTINGS_MODULE="papernotes.settings")
+    code = "from django.conf import settings; print(settings.DATABASES['default']['HOST'])"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=180) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
+    assert len({out.strip() for out, _ in outputs}) == 1
+    assert embedded_db.is_postmaster_of(_postmaster_pid(fresh_var / "pgdata"), fresh_var / "pgdata")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -25,8 +25,20 @@ from tests.factories import make_comment, make_note, make_paper
 pytestmark = pytest.mark.django_db
 
 
+def _flagger() -> User:
+    return User.objects.filter(username="watchful").first() or make_user("watchful")
+
+
+def _moderate(staff: User, item: Note | Comment, verb: str) -> ModerationAction:
+    """As the site does it: committed, then what follows the commit (``{N}`` links)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return moderation.moderate(actor=staff, item=item, verb=verb)
+
+
 def _hide(staff: User, item: Note | Comment) -> ModerationAction:
-    return moderation.moderate(actor=staff, item=item, verb="hide")
+    """Flag ``item`` and hide it: moderators act only on flagged items."""
+    moderation.flag(flagger=_flagger(), item=item, reason="spam")
+    return _moderate(staff, item, "hide")
 
 
 def _act(client: Client, item: Note | Comment, verb: str, message: str = ""):
@@ -155,10 +167,8 @@ def test_hide_restore_dismiss_are_logged_and_settle_flags(
     _act(staff_client, note, "hide", "advertising")
     _act(staff_client, note, "restore", "was fine after all")
     _act(staff_client, comment, "dismiss")
-    response = staff_client.post(
-        "/moderation/act/", {"kind": "note", "item": note.pk, "verb": "restore"}, follow=True
-    )
-    assert b"Nothing done: It is not hidden." in response.content
+    # Restoring what is not hidden is a 404, as acting on anything that does not apply.
+    assert _act(staff_client, note, "restore").status_code == 404
     log = list(
         ModerationAction.objects.order_by("pk").values_list(
             "actor__username", "verb", "note_id", "comment_id", "flag_count", "message"
@@ -313,7 +323,7 @@ def test_links_to_a_note_turn_to_plain_text_while_it_is_hidden(
     assert f'href="/n/{hidden_note.pk}/"' not in referring.body_html
     assert f"see {{{hidden_note.pk}}}" in referring.body_text
     assert referring.history.count() == 1  # not a revision
-    moderation.moderate(actor=staff, item=hidden_note, verb="restore")
+    _moderate(staff, hidden_note, "restore")
     referring.refresh_from_db()
     assert f'href="/n/{hidden_note.pk}/"' in referring.body_html
 
@@ -387,8 +397,10 @@ def test_counts_stay_right_through_hide_delete_and_restore(
     _hide(staff, comment)
     comment_delete(comment=Comment.objects.get(pk=comment.pk))
     assert Note.objects.get(pk=note.pk).comment_count == 0
-    moderation.moderate(actor=staff, item=Comment.objects.get(pk=comment.pk), verb="restore")
-    assert Note.objects.get(pk=note.pk).comment_count == 0  # deleted: still not counted
+    # A deleted comment is nobody's to read, so there is nothing to restore.
+    with pytest.raises(moderation.NothingToDo):
+        moderation.moderate(actor=staff, item=Comment.objects.get(pk=comment.pk), verb="restore")
+    assert Note.objects.get(pk=note.pk).comment_count == 0
     other = make_comment(note, bob, "more words")
     _hide(staff, other)
     moderation.moderate(actor=staff, item=other, verb="restore")

@@ -43,8 +43,10 @@ def test_a_second_summary_of_the_same_paper_opens_the_first(
     note = make_note(alice)
     response = alice_client.get(f"/papers/{note.paper_id}/write/")
     assert response["Location"] == f"/n/{note.pk}/edit/"
+    # A text sent anyway is not dropped: it comes back beside the summary (test_first_save).
     response = _write(alice_client, note.paper_id, body="second try")
-    assert response["Location"] == f"/n/{note.pk}/edit/"
+    assert response.status_code == 409
+    assert "second try" in response.content.decode()
     assert Note.objects.count() == 1
 
 

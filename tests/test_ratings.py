@@ -64,7 +64,8 @@ def test_ratings_of_several_people_average(
     assert _totals(paper) == (3, 10)
     assert paper.rating_average == pytest.approx(10 / 3)
     assert "3.3 from 3 ratings" in Client().get(f"/papers/{paper.pk}/").content.decode()
-    listing = Client().get("/papers/").content.decode()
+    # Listed for alice, who added it (a paper without notes is listed for nobody else).
+    listing = alice_client.get("/papers/").content.decode()
     assert "3.3 from 3 ratings" in listing
 
 

@@ -160,9 +160,12 @@ PRINT_OPTIONS = "from django.conf import settings; print(settings.DATABASES['def
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, "{'server_side_binding': True, 'prepare_threshold': 5}"),
-        ({"DB_PREPARE_THRESHOLD": "0"}, "{'server_side_binding': True, 'prepare_threshold': 0}"),
-        ({"DB_SERVER_SIDE_BINDING": "0"}, "{'server_side_binding': False}"),
+        ({}, "{'server_side_binding': True, 'prepare_threshold': 5, 'connect_timeout': 5}"),
+        (
+            {"DB_PREPARE_THRESHOLD": "0"},
+            "{'server_side_binding': True, 'prepare_threshold': 0, 'connect_timeout': 5}",
+        ),
+        ({"DB_SERVER_SIDE_BINDING": "0"}, "{'server_side_binding': False, 'connect_timeout': 5}"),
     ],
 )
 def test_repeated_queries_are_prepared_unless_binding_is_left_to_the_client(

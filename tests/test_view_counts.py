@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from notes import reactions
 from notes.models import Note, NoteView, Paper, PaperView
 from notes.reactions import is_bot
 from tests.conftest import BROWSER_AGENT, make_user
@@ -57,12 +58,49 @@ def test_different_readers_count_separately(alice: User, bob_client, carol_clien
     _read(carol_client, url)
     _read(Client(), url)
     _read(Client(), url)  # the same browser at the same address
-    _read(Client(), url, agent=OTHER_BROWSER)
     _read(Client(), url, address="198.51.100.7")
-    assert _views(paper) == 5
-    assert PaperView.objects.filter(paper=paper).count() == 5
+    assert _views(paper) == 4
+    assert PaperView.objects.filter(paper=paper).count() == 4
     # No address is stored, only a keyed hash of it.
     assert not PaperView.objects.filter(viewer__contains="192.0.2.1").exists()
+
+
+def test_a_new_user_agent_is_not_a_new_viewer(alice: User) -> None:
+    note = make_note(alice)
+    url = f"/n/{note.pk}/"
+
+    for n in range(15):
+        _read(Client(), url, agent=f"Mozilla/5.0 (X11; Linux x86_64) Firefox/{100 + n}.0")
+    _read(Client(), url, agent=OTHER_BROWSER)
+
+    assert _views(note) == 1
+    assert _views(note.paper) == 0
+    _read(Client(), f"/papers/{note.paper_id}/", agent=OTHER_BROWSER)
+    _read(Client(), f"/papers/{note.paper_id}/")
+    assert _views(note.paper) == 1
+
+
+def test_an_address_is_hashed_with_the_day(alice: User, monkeypatch) -> None:
+    note = make_note(alice)
+    url = f"/n/{note.pk}/"
+    today = timezone.localdate()
+    for day in (today - timedelta(days=1), today):
+        monkeypatch.setattr(reactions, "view_day", lambda day=day: day)
+        _read(Client(), url)
+
+    yesterday, today_ = NoteView.objects.filter(note=note).order_by("day")
+    assert (yesterday.day, today_.day) == (today - timedelta(days=1), today)
+    assert yesterday.viewer != today_.viewer  # one day's rows cannot be matched with the next's
+    assert _views(note) == 2
+
+
+def test_the_hash_of_an_address_needs_the_secret_key(alice: User, settings) -> None:
+    note = make_note(alice)
+    _read(Client(), f"/n/{note.pk}/")
+    settings.SECRET_KEY = "another secret key, of at least fifty characters, for this test"
+    _read(Client(), f"/papers/{note.paper_id}/")
+
+    assert NoteView.objects.get().viewer != PaperView.objects.get().viewer
 
 
 @pytest.mark.parametrize(

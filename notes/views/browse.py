@@ -13,6 +13,7 @@ from notes.browse import Listing
 from notes.forms import ListingForm, parse_tags
 from notes.fragments import render_entries, render_results
 from notes.views.follows import follow_button
+from papernotes.numbers import page_param
 
 MAX_TAGS_IN_FILTER = 10
 
@@ -34,7 +35,7 @@ def _paging_query(request: HttpRequest) -> str:
 def _listing_page(
     request: HttpRequest, template: str, listing: Listing, form: ListingForm, **context: Any
 ) -> HttpResponse:
-    page = browse.listing_page(request.user, listing, request.GET.get("page"))
+    page = browse.listing_page(request.user, listing, page_param(request))
     render_entries(page.object_list)
     return render(
         request,
@@ -94,7 +95,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     listing = form.listing(url_tags(request))
     page = browse.page_of(
         browse.notes_for(request.user, listing).filter(author=owner),
-        request.GET.get("page"),
+        page_param(request),
         ahead=browse.count_ahead(listing),
     )
     render_entries(page.object_list)
@@ -135,14 +136,14 @@ def search_view(request: HttpRequest) -> HttpResponse:
     }
     if not (listing.text or listing.tags or listing.users):
         return render(request, "notes/search.html", context)
-    page = browse.listing_page(request.user, listing, request.GET.get("page"))
+    page = browse.listing_page(request.user, listing, page_param(request))
     extracts = search.snippets(page.object_list, listing.text)
     for note in page:
         note.snippet = extracts.get(note.pk)
     render_results(page.object_list)
     suggestion = None
     if listing.text and page.paginator.count < 3:
-        suggestion = search.did_you_mean(listing.text)
+        suggestion = search.did_you_mean(listing.text, reader=request.user)
     return render(
         request,
         "notes/search.html",

@@ -137,29 +137,61 @@ def _confirm_then(
     )
 
 
+def _already_down(
+    request: HttpRequest, pk: int, comment_pk: int, *, may: Callable[[Comment], bool], done: str
+) -> HttpResponse | None:
+    """The answer to a second click on delete (or remove): the first one's.
+
+    A double-clicked button sends its form twice; by the second request the comment is
+    already down, which ``get_comment_for_user`` would answer with a 404 page. Someone who
+    ``may`` take the comment down gets the same redirect and message as the first click;
+    anyone else gets the usual answer from the getter. None while the comment is up.
+    """
+    comment = get_comment_for_user(request.user, pk, comment_pk)
+    if not comment.is_deleted or not may(comment):
+        return None
+    if request.method == "POST":
+        messages.success(request, done)
+    else:
+        messages.info(request, "That comment is already gone; replies to it stay.")
+    return redirect(comment)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    done = "Your comment is deleted; replies to it stay."
+    again = _already_down(
+        request, pk, comment_pk, may=lambda c: c.author_id == request.user.pk, done=done
+    )
+    if again is not None:
+        return again
     comment = get_comment_for_user(request.user, pk, comment_pk, action="edit")
     return _confirm_then(
         request,
         comment,
         removing=False,
         act=lambda: comment_delete(comment=comment),
-        done="Your comment is deleted; replies to it stay.",
+        done=done,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_remove_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    done = "The comment is removed; replies to it stay."
+    again = _already_down(
+        request, pk, comment_pk, may=lambda c: can_moderate(request.user, c.note), done=done
+    )
+    if again is not None:
+        return again
     comment = get_comment_for_user(request.user, pk, comment_pk, action="remove")
     return _confirm_then(
         request,
         comment,
         removing=True,
         act=lambda: comment_remove(comment=comment, user=request.user),
-        done="The comment is removed; replies to it stay.",
+        done=done,
     )
 
 

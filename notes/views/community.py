@@ -24,6 +24,7 @@ from notes.community import MAX_STARS, MIN_STARS
 from notes.models import Note
 from notes.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
 from notes.views import navigation
+from papernotes.numbers import parse_int
 
 VOTE_VALUES = {"1": True, "0": False}
 
@@ -83,11 +84,7 @@ def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _stars(value: str) -> int | None:
-    try:
-        stars = int(value)
-    except ValueError:
-        return None
-    return stars if MIN_STARS <= stars <= MAX_STARS else None
+    return parse_int(value, minimum=MIN_STARS, maximum=MAX_STARS)
 
 
 @login_required
@@ -98,7 +95,7 @@ def paper_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
         stars, error = None, ""
         done = "Your rating is removed."
     else:
-        stars = _stars(request.POST.get("stars", "")[:10])
+        stars = _stars(request.POST.get("stars", ""))
         error = "" if stars else f"Choose from {MIN_STARS} to {MAX_STARS} stars."
         done = f"You rated this paper {stars} star{pluralize(stars)}."
     if not error:

@@ -24,6 +24,7 @@ from notes.forms import parse_tags
 from notes.fragments import render_entries
 from notes.models import Note, Paper
 from notes.views import navigation
+from papernotes.numbers import page_param
 
 
 def follow_button(
@@ -106,7 +107,7 @@ def following(request: HttpRequest) -> HttpResponse:
         .filter(followed.matching())
         .order_by("-modified", "-id")
     )
-    page = browse.page_of(notes, request.GET.get("page"))
+    page = browse.page_of(notes, page_param(request))
     render_entries(page.object_list)
     return render(
         request,

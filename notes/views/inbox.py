@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from notes import notifications
 from notes.forms import NotificationSettingsForm
 from notes.models import Notification, NotificationKind
+from papernotes.numbers import page_param, query_int
 
 PAGE_SIZE = 50
 
@@ -20,7 +21,7 @@ PAGE_SIZE = 50
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(Notification.objects.for_inbox(request.user), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(page_param(request))
     return render(request, "notes/notifications.html", {"page": page})
 
 
@@ -36,6 +37,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     if notification is None:
         raise Http404("No such notification.")
     notifications.mark_read(user=request.user, ids=[notification.pk])
+    if not notification.is_readable:
+        messages.info(request, "You can no longer see that note.")
+        return redirect("notifications")
     return redirect(notification.get_absolute_url())
 
 
@@ -43,11 +47,11 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or, without it, all of them read."""
-    raw = request.POST.get("id", "")
-    if raw:
-        if not raw.isdigit():
-            return HttpResponse("Bad notification id.", status=400)
-        notifications.mark_read(user=request.user, ids=[int(raw)])
+    if request.POST.get("id", ""):
+        number = query_int(request, "id", minimum=1)
+        if number is None:
+            return HttpResponse("Bad notification id: send one notification's number.", status=400)
+        notifications.mark_read(user=request.user, ids=[number])
     else:
         count = notifications.mark_read(user=request.user)
         messages.success(request, f"Marked {count} notification{'s' * (count != 1)} read.")

@@ -10,9 +10,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notes import moderation
-from notes.access import can_flag, get_comment_for_user, get_note_for_user, require_staff
+from notes.access import (
+    can_flag,
+    get_comment_for_user,
+    get_item_for_moderation,
+    get_note_for_user,
+    require_staff,
+)
 from notes.forms import FlagForm, ModerationForm
 from notes.models import Comment, Note
+from papernotes.numbers import page_param
 
 
 def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpResponse:
@@ -65,8 +72,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "notes/moderation.html",
         {
-            "page": moderation.queue_page(request.GET.get("page")),
-            "hidden": moderation.hidden_items(),
+            "page": moderation.queue_page(page_param(request), moderator=request.user),
+            "hidden": moderation.hidden_items(moderator=request.user),
             "log": moderation.audit_log(),
             "query": "",
         },
@@ -81,10 +88,9 @@ def act(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("Bad moderation request.", status=400)
     data = form.cleaned_data
-    model = Note if data["kind"] == "note" else Comment
-    item = model.objects.select_related("author").filter(pk=data["item"]).first()
-    if item is None:
-        raise Http404(f"No such {data['kind']}.")
+    item = get_item_for_moderation(
+        request.user, kind=data["kind"], pk=data["item"], verb=data["verb"]
+    )
     try:
         action = moderation.moderate(
             actor=request.user, item=item, verb=data["verb"], message=data["message"]

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from notes import revbar
 from notes.access import get_note_for_user
 from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
 from notes.models import Note
 from notes.reactions import record_note_view
 from notes.related import related_section, tags_of
-from notes.revbar import revision_bar
 from notes.services import (
     EditConflict,
     TooComplexToRender,
@@ -24,18 +34,23 @@ from notes.services import (
 )
 from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview
+from papernotes.db import Failure, failure_kind
+from papernotes.outages import quietly, reporter, retry_after
 
 
 @require_GET
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk, notes=Note.objects.for_page(request.user))
+    page_notes = Note.objects.for_page(request.user).annotate(**revbar.annotations(request.user))
+    note = get_note_for_user(request.user, pk, notes=page_notes)
     visible = Note.objects.visible_to(request.user)
     # The note's query says whether there are any at all, readable or not.
     referenced_by: list[Note] = []
     others: list[Note] = []
     if note.has_backlinks:
         referenced_by = list(
-            visible.filter(references__target_id=note.pk).for_links().order_by("-modified")[:50]
+            visible.filter(references__target_id=note.pk, references__linked=True)
+            .for_links()
+            .order_by("-modified")[:50]
         )
     if note.has_other_notes:
         others = list(
@@ -51,7 +66,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes/note.html",
         {
             "note": note,
-            "revbar": revision_bar(note),
+            "revbar": revbar.revision_bar(note),
             "referenced_by": referenced_by,
             "others": others,
             "is_author": is_author,
@@ -100,9 +115,25 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     note=note, user=request.user, content=form.content(), base_revision=base
                 )
             except EditConflict as conflict:
-                return _conflict(request, form, conflict.head)
+                return conflict_page(request, form, conflict.head)
             except TooComplexToRender:
                 form.add_error("body", TooComplexToRender.message)
+            except DatabaseError as exc:
+                if (kind := busy_failure(exc)) is None:
+                    raise
+                if kind is Failure.COLLISION:
+                    # Collided with other saves every time it was tried: the head may have
+                    # moved meanwhile, so the text comes back beside it.
+                    head = Note.objects.select_related("author", "paper").get(pk=note.pk)
+                    return quietly(conflict_page(request, form, head, busy=True), kind, exc)
+                form.add_error(None, BUSY_MESSAGE)
+                response = render(
+                    request,
+                    "notes/note_form.html",
+                    {"form": form, "note": note, "paper": note.paper},
+                    status=503,
+                )
+                return quietly(retry_after(response, kind), kind, exc)
             else:
                 messages.success(request, f"Saved as revision {note.revision}.")
                 return redirect(note)
@@ -113,8 +144,29 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _conflict(request: HttpRequest, form: NoteForm, head: Note) -> HttpResponse:
-    """Nothing is saved and nothing is lost: the user's text comes back beside the head's."""
+BUSY_MESSAGE = (
+    "The site is too busy to save this just now: nothing was saved, and nothing is lost. "
+    "Your text is below; save it again in a few seconds."
+)
+
+
+def busy_failure(exc: DatabaseError) -> Failure | None:
+    """The kind of ``exc`` when it means "busy, try again" (a lock or a statement that took
+    too long, or collisions that retrying did not get past); a save answers it by giving the
+    text back. A database that is down is left to ``papernotes.outages``."""
+    kind = failure_kind(exc)
+    return None if kind in (None, Failure.UNAVAILABLE) else kind
+
+
+def conflict_page(
+    request: HttpRequest, form: NoteForm, head: Note, *, busy: bool = False
+) -> HttpResponse:
+    """Nothing is saved and nothing is lost: the user's text comes back beside the head's,
+    in a form that saves it on top of the head.
+
+    ``busy``: the save collided with others until it gave up, rather than finding that the
+    note had changed since the editor opened it.
+    """
     mine = form.content()
     data = request.POST.copy()
     data["base_revision"] = str(head.revision)
@@ -129,6 +181,7 @@ def _conflict(request: HttpRequest, form: NoteForm, head: Note) -> HttpResponse:
             "tags_added": added,
             "tags_removed": removed,
             "started_from": form.cleaned_data["base_revision"],
+            "busy": busy,
         },
         status=409,
     )
@@ -172,3 +225,85 @@ def health(request: HttpRequest) -> HttpResponse:
     """A minimal page: one indexed query and a tiny template (also the benchmark's floor)."""
     latest = Note.objects.order_by("-modified", "-id").values_list("pk", flat=True).first()
     return render(request, "notes/health.html", {"latest": latest})
+
+
+@never_cache
+@require_GET
+def health_live(request: HttpRequest) -> HttpResponse:
+    """The process answers requests. Touches neither the database nor the cache, so a
+    process is not restarted for an outage that is not its own."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def health_ready(request: HttpRequest) -> HttpResponse:
+    """Whether this process can serve: the database answers and is migrated, the cache
+    answers, the disk has room. 200 or 503, with what failed; never a secret (no address,
+    no message from a server)."""
+    checks = {
+        "database": _database_check(),
+        "migrations": "not checked: no database",
+        "cache": _cache_check(),
+        "disk": _disk_check(),
+    }
+    if checks["database"] == "ok":
+        checks["migrations"] = _migrations_check()
+    ready = all(result == "ok" for result in checks.values())
+    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    response = JsonResponse(body, status=200 if ready else 503)
+    if not ready:
+        response["Retry-After"] = "5"
+        # The failures behind it are reported by the checks themselves; a probe every few
+        # seconds must not add a line each.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _database_check() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        kind = failure_kind(exc) or "database error"
+        reporter.report(kind, exc)
+        return str(kind)
+    return "ok"
+
+
+# Whether this code's migrations are all applied; once they are, a process need not ask
+# again for a while (reading the migration files costs far more than the probe itself).
+_migrated_until = 0.0
+MIGRATED_RECHECK_SECONDS = 300
+
+
+def _migrations_check() -> str:
+    global _migrated_until
+    if time.monotonic() < _migrated_until:
+        return "ok"
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return str(failure_kind(exc) or "database error")
+    if pending:
+        return f"{len(pending)} migration(s) not applied"
+    _migrated_until = time.monotonic() + MIGRATED_RECHECK_SECONDS
+    return "ok"
+
+
+def _cache_check() -> str:
+    # A write read back: a cache that degrades (papernotes.cache) drops the write.
+    key, token = "health:ready", uuid.uuid4().hex
+    cache.set(key, token, 10)
+    return "ok" if cache.get(key) == token else "cache unreachable"
+
+
+def _disk_check() -> str:
+    path = Path(settings.VAR_DIR)
+    while not path.exists():
+        path = path.parent
+    free_mb = shutil.disk_usage(path).free // (1024 * 1024)
+    if free_mb < settings.HEALTH_MIN_FREE_DISK_MB:
+        return f"low on disk space: {free_mb} MB free, {settings.HEALTH_MIN_FREE_DISK_MB} MB needed"
+    return "ok"

@@ -5,23 +5,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import DatabaseError, IntegrityError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notes import generations
+from notes import generations, visibility
 from notes.access import get_paper_for_user
 from notes.forms import NoteForm, PaperForm
 from notes.fragments import entries_of, render_entries
-from notes.models import Note, Paper, Visibility
+from notes.models import Note, Paper
 from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
-from notes.services import TooComplexToRender, note_create, paper_save
+from notes.services import EditConflict, TooComplexToRender, note_create, paper_save
 from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview
 from notes.views.follows import follow_button
+from notes.views.notes import BUSY_MESSAGE, busy_failure, conflict_page
+from papernotes.db import retrying
+from papernotes.numbers import page_param
+from papernotes.outages import quietly, retry_after
 
 IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
 
@@ -35,14 +39,27 @@ def paper_new(request: HttpRequest) -> HttpResponse:
         if existing is None:
             paper = form.save(commit=False)
             paper.created_by = request.user
+
+            def add() -> None:
+                # Inserted afresh on every attempt (an attempt rolled back leaves its id).
+                paper.pk, paper._state.adding = None, True
+                paper.save()
+
             try:
-                with transaction.atomic():
-                    paper.save()
+                retrying(add)
             except IntegrityError:
                 # Someone added the same paper a moment ago.
                 existing = form.existing_paper()
                 if existing is None:
                     raise
+            except DatabaseError as exc:
+                if (kind := busy_failure(exc)) is None:
+                    raise
+                form.add_error(None, BUSY_MESSAGE)
+                response = render(
+                    request, "notes/paper_form.html", {"form": form, "adding": True}, status=503
+                )
+                return quietly(retry_after(response, kind), kind, exc)
             else:
                 messages.success(request, "Paper added. Now write your summary of it.")
                 return redirect(paper)
@@ -107,7 +124,16 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 ):
                     form.add_error(field, f"Another paper already has this: “{clash.title}”.")
         else:
-            paper = paper_save(paper=form.save(commit=False), user=request.user)
+            try:
+                paper = paper_save(paper=form.save(commit=False), user=request.user)
+            except DatabaseError as exc:
+                if (kind := busy_failure(exc)) is None:
+                    raise
+                form.add_error(None, BUSY_MESSAGE)
+                response = render(
+                    request, "notes/paper_form.html", {"form": form, "paper": paper}, status=503
+                )
+                return quietly(retry_after(response, kind), kind, exc)
             messages.success(request, "Paper updated.")
             return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "paper": paper})
@@ -115,18 +141,35 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def paper_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The changes to a paper's details; who made each shows only as ``notes.visibility``
+    allows (what someone reads stays private), else "someone"."""
     paper = get_paper_for_user(request.user, pk)
-    records = paper.history.select_related("history_user").order_by("-history_date")
+    records = list(paper.history.select_related("history_user").order_by("-history_date"))
+    authors_read = frozenset(
+        Note.objects.visible_to(request.user)
+        .filter(paper=paper)
+        .values_list("author_id", flat=True)
+    )
+    for record in records:
+        named = visibility.paper_change_named(
+            record.history_user_id, request.user, authors_read=authors_read
+        )
+        record.shown_user = record.history_user if named else None
     return render(request, "notes/paper_history.html", {"paper": paper, "records": records})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def note_write(request: HttpRequest, pk: int) -> HttpResponse:
-    """Write your summary of a paper; a second attempt opens the one you have."""
+    """Write your summary of a paper; a second attempt opens the one you have.
+
+    A text sent when the summary already exists (written from another tab, or by a double
+    submit) is never dropped: it comes back on the conflict page, beside the summary, ready
+    to be saved on top of it.
+    """
     paper = get_paper_for_user(request.user, pk)
     existing = Note.objects.filter(paper=paper, author=request.user).first()
-    if existing is not None:
+    if existing is not None and request.method == "GET":
         if existing.in_trash:
             messages.info(request, "Your summary of this paper is in your trash: restore it.")
             return redirect(existing)
@@ -135,39 +178,64 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = NoteForm(request.POST or None)
     preview = None
+    status = 200
     if request.method == "POST" and form.is_valid():
+        if existing is not None:
+            return _written_meanwhile(request, form, paper, existing)
         if wants_preview(request):
             preview = render_preview(request, form)
         else:
             try:
                 note = note_create(paper=paper, author=request.user, content=form.content())
-            except IntegrityError:
-                # A double submit: the first one created the note.
-                note = Note.objects.get(paper=paper, author=request.user)
+            except EditConflict as conflict:
+                return _written_meanwhile(request, form, paper, conflict.head)
             except TooComplexToRender:
                 form.add_error("body", TooComplexToRender.message)
-                note = None
-            if note is not None:
+            except DatabaseError as exc:
+                if (kind := busy_failure(exc)) is None:
+                    raise
+                form.add_error(None, BUSY_MESSAGE)
+                response = _write_form(request, form, paper, preview, status=503)
+                return quietly(retry_after(response, kind), kind, exc)
+            else:
                 messages.success(request, f"Your summary {{{note.pk}}} is saved.")
                 return redirect(note)
+    return _write_form(request, form, paper, preview, status=status)
+
+
+def _write_form(
+    request: HttpRequest, form: NoteForm, paper: Paper, preview: object, *, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "notes/note_form.html",
         {"form": form, "paper": paper, "preview": preview, "creating": True},
+        status=status,
     )
+
+
+def _written_meanwhile(
+    request: HttpRequest, form: NoteForm, paper: Paper, head: Note
+) -> HttpResponse:
+    if head.in_trash:
+        # It cannot be saved on top of a note in the trash; the text stays in the form.
+        form.add_error(
+            None,
+            "Your summary of this paper is in your trash: nothing was saved. Copy your text, "
+            "restore the summary from your trash, and add the text to it.",
+        )
+        return _write_form(request, form, paper, None, status=409)
+    return conflict_page(request, form, head)
 
 
 @require_GET
 def paper_list(request: HttpRequest) -> HttpResponse:
-    papers = Paper.objects.annotate(
-        summary_count=Count(
-            "notes",
-            filter=Q(
-                notes__visibility=Visibility.PUBLIC,
-                notes__deleted_at__isnull=True,
-                notes__hidden_at__isnull=True,
-            ),
-        )
-    ).order_by("-created")
-    page = Paginator(papers, 50).get_page(request.GET.get("page"))
+    """The papers listed for the reader (``notes.visibility``): those with a note they may
+    read, and those they added; adding a paper to write a private note reveals nothing."""
+    papers = (
+        Paper.objects.filter(visibility.papers_listed_q(request.user))
+        .annotate(summary_count=Count("notes", filter=visibility.public_q("notes__")))
+        .order_by("-created")
+    )
+    page = Paginator(papers, 50).get_page(page_param(request))
     return render(request, "notes/paper_list.html", {"page": page})

@@ -1,4 +1,10 @@
-"""A note's history: the list of revisions, one revision as it was, diffs, revert."""
+"""A note's history: the list of revisions, one revision as it was, diffs, revert.
+
+A past revision keeps the privacy it was written with (``notes.visibility``): someone other
+than the note's author reads only the revisions that were public when saved, and the
+others are left out of the history, the links and the choices to compare, and are a 404.
+The numbers stay the note's own.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,11 +20,13 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from notes import visibility
 from notes.access import get_note_for_user
 from notes.diffing import revision_diff, tag_changes, word_diff
 from notes.fragments import render_history_rows
 from notes.models import Note
 from notes.services import TooComplexToRender, note_revert
+from papernotes.numbers import MAX_REVISION, query_int
 
 HISTORY_FIELDS = (
     "history_id",
@@ -32,16 +41,19 @@ HISTORY_FIELDS = (
 )
 
 
-def _revision(note: Note, number: int):
-    return _revisions(note, number)[0]
+def _revision(note: Note, number: int, reader: Any):
+    return _revisions(note, number, reader=reader)[0]
 
 
-def _revisions(note: Note, *numbers: int, bodies: bool = True) -> list[Any]:
-    """The history rows of revisions ``numbers`` of ``note``, in that order, in one query.
+def _revisions(note: Note, *numbers: int, reader: Any, bodies: bool = True) -> list[Any]:
+    """The history rows of revisions ``numbers`` of ``note``, in that order, in one query;
+    a revision ``reader`` may not read is a 404, as one that does not exist.
 
     Without ``bodies``, the texts are left unread (a remembered diff needs none of them).
     """
-    records = note.history.filter(revision__in=numbers).select_related("history_user")
+    records = note.history.filter(
+        visibility.revisions_q(note, reader), revision__in=numbers
+    ).select_related("history_user")
     if not bodies:
         records = records.defer("body", "body_html", "body_text")
     found = {record.revision: record for record in records}
@@ -49,6 +61,23 @@ def _revisions(note: Note, *numbers: int, bodies: bool = True) -> list[Any]:
         if number not in found:
             raise Http404(f"This note has no revision {number}.")
     return [found[number] for number in numbers]
+
+
+def _neighbours(note: Note, reader: Any, low: int, high: int) -> tuple[int | None, int | None]:
+    """The revisions ``reader`` may read just before ``low`` and just after ``high``.
+
+    The author reads them all, so theirs are the adjacent numbers without a query.
+    """
+    if visibility.reads_every_revision(note, reader):
+        return (low - 1 if low > 0 else None), (high + 1 if high < note.revision else None)
+    return tuple(
+        note.history.filter(visibility.revisions_q(note, reader))
+        .aggregate(
+            before=Max("revision", filter=Q(revision__lt=low)),
+            after=Min("revision", filter=Q(revision__gt=high)),
+        )
+        .values()
+    )  # type: ignore[return-value]
 
 
 def _url_maker(name: str, pk: int, *numbers: int) -> str:
@@ -70,15 +99,18 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
     revision_url = _url_maker("note_revision", note.pk, 0)
     diff_url = _url_maker("note_diff", note.pk, 0, 0)
     rows = []
-    previous_size = 0
+    previous_size, previous = 0, None
     for record in records:
         row = dict(zip(HISTORY_FIELDS, record, strict=True))
+        # Against the previous row shown: a revision left out shows neither its size nor
+        # itself as the other side of a diff.
         row["size_change"] = row["body_size"] - previous_size
         previous_size = row["body_size"]
         row["author_name"] = row["history_user__display_name"] or row["history_user__username"]
         number = row["revision"]
         row["url"] = revision_url.format(number)
-        row["previous_diff_url"] = diff_url.format(number - 1, number) if number else ""
+        row["previous_diff_url"] = diff_url.format(previous, number) if previous is not None else ""
+        previous = number
         saved = timezone.localtime(row["history_date"])
         row["saved_iso"] = saved.isoformat()
         row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
@@ -90,12 +122,14 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, notes=Note.objects.for_history())
-    records = list(note.history.order_by("revision").values_list(*HISTORY_FIELDS))
+    readable = visibility.revisions_q(note, request.user)
+    records = list(note.history.filter(readable).order_by("revision").values_list(*HISTORY_FIELDS))
     return render(
         request,
         "notes/history.html",
         {
             "note": note,
+            "all_revisions": visibility.reads_every_revision(note, request.user),
             "revision_count": len(records),
             "rows_html": render_history_rows(note, records, _table_rows),
         },
@@ -105,13 +139,15 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def revision(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk)
-    record = _revision(note, rev)
+    record = _revision(note, rev, request.user)
+    previous, _ = _neighbours(note, request.user, rev, rev)
     return render(
         request,
         "notes/revision.html",
         {
             "note": note,
             "record": record,
+            "previous": previous,
             "body_html": mark_safe(record.body_html),
         },
     )
@@ -121,9 +157,9 @@ def revision(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     """The history page's "compare" form, sent to the canonical diff URL."""
     note = get_note_for_user(request.user, pk)
-    try:
-        a, b = int(request.GET["a"]), int(request.GET["b"])
-    except (KeyError, ValueError):
+    a = query_int(request, "a", maximum=MAX_REVISION)
+    b = query_int(request, "b", maximum=MAX_REVISION)
+    if a is None or b is None:
         messages.error(request, "Choose two revisions to compare.")
         return redirect("note_history", note.pk)
     return redirect("note_diff", note.pk, min(a, b), max(a, b))
@@ -132,7 +168,8 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk)
-    old, new = _revisions(note, a, b, bodies=False)
+    old, new = _revisions(note, a, b, reader=request.user, bodies=False)
+    previous, following = _neighbours(note, request.user, old.revision, new.revision)
     added, removed = tag_changes(old.tag_names, new.tag_names)
     return render(
         request,
@@ -144,6 +181,8 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
             "diff": revision_diff(old, new),
             "tags_added": added,
             "tags_removed": removed,
+            "previous": previous,
+            "following": following,
         },
     )
 
@@ -152,7 +191,7 @@ def diff(request: HttpRequest, pk: int, a: int, b: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, write=True)
-    record = _revision(note, rev)
+    record = _revision(note, rev, request.user)
     if request.method == "POST":
         try:
             note = note_revert(note=note, user=request.user, revision=rev)

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from bench import server
 from bench.client import LoginFailed, Session, request
 from bench.load import Batch, median, percentile, run_batch
 
@@ -84,3 +85,13 @@ def test_reading_pages_leaves_a_shared_sessions_cookies_alone(local_server: int)
     session = Session("127.0.0.1", local_server)
     run_batch([session], ["/accounts/login/"] * 4, concurrency=2)
     assert session.cookies == {}
+
+
+def test_the_server_under_test_keeps_the_sites_database_timeouts() -> None:
+    # manage.py lifts them for its commands, bench among them; the server must not inherit
+    # that, or its pages could wait longer than the site's ever do.
+    base = {"DB_STATEMENT_TIMEOUT_MS": "0", "DB_LOCK_TIMEOUT_MS": "0", "PATH": "/bin"}
+    env = server.production_env(base, database_url="postgresql:///x", secret_key="k" * 64)
+    assert "DB_STATEMENT_TIMEOUT_MS" not in env and "DB_LOCK_TIMEOUT_MS" not in env
+    assert env["PATH"] == "/bin" and env["DEBUG"] == "0"
+    assert env["DJANGO_SETTINGS_MODULE"] == "papernotes.settings"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD
@@ -14,3 +14,61 @@ def log_in(page: Page, base: str, user: User) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+# Recorded before any of the page's own scripts run, in every document the page opens.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} ` +
+    `(${event.sample || "no sample"}) at ${event.sourceFile || location.href}:${event.lineNumber}`
+  );
+});
+"""
+
+
+class PolicyWatch:
+    """What a page reported while a test used it: Content-Security-Policy violations (the
+    ``securitypolicyviolation`` events), console errors and uncaught script errors.
+
+    The console's own line about a page answered with an error status on purpose (the 404
+    page reports "Failed to load resource" for itself) is excused for the addresses passed
+    to ``excuse`` or visited with a ``status`` other than 200.
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        self._excused: set[str] = set()
+        page.expose_function("reportViolation", lambda text: self.problems.append(f"CSP: {text}"))
+        page.add_init_script(_REPORT_VIOLATIONS)
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        if message.text.startswith("Failed to load resource") and (
+            message.location.get("url") in self._excused
+        ):
+            return
+        self.problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def excuse(self, url: str) -> None:
+        self._excused.add(url)
+
+    def visit(self, url: str, *, status: int = 200) -> Response:
+        """Open ``url``, check its status and that it carries the policy, and let it settle."""
+        if status != 200:
+            self.excuse(url)
+        response = self.page.goto(url)
+        assert response is not None
+        assert response.status == status, f"{url}: {response.status}"
+        assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+        self.settle()
+        return response
+
+    def settle(self) -> None:
+        """Let events already queued (a violation is reported as a task) reach the test."""
+        self.page.wait_for_load_state("load")
+        self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")

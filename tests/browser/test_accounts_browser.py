@@ -1,4 +1,5 @@
-"""In Chromium: sign up, log out, log in, edit the profile, log out — by labels and buttons."""
+"""In Chromium: sign up (following the e-mailed link), log out, log in, edit the profile,
+log out — by labels and buttons."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
@@ -42,6 +44,17 @@ def test_sign_up_log_out_log_in_and_edit_the_profile(
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", name="Check your e-mail to confirm")).to_be_visible()
+    assert not User.objects.filter(username="dora").exists()
+    # The live server runs in this process: its e-mails are in the test outbox.
+    (message,) = mail.outbox
+    assert message.to == ["dora@example.org"]
+    link = re.search(r"https?://\S+/accounts/signup/confirm/\S+/", message.body)
+    assert link, message.body
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", name="Confirm your account")).to_be_visible()
+    page.get_by_role("button", name="Confirm and log in").click()
 
     expect(page.get_by_text("Welcome to PaperNotes, dora!")).to_be_visible()
     expect(_header(page).locator(".site-nav__user")).to_have_text("dora")

@@ -36,7 +36,7 @@ WHERE search_vector IS NOT NULL
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("notes", "0010_note_body_digest"),
+        ("notes", "0012_public_changes_at_commit"),
     ]
 
     operations = [
