@@ -29,6 +29,7 @@ help:
 	@echo "make restore FILE=path - load a dump into the configured database, which must be empty"
 	@echo "make cluster-test - two app servers, haproxy, a primary and a replica (tests/cluster)"
 	@echo "make bench  - seed $(BENCH_NOTES) notes into a separate database once, then load-test (docs/benchmarks.md)"
+	@echo "              (BENCH_NOTES=1000000, BENCH_SEED_ARGS=--reset, BENCH_ARGS=\"--label 'busy'\")"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,15 +91,16 @@ clean-db: stop-db
 	rm -rf var/pgdata
 
 # The benchmark never touches the development data: with DATABASE_URL unset it uses its own
-# database on the embedded server; a DATABASE_URL that is set is used as it is.
+# database on the embedded server; a DATABASE_URL that is set is used as it is. Its commands
+# come from the bench app, which only bench.settings installs (the site does not need it).
 bench: install
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then \
-		DATABASE_URL="$$($(BIN)/python -c 'from notes.benchmarking import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
+		DATABASE_URL="$$($(BIN)/python -c 'from bench.databases import embedded_database_url as url; print(url("$(BENCH_DATABASE)"))')"; \
 		test -n "$$DATABASE_URL"; \
 	fi; \
 	export DATABASE_URL; \
 	echo "Benchmark database: $$DATABASE_URL"; \
 	$(BIN)/python manage.py migrate --noinput; \
-	$(BIN)/python manage.py seed_bench --notes $(BENCH_NOTES) $(BENCH_SEED_ARGS); \
-	$(BIN)/python manage.py bench $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py seed_bench --notes $(BENCH_NOTES) $(BENCH_SEED_ARGS); \
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python manage.py bench $(BENCH_ARGS)

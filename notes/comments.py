@@ -3,7 +3,7 @@
 Every write goes through a service function here, so that the rendered HTML, the edit
 history, the note's ``comment_count`` and the notifications change together, in one
 transaction. A comment is rendered once, at save, by the same path as a note (including
-the time-limited renderer for long texts); pages never render.
+the CPU-bounded render child); pages never render.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from accounts import throttle
 from accounts.models import User
 from notes import notifications
 from notes.models import Comment, Note
-from notes.services import render_note_body, save_state, set_comment_references
+from notes.rendering import comment_id_prefix
+from notes.services import render_note_body, reserve_id, save_state, set_comment_references
 
 # Replies nest this many levels below a top-level comment; deeper ones are listed flat,
 # in order, at the last level, each saying whom it answers.
@@ -74,9 +75,11 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
     if parent is not None and (parent.note_id != note.pk or parent.is_deleted or parent.is_hidden):
         raise ReplyNotAllowed
     _charge_rate_limit(author)
-    rendered = render_note_body(author=author, body=body)
+    pk = reserve_id(Comment)
+    rendered = render_note_body(author=author, body=body, id_prefix=comment_id_prefix(pk))
     with transaction.atomic():
         comment = Comment(
+            pk=pk,
             note=note,
             author=author,
             parent=parent,
@@ -86,7 +89,7 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
             body_text=rendered.text,
         )
         comment._history_user = author  # type: ignore[attr-defined]
-        comment.save()
+        comment.save(force_insert=True)
         set_comment_references(comment=comment, rendered=rendered)
         Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
         notifications.comment_posted(comment)
@@ -95,7 +98,9 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
 
 def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
     """A new version of the text; the earlier ones stay in the comment's history."""
-    rendered = render_note_body(author=comment.author, body=body)
+    rendered = render_note_body(
+        author=comment.author, body=body, id_prefix=comment_id_prefix(comment.pk)
+    )
     with transaction.atomic():
         current = Comment.objects.select_for_update().get(pk=comment.pk)
         previous_body = current.body

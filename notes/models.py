@@ -187,7 +187,7 @@ class NoteQuerySet(models.QuerySet["Note"]):
 
     def without_search_data(self) -> NoteQuerySet:
         """Leave out the search documents: large, and only ever read by the database."""
-        return self.defer("search_vector", "search_head")
+        return self.defer("search_vector", "search_head", "search_pairs")
 
     def for_entries(self) -> NoteQuerySet:
         """What an entry in a list shows: the paper and the author, in the same query.
@@ -365,6 +365,10 @@ class Note(Hideable, KeepsCounters):
     # Title, tags and authors only: small enough to rank every match of a common word
     # without reading the whole document (see notes.search).
     search_head = SearchVectorField(null=True, editable=False)
+    # Every pair of adjacent words of the search document, as hashes: a phrase's notes are
+    # found from this index instead of by reading each document with both words (see
+    # notes.search).
+    search_pairs = ArrayField(models.IntegerField(), null=True, editable=False)
     history = HistoricalRecords(
         excluded_fields=[
             "deleted_at",
@@ -372,6 +376,7 @@ class Note(Hideable, KeepsCounters):
             "paper_title",
             "search_vector",
             "search_head",
+            "search_pairs",
             "hidden_at",
             "hidden_by",
             *COUNTERS,
@@ -389,6 +394,7 @@ class Note(Hideable, KeepsCounters):
             models.Index(fields=["author", "-modified"], name="notes_note_author_idx"),
             GinIndex(fields=["search_vector"], name="notes_note_search_idx"),
             GinIndex(fields=["search_head"], name="notes_note_search_head_idx"),
+            GinIndex(fields=["search_pairs"], name="notes_note_search_pairs_idx"),
             GinIndex(fields=["tag_names"], name="notes_note_tags_idx"),
             # What anonymous readers page through: public notes out of the trash and not
             # hidden by moderators, by each sort key, so that a deep page is an index-only

@@ -1,158 +1,128 @@
 """Turning a note's Markdown into the HTML and plain text we store.
 
 ``render_markdown`` is the only entry point. A note is rendered once, when it is saved, and the
-result is stored; pages never render on a read. The pipeline, in order:
+result is stored; pages never render on a read. No step may cost more than linear time in the
+text: where Python-Markdown's own would, it is replaced by a bounded one, and what still costs
+more than its size is metered as it happens and refused (``RenderRefused``; both in
+``notes.bounded_markdown``). The renderer runs in a child process with a CPU budget all the
+same (``notes.render_worker``). The pipeline, in order:
 
 1. Math is recognised before Markdown sees it: inline ``$…$`` and ``\\(…\\)``, display
    ``$$…$$`` and ``\\[…\\]``. A Markdown inline processor (running right after code spans, so
    code is never math) and a block processor (for display math that spans blank lines) replace
-   each formula with one of Markdown's raw-HTML placeholders, which Markdown restores untouched
-   after it has finished. Underscores and asterisks inside a formula are therefore never read
-   as emphasis. A ``$`` only opens a formula when a non-space follows it and only closes one when
-   a non-space precedes it and no digit follows, so "costs $5 and $6" stays text; ``\\$`` is a
-   literal dollar.
+   each formula with one of Markdown's raw-HTML placeholders. Underscores and asterisks inside a
+   formula are therefore never read as emphasis. A ``$`` only opens a formula when a non-space
+   follows it and only closes one when a non-space precedes it and no digit follows, so "costs
+   $5 and $6" stays text; ``\\$`` is a literal dollar. Each formula becomes MathML (latex2mathml)
+   with its TeX kept in an ``<annotation encoding="application/x-tex">``; a formula that cannot
+   be converted is shown as its source in ``<code class="math-error">``.
 2. Markdown: tables, fenced code highlighted by Pygments into CSS classes (see
    ``static/css/highlight.css``), footnotes, sane lists (nested items may be indented by two
-   spaces), headings with ids, smart emphasis and ``~~strike~~``.
-3. Each formula becomes MathML (latex2mathml) with its TeX kept in an
-   ``<annotation encoding="application/x-tex">``; a formula that cannot be converted is shown as
-   its source in ``<code class="math-error">``.
-4. ``{N}`` cross-references become links to notes that ``linkable_notes`` allows, and PMID,
+   spaces), headings with ids, smart emphasis and ``~~strike~~``. The link scanners and the
+   block tests that rescanned the rest of a paragraph or block at every step (which made
+   "[[[[…" or a run of setext headings quadratic) are replaced by bounded ones.
+3. ``{N}`` cross-references become links to notes that ``linkable_notes`` allows, and PMID,
    arXiv and DOI identifiers become links, in text outside links, code and math.
-5. Block elements get ``dir="auto"`` so right-to-left paragraphs read right to left.
-6. bleach sanitises the result against the explicit allowlists below; its filter chain also
-   drops images that are not https and marks external links ``rel="nofollow noopener"``.
-   Nothing touches the HTML after the sanitiser.
-7. The plain text (for search and snippets) is read back from the sanitised HTML, with each
-   formula replaced by its TeX.
+4. Block elements get ``dir="auto"`` so right-to-left paragraphs read right to left.
+5. bleach sanitises the raw HTML of the text against the explicit allowlists below. Formulas and
+   highlighted code are our own HTML and do not go through it: they stand in it as placeholders
+   (MathML is half of a long note's HTML, and html5lib is slow) and come back in the final
+   pass, which checks them as strictly as the rest. A text with no raw HTML in it (no tag-like
+   "<") skips bleach: Markdown's output is then its own escaped serialisation, which bleach
+   would return unchanged.
+6. A final pass of our own (``notes.html_rules``, with the allowlists) reads the result with a
+   strict parser and writes it out again, escaping everything it writes; it has the last word.
+   Every element and attribute is checked against the allowlists again, and every end tag must
+   close an element the text opened; every URL attribute is read by our own URL parser
+   (``checked_url``) and kept only if it is http, https, mailto, relative or a fragment (a
+   protocol-relative address becomes https); ids that come from the text are prefixed with the
+   note's, comment's or preview's own prefix (``n12-``, ``c7-``, ``p-``) and links to them
+   rewritten, so they are unique on every page and never equal an id of the site; extreme or
+   negative lengths in MathML and image attributes are clamped; an image that is not one of the
+   site's static files becomes a link to it (reading fetches nothing from another host, nor any
+   page of this one); external links are marked ``rel="nofollow noopener"``. Nothing touches
+   the HTML after this pass.
+7. The plain text (for search and snippets) is collected by the same pass, with each formula
+   replaced by its TeX.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from types import MappingProxyType
 from typing import Any
 
 import bleach
 import markdown
-from bleach.html5lib_shim import Filter, convert_entities
+from bleach import html5lib_shim
 from latex2mathml.converter import convert_to_element
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import RawHtmlPostprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
-from pygments.token import STANDARD_TYPES
 
+from notes import bounded_markdown
+from notes.bounded_markdown import Meters, RenderRefused
+from notes.html_rules import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_CLASSES,
+    ALLOWED_PROTOCOLS,
+    ALLOWED_TAGS,
+    BLOCKS_WITH_DIR,
+    SITE_ID_SUFFIXES,
+    URL_ATTRIBUTES,
+    FinalPass,
+    Fragment,
+    checked_url,
+)
+
+# The allowlists, the URL parser and the refusal are part of the renderer's interface.
 __all__ = [
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_CLASSES",
     "ALLOWED_PROTOCOLS",
     "ALLOWED_TAGS",
+    "PREVIEW_ID_PREFIX",
+    "SITE_ID_SUFFIXES",
+    "URL_ATTRIBUTES",
+    "RenderRefused",
     "Rendered",
+    "checked_url",
+    "comment_id_prefix",
+    "note_id_prefix",
     "render_markdown",
 ]
 
-# ---------------------------------------------------------------------------- allowlists
-
-_HTML_TAGS = frozenset(
-    {
-        "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em",
-        "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "ins", "kbd", "li", "mark", "ol", "p",
-        "pre", "s", "samp", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-        "thead", "tr", "ul", "var",
-    }
-)  # fmt: skip
-
-# Presentation MathML, as latex2mathml writes it, plus the few elements people type by hand.
-_MATHML_TAGS = frozenset(
-    {
-        "annotation", "math", "menclose", "merror", "mfrac", "mi", "mmultiscripts", "mn", "mo",
-        "mover", "mpadded", "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace", "msqrt",
-        "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder",
-        "munderover", "none", "semantics",
-    }
-)  # fmt: skip
-
-ALLOWED_TAGS: frozenset[str] = _HTML_TAGS | _MATHML_TAGS
-
-_BLOCK_WITH_DIR = ("blockquote", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "li", "p")
-_MATH_TOKEN_ATTRS = frozenset({"mathvariant", "mathcolor", "mathsize", "mathbackground"})
-_MATH_TABLE_ATTRS = frozenset(
-    {"columnalign", "columnlines", "columnspacing", "rowalign", "rowlines", "rowspacing"}
-)
-
-_MO_ATTRS = frozenset(
-    {
-        "accent", "fence", "form", "largeop", "lspace", "maxsize", "minsize", "movablelimits",
-        "rspace", "separator", "stretchy", "symmetric",
-    }
-)  # fmt: skip
-
-_attributes: dict[str, frozenset[str]] = {
-    "a": frozenset({"href", "title", "class", "rel", "id"}),
-    "abbr": frozenset({"title"}),
-    "code": frozenset({"class", "title"}),
-    "div": frozenset({"class", "dir"}),
-    "img": frozenset({"src", "alt", "title", "width", "height"}),
-    "ol": frozenset({"start"}),
-    "pre": frozenset({"class"}),
-    "span": frozenset({"class"}),
-    "sup": frozenset({"id"}),
-    "td": frozenset({"align", "dir", "colspan", "rowspan"}),
-    "th": frozenset({"align", "dir", "colspan", "rowspan", "scope"}),
-    "math": frozenset({"display", "xmlns"}),
-    "annotation": frozenset({"encoding"}),
-    "mi": _MATH_TOKEN_ATTRS,
-    "mn": _MATH_TOKEN_ATTRS,
-    "ms": _MATH_TOKEN_ATTRS,
-    "mtext": _MATH_TOKEN_ATTRS,
-    "mo": _MATH_TOKEN_ATTRS | _MO_ATTRS,
-    "mrow": frozenset(),
-    "mspace": frozenset({"width", "height", "depth", "linebreak", "mathbackground"}),
-    "mpadded": frozenset({"width", "height", "depth", "lspace", "voffset", "mathbackground"}),
-    "mfrac": frozenset({"linethickness", "numalign", "denomalign"}),
-    "mover": frozenset({"accent"}),
-    "munder": frozenset({"accentunder"}),
-    "munderover": frozenset({"accent", "accentunder"}),
-    "menclose": frozenset({"notation"}),
-    "mstyle": frozenset({"displaystyle", "scriptlevel", "mathvariant", "mathcolor", "mathsize"}),
-    "mtable": _MATH_TABLE_ATTRS | {"displaystyle", "frame", "framespacing"},
-    "mtr": frozenset({"columnalign", "rowalign"}),
-    "mtd": frozenset({"columnalign", "rowalign", "columnspan", "rowspan"}),
-}
-for _tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li"):
-    _attributes[_tag] = frozenset({"id", "dir"})
-for _tag in _BLOCK_WITH_DIR:
-    _attributes[_tag] = _attributes.get(_tag, frozenset()) | {"dir"}
-
-ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = MappingProxyType(_attributes)
-
-ALLOWED_PROTOCOLS: frozenset[str] = frozenset({"http", "https", "mailto"})
-
-# Classes only carry meaning to our own style sheets; anything else a writer types is dropped so
-# a note cannot borrow the site's layout classes.
-ALLOWED_CLASSES: frozenset[str] = frozenset(
-    {
-        "filename", "footnote", "footnote-backref", "footnote-ref", "highlight",
-        "highlighttable", "hll", "linenodiv", "linenos", "math-error", "normal", "note-ref",
-        "special", "toc",
-    }
-    | {name for name in STANDARD_TYPES.values() if name}
-)  # fmt: skip
-
-_EXTERNAL_REL = "nofollow noopener"
 _MATH_ERROR_TITLE = "Could not render this formula"
-_SAFE_ID_RE = re.compile(r"[\w:.\-]{1,128}")
-_URL_JUNK_RE = re.compile(r"[`\x00-\x20\x7f-\xa0\s]+")
+_ID_PREFIX_RE = re.compile(r"[a-z][a-z0-9]*-")
+# What raw HTML in Markdown starts with: a tag, an end tag, a comment or declaration.
+_RAW_HTML_RE = re.compile(r"<[A-Za-z/!?]")
+
+# ---------------------------------------------------------------------------- ids
+
+PREVIEW_ID_PREFIX = "p-"
+# For texts rendered outside a note, comment or preview (benchmark data, tests).
+DEFAULT_ID_PREFIX = "u-"
+
+
+def note_id_prefix(pk: int) -> str:
+    """What the ids in note ``pk``'s text start with; unique per note on every page."""
+    return f"n{int(pk)}-"
+
+
+def comment_id_prefix(pk: int) -> str:
+    """What the ids in comment ``pk``'s text start with."""
+    return f"c{int(pk)}-"
 
 
 @dataclass(frozen=True)
@@ -163,61 +133,94 @@ class Rendered:
 
 
 def render_markdown(
-    source: str, *, linkable_notes: Callable[[set[int]], set[int]] | None = None
+    source: str,
+    *,
+    linkable_notes: Callable[[set[int]], set[int]] | None = None,
+    id_prefix: str = DEFAULT_ID_PREFIX,
 ) -> Rendered:
     """Render a note body; see the module docstring for the pipeline.
 
     ``linkable_notes`` gets every ``{N}`` number found in the text and returns those that may be
-    linked; ``None`` links none of them. Never raises on odd input: a formula that cannot be
-    converted is shown as source, and hostile markup is neutralised by the sanitiser.
+    linked; ``None`` links none of them. ``id_prefix`` starts every id the text brings (see
+    ``note_id_prefix``). A formula that cannot be converted is shown as source, and hostile
+    markup is neutralised by the sanitiser and the final pass; raises ``RenderRefused`` (with a
+    message for the author) only for text of a shape that would cost far more than its size.
     """
-    extension = _PaperNotesExtension(linkable_notes)
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "footnotes",
-            "sane_lists",
-            "toc",
-            "pymdownx.highlight",
-            "pymdownx.superfences",
-            "pymdownx.betterem",
-            "pymdownx.tilde",
-            extension,
-        ],
-        extension_configs={
-            "tables": {"use_align_attribute": True},
-            "toc": {"slugify": slugify_unicode},
-            "pymdownx.highlight": {"use_pygments": True, "noclasses": False, "guess_lang": False},
-            "pymdownx.betterem": {"smart_enable": "all"},
-            "pymdownx.tilde": {"subscript": False, "smart_delete": True},
-        },
-        output_format="html",
-    )
+    if not _ID_PREFIX_RE.fullmatch(id_prefix):
+        raise ValueError(f"not an id prefix: {id_prefix!r}")
+    md, extension = _converter()
+    extension.begin(source, linkable_notes)
     try:
         unsafe_html = md.convert(source)
     except RecursionError:
         # Python-Markdown parses nested blocks recursively; absurdly deep nesting gets the
         # source back as plain preformatted text rather than an error page.
         extension.linked_notes.clear()
+        extension.fragments.clear()
         unsafe_html = f"<pre>{html.escape(source)}</pre>"
-    safe_html = _cleaner().clean(unsafe_html)
-    return Rendered(
-        html=safe_html,
-        text=_plain_text(safe_html),
-        note_refs=frozenset(extension.linked_notes),
-    )
+    # Markdown writes raw HTML through only where the text has a tag-like "<"; without one
+    # its output is its own escaped serialisation, which bleach would return unchanged, so
+    # the final pass (which enforces the same allowlists) is the only one it needs.
+    sanitised = _cleaner().clean(unsafe_html) if _RAW_HTML_RE.search(source) else unsafe_html
+    final = FinalPass(id_prefix=id_prefix, fragments=extension.fragments, token=extension.token)
+    safe_html, text = final.run(sanitised)
+    return Rendered(html=safe_html, text=text, note_refs=frozenset(extension.linked_notes))
+
+
+# Building a Markdown instance with its extensions costs more than rendering a short comment,
+# so each thread keeps one and resets it between texts (Python-Markdown's reset() clears the
+# stash, references, footnotes and every extension's state; ``begin`` clears ours).
+_converters = threading.local()
+
+
+def _converter() -> tuple[markdown.Markdown, _PaperNotesExtension]:
+    converter = getattr(_converters, "converter", None)
+    if converter is None:
+        extension = _PaperNotesExtension()
+        md = markdown.Markdown(
+            extensions=[
+                "tables",
+                "footnotes",
+                "sane_lists",
+                "toc",
+                "pymdownx.highlight",
+                "pymdownx.superfences",
+                "pymdownx.betterem",
+                "pymdownx.tilde",
+                extension,
+            ],
+            extension_configs={
+                "tables": {"use_align_attribute": True},
+                "toc": {"slugify": slugify_unicode},
+                "pymdownx.highlight": {
+                    "use_pygments": True,
+                    "noclasses": False,
+                    "guess_lang": False,
+                },
+                "pymdownx.betterem": {"smart_enable": "all"},
+                "pymdownx.tilde": {"subscript": False, "smart_delete": True},
+            },
+            output_format="html",
+        )
+        converter = _converters.converter = (md, extension)
+    md, _ = converter
+    md.reset()
+    return converter
 
 
 # ---------------------------------------------------------------------------- math
 
 _DOLLAR_BODY = r"(?:\\[^\x02\x03]|[^\\$\x02\x03])+?"
 _DISPLAY_DOLLAR_BODY = r"(?:\\[^\x02\x03]|[^\\$\x02\x03]|\$(?!\$))+?"
-# A backslash pair before a delimiter is an escaped backslash, and so does not escape it.
+# A backslash pair before a delimiter is an escaped backslash, and so does not escape it. A
+# formula body never holds an unescaped opening delimiter of its own kind (the dollar forms
+# cannot hold their delimiter, the bracket forms no "\(" or "\["), so that each opening looks
+# no further than the next one: "\(a" repeated without a closing would otherwise be quadratic.
 _MATH_INLINE_RE = (
     r"(?P<escapes>(?<!\\)(?:\\{2})+)(?=\$|\\[(\[])"
     rf"|(?<!\\)\$\$(?P<display_dollar>{_DISPLAY_DOLLAR_BODY})\$\$"
-    r"|(?<!\\)\\\[(?P<display_bracket>(?:\\[^\]\x02\x03]|[^\\\x02\x03])+?)\\\]"
-    r"|(?<!\\)\\\((?P<inline_paren>(?:\\[^)\x02\x03]|[^\\\x02\x03])+?)\\\)"
+    r"|(?<!\\)\\\[(?P<display_bracket>(?:\\[^\]\[(\x02\x03]|[^\\\x02\x03])+?)\\\]"
+    r"|(?<!\\)\\\((?P<inline_paren>(?:\\[^)\[(\x02\x03]|[^\\\x02\x03])+?)\\\)"
     rf"|(?<!\\)\$(?![\s$])(?P<inline_dollar>{_DOLLAR_BODY})(?<!\s)\$(?!\d)"
 )
 # The formula would start inside a link's destination or a web address.
@@ -271,6 +274,10 @@ class _MathInlineProcessor(InlineProcessor):
     # Markdown's own placeholder for an escaped character (STX, code point, ETX).
     _ESCAPED_BACKSLASH = "\x02" + str(ord("\\")) + "\x03"
 
+    def __init__(self, pattern: str, md: markdown.Markdown, owner: _PaperNotesExtension) -> None:
+        super().__init__(pattern, md)
+        self.owner = owner
+
     def handleMatch(  # type: ignore[override]
         self, m: re.Match[str], data: str
     ) -> tuple[str | None, int | None, int | None]:
@@ -282,11 +289,16 @@ class _MathInlineProcessor(InlineProcessor):
         display = m.group("display_dollar") or m.group("display_bracket")
         inline = m.group("inline_paren") or m.group("inline_dollar")
         rendered = _math_to_html(display or inline, display=bool(display), source=m.group(0))
-        return self.md.htmlStash.store(rendered), m.start(0), m.end(0)
+        formula = self.owner.formula(rendered, source=m.group(0))
+        return self.md.htmlStash.store(formula), m.start(0), m.end(0)
 
 
 class _MathBlockProcessor(BlockProcessor):
     """A display formula standing alone, possibly across blank lines, becomes its own block."""
+
+    def __init__(self, parser: Any, owner: _PaperNotesExtension) -> None:
+        super().__init__(parser)
+        self.owner = owner
 
     def test(self, parent: etree.Element, block: str) -> bool:
         return _MATH_BLOCK_START_RE.match(block) is not None
@@ -299,13 +311,47 @@ class _MathBlockProcessor(BlockProcessor):
             if match := _MATH_BLOCK_RE.fullmatch(text):
                 del blocks[:count]
                 tex = match.group("dollar") or match.group("bracket")
+                source = text.strip()
                 paragraph = etree.SubElement(parent, "p")
                 paragraph.text = self.parser.md.htmlStash.store(
-                    _math_to_html(tex, display=True, source=text.strip())
+                    self.owner.formula(_math_to_html(tex, display=True, source=source), source)
                 )
                 return True
         # Not a formula on its own (text follows it): the inline processor handles it.
         return False
+
+
+class _RawHtmlPostprocessor(RawHtmlPostprocessor):
+    """Puts raw HTML back as Markdown does, but our fragments as placeholders once the tree is
+    done. Until then (the toc extension renders headings to find their ids) they come back as
+    their HTML, as in stock Markdown, so that ids do not depend on placeholders.
+    """
+
+    def __init__(self, md: markdown.Markdown, owner: _PaperNotesExtension) -> None:
+        super().__init__(md)
+        self.owner = owner
+
+    def stash_to_string(self, text: str) -> str:
+        if isinstance(text, Fragment) and self.owner.tree_done:
+            return self.owner.placeholder(text)
+        if self.owner.tree_done:
+            self.owner.meters.add_raw_html(str(text))
+        return str(text)
+
+    def isblocklevel(self, html: str) -> bool:
+        # Fragments are "<math …>" and "<div class="highlight">", both block-level to Markdown.
+        return html.startswith(self.owner.token) or super().isblocklevel(html)
+
+
+class _TreeDone(Treeprocessor):
+    """Runs after every other tree processor: from here on fragments become placeholders."""
+
+    def __init__(self, md: markdown.Markdown, owner: _PaperNotesExtension) -> None:
+        super().__init__(md)
+        self.owner = owner
+
+    def run(self, root: etree.Element) -> None:
+        self.owner.tree_done = True
 
 
 # ---------------------------------------------------------------------------- nested lists
@@ -405,7 +451,7 @@ class _LinkTreeprocessor(Treeprocessor):
         self.linkable = set(callback(found)) & found if found and callback else set()
         self._link(root)
         for element in root.iter():
-            if element.tag in _BLOCK_WITH_DIR or element.tag in ("td", "th"):
+            if element.tag in BLOCKS_WITH_DIR or element.tag in ("td", "th"):
                 # Markdown unwraps a paragraph holding only stashed block HTML (a code block)
                 # by matching the bare "<p>placeholder</p>", so such paragraphs stay bare.
                 if element.tag == "p" and _is_placeholder_only(element):
@@ -452,6 +498,7 @@ class _LinkTreeprocessor(Treeprocessor):
             if link is None:
                 continue
             anchor, consumed_end = link
+            self.owner.meters.add_elements(1)
             before = text[position : match.start()]
             if links:
                 links[-1].tail = (links[-1].tail or "") + before
@@ -489,132 +536,132 @@ class _LinkTreeprocessor(Treeprocessor):
 
 
 class _PaperNotesExtension(Extension):
-    def __init__(self, linkable_notes: Callable[[set[int]], set[int]] | None) -> None:
+    """Our processors, and the state of the text being rendered (see ``begin``)."""
+
+    def __init__(self) -> None:
         super().__init__()
+        self.meters = Meters()
+        self.begin("", None)
+
+    def begin(self, source: str, linkable_notes: Callable[[set[int]], set[int]] | None) -> None:
+        """Start on ``source``: everything that belonged to the text before is forgotten."""
         self.linkable_notes = linkable_notes
         self.linked_notes: set[int] = set()
+        self.fragments: list[Fragment] = []
+        self.tree_done = False
+        self.meters.begin(source)
+        # Stands in for a fragment between the Markdown output and the final pass. It depends
+        # on the text, so a text cannot contain its own placeholders, and the output is the
+        # same every time the text is rendered.
+        self.token = "pnf" + hashlib.sha256(source.encode()).hexdigest()[:24]
+
+    def formula(self, mathml: str, source: str) -> Fragment:
+        self.meters.add_formula()
+        return self.fragment(mathml, source)
+
+    def fragment(self, html: str, source: str) -> Fragment:
+        fragment = Fragment(html)
+        fragment.source = source
+        fragment.number = len(self.fragments)
+        self.fragments.append(fragment)
+        return fragment
+
+    def placeholder(self, fragment: Fragment) -> str:
+        return f"{self.token}n{fragment.number}x"
+
+    def _highlighted(self, formatter: Callable[..., Any]) -> Callable[..., Any]:
+        """The fenced-code formatter, its output marked as our own HTML."""
+
+        def format_code(**kwargs: Any) -> Any:
+            code = formatter(**kwargs)
+            return self.fragment(code, kwargs.get("src", "")) if isinstance(code, str) else code
+
+        return format_code
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.registerExtension(self)
         if "$" not in md.ESCAPED_CHARS:
             md.ESCAPED_CHARS.append("$")
+        bounded_markdown.install(md, self.meters)
         # After html_block (20), so raw HTML is already set aside.
         md.preprocessors.register(_ListIndentPreprocessor(md), "paper_lists", 15)
         # After indented code (80), so an indented formula stays code.
-        md.parser.blockprocessors.register(_MathBlockProcessor(md.parser), "paper_math", 79.5)
+        md.parser.blockprocessors.register(_MathBlockProcessor(md.parser, self), "paper_math", 79.5)
         # After code spans (190), before escapes (180) so ``\(`` and ``\\`` reach us intact.
-        md.inlinePatterns.register(_MathInlineProcessor(_MATH_INLINE_RE, md), "paper_math", 185)
+        md.inlinePatterns.register(
+            _MathInlineProcessor(_MATH_INLINE_RE, md, self), "paper_math", 185
+        )
         # After inline (20) has built the tree, before prettify (10).
         md.treeprocessors.register(_LinkTreeprocessor(md, self), "paper_links", 12)
+        # After toc (5), which renders headings to find their ids.
+        md.treeprocessors.register(_TreeDone(md, self), "paper_tree_done", 1)
+        md.postprocessors.register(_RawHtmlPostprocessor(md, self), "raw_html", 30)
+        fences = md.preprocessors["fenced_code_block"].extension
+        for entry in fences.superfences:
+            entry["formatter"] = self._highlighted(entry["formatter"])
 
 
 # ---------------------------------------------------------------------------- sanitising
 
-
-def _normalised_url(value: str) -> str:
-    return _URL_JUNK_RE.sub("", convert_entities(value)).lower()
+_EtreeWalker: Any = html5lib_shim.getTreeWalker("etree")
 
 
-class _LinkPolicyFilter(Filter):
-    """Runs inside bleach, after its sanitiser: the last word on links, images and classes."""
+class _TreeWalker(_EtreeWalker):
+    """html5lib's ElementTree walker, with each ancestor's position kept on its stack.
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for token in super().__iter__():
-            if token["type"] in ("StartTag", "EmptyTag"):
-                attrs = token["data"]
-                if token["name"] == "img" and not _normalised_url(
-                    attrs.get((None, "src"), "")
-                ).startswith("https://"):
-                    continue
-                if token["name"] == "a":
-                    self._set_rel(attrs)
-                self._tidy_values(attrs)
-            yield token
+    The stock walker finds an element's position among its siblings with ``list.index`` every
+    time it leaves the element, which is quadratic in the number of siblings: a paragraph of
+    ten thousand formulas or emphasised words took seconds.
+    """
 
-    @staticmethod
-    def _set_rel(attrs: dict[tuple[str | None, str], str]) -> None:
-        href = _normalised_url(attrs.get((None, "href"), ""))
-        if href.startswith(("http:", "https:", "//", "\\\\", "/\\", "\\/")):
-            attrs[(None, "rel")] = _EXTERNAL_REL
+    def getFirstChild(self, node: Any) -> Any:
+        if isinstance(node, tuple):
+            element, key, parents, flag = node
         else:
-            attrs.pop((None, "rel"), None)
+            element, key, parents, flag = node, None, [], None
+        if flag in ("text", "tail"):
+            return None
+        if element.text:
+            return element, key, parents, "text"
+        if len(element):
+            parents.append((element, key))
+            return element[0], 0, parents, None
+        return None
 
-    @staticmethod
-    def _tidy_values(attrs: dict[tuple[str | None, str], str]) -> None:
-        if (klass := attrs.get((None, "class"))) is not None:
-            kept = [name for name in klass.split() if name in ALLOWED_CLASSES]
-            if kept:
-                attrs[(None, "class")] = " ".join(kept)
-            else:
-                del attrs[(None, "class")]
-        if (ident := attrs.get((None, "id"))) is not None and not _SAFE_ID_RE.fullmatch(ident):
-            del attrs[(None, "id")]
-        if (direction := attrs.get((None, "dir"))) is not None and direction not in (
-            "auto",
-            "ltr",
-            "rtl",
-        ):
-            del attrs[(None, "dir")]
+    def getNextSibling(self, node: Any) -> Any:
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            if len(element):
+                parents.append((element, key))
+                return element[0], 0, parents, None
+            return None
+        if element.tail and flag != "tail":
+            return element, key, parents, "tail"
+        parent = parents[-1][0]
+        if key < len(parent) - 1:
+            return parent[key + 1], key + 1, parents, None
+        return None
+
+    def getParentNode(self, node: Any) -> Any:
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            return element if not parents else (element, key, parents, None)
+        parent, parent_key = parents.pop()
+        return parent if not parents else (parent, parent_key, parents, None)
 
 
 def _cleaner() -> bleach.sanitizer.Cleaner:
     # A Cleaner keeps parser state, so each render gets its own (they are cheap to build).
-    return bleach.sanitizer.Cleaner(
+    cleaner = bleach.sanitizer.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=dict(ALLOWED_ATTRIBUTES),
         protocols=ALLOWED_PROTOCOLS,
         strip=False,
         strip_comments=True,
-        filters=[_LinkPolicyFilter],
     )
-
-
-# ---------------------------------------------------------------------------- plain text
-
-_BREAKING_TAGS = frozenset(
-    {
-        "blockquote", "br", "dd", "div", "dl", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
-        "li", "ol", "p", "pre", "table", "td", "th", "tr", "ul",
-    }
-)  # fmt: skip
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.math_depth = 0
-        self.annotation_depth = 0
-        self.skip_depth = 0  # inside a footnote's "back to text" arrow
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BREAKING_TAGS:
-            self.parts.append(" ")
-        if tag == "math":
-            self.math_depth += 1
-        elif tag == "annotation" and self.math_depth:
-            self.annotation_depth += 1
-        elif tag == "a" and ("class", "footnote-backref") in attrs:
-            self.skip_depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _BREAKING_TAGS:
-            self.parts.append(" ")
-        if tag == "math" and self.math_depth:
-            self.math_depth -= 1
-        elif tag == "annotation" and self.annotation_depth:
-            self.annotation_depth -= 1
-        elif tag == "a" and self.skip_depth:
-            self.skip_depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if self.skip_depth or (self.math_depth and not self.annotation_depth):
-            return
-        self.parts.append(data)
-
-
-def _plain_text(safe_html: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(safe_html)
-    extractor.close()
-    return " ".join("".join(extractor.parts).split())
+    cleaner.walker = _TreeWalker
+    return cleaner

@@ -11,6 +11,10 @@ come first, then notes that match only in their body; newest first within each p
 Both parts are read a page at a time by walking the date index, so a word found in a
 fifth of all notes, or a phrase of two common words, costs what a rare word does;
 ranking every match by a score would read tens of thousands of documents per page.
+
+A quoted phrase is also looked up in ``search_pairs``, every pair of adjacent words of a
+note's document: a phrase whose words are common but rarely side by side would otherwise
+be checked in every note that has both words, which grows with the data.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,22 +41,62 @@ from notes.models import Note, Paper
 CONFIG = "english"
 MAX_QUERY_LENGTH = 500
 
-# The head (title, tags, authors) is also the start of the whole document, so that a
-# match of the head alone is a match of the document (see RelevanceWindow).
+# The search data of a note ``n`` and its paper ``p``, defined here only. The head (title,
+# tags, authors) is also the start of the whole document, so that a match of the head
+# alone is a match of the document (see RelevanceWindow).
 _HEAD_SQL = """
         setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
         || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
         || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
-_REFRESH_SQL = f"""
-UPDATE notes_note AS n SET
-    paper_year = p.year,
-    paper_title = p.title,
-    search_vector = {_HEAD_SQL}
-        || setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C'),
-    search_head = {_HEAD_SQL}
-FROM notes_paper AS p
-WHERE p.id = n.paper_id AND {{where}}
+_BODY_SQL = "setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')"
+_PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0013
+_FROM_SQL = "FROM {notes} AS n JOIN notes_paper AS p ON p.id = n.paper_id"
+# Each note's search data, for the notes of ``{notes}`` that ``{where}`` picks. The OFFSET 0
+# fences keep PostgreSQL from copying the head and the document into every place that uses
+# them, which would build each twice.
+_DOCUMENTS_SQL = f"""
+SELECT d.id, d.paper_year, d.paper_title, d.search_head, d.search_vector,
+       {_PAIRS_OF_SQL.format(vector="d.search_vector")} AS search_pairs
+FROM (
+    SELECT n.id, n.paper_year, n.paper_title, n.search_head,
+           n.search_head || {_BODY_SQL} AS search_vector
+    FROM (
+        SELECT n.id, n.body_text, p.year AS paper_year, p.title AS paper_title,
+               {_HEAD_SQL} AS search_head
+        {_FROM_SQL}
+        WHERE {{where}}
+        OFFSET 0
+    ) AS n
+    OFFSET 0
+) AS d
 """  # noqa: S608 - built from constants only
+SEARCH_COLUMNS = ("paper_year", "paper_title", "search_head", "search_vector", "search_pairs")
+_REFRESH_SQL = f"""
+UPDATE notes_note AS t SET {", ".join(f"{column} = s.{column}" for column in SEARCH_COLUMNS)}
+FROM ({_DOCUMENTS_SQL.replace("{notes}", "notes_note")}) AS s
+WHERE t.id = s.id
+"""  # noqa: S608 - built from constants only
+
+
+def bulk_documents_sql(notes_table: str, documents_table: str) -> tuple[str, str]:
+    """The search data of every note of ``notes_table`` (a table with the notes' columns),
+    for loading many notes at once, as two SELECTs.
+
+    The first gives ``id`` and every column of ``SEARCH_COLUMNS`` but the pairs; the
+    second reads its result, stored as ``documents_table``, for ``id`` and the pairs.
+    Without the fences of ``refresh`` PostgreSQL can run each on several cores, at the
+    price of building the (small) head twice.
+    """
+    documents = (
+        f"SELECT n.id, p.year AS paper_year, p.title AS paper_title, {_HEAD_SQL} AS search_head, "
+        f"{_HEAD_SQL} || {_BODY_SQL} AS search_vector "
+        f"{_FROM_SQL.format(notes=notes_table)}"
+    )
+    pairs = (
+        f"SELECT id, {_PAIRS_OF_SQL.format(vector='search_vector')} AS search_pairs "  # noqa: S608
+        f"FROM {documents_table}"
+    )
+    return documents, pairs
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
@@ -66,7 +112,7 @@ def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = Non
     else:
         where, params = "TRUE", []
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL.format(where=where), params)
+        cursor.execute(_REFRESH_SQL.replace("{where}", where), params)
 
 
 _TERM_RE = re.compile(r'(?<!\S)(tag|user):("[^"]*"|\S+)', re.IGNORECASE)
@@ -100,11 +146,81 @@ def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
+_PAIRS_FIELD = ArrayField(IntegerField())
+_QUOTED_RE = re.compile(r'(-?)\s*"([^"]*)"')
+_OR_RE = re.compile(r"(?<![\w-])or(?![\w-])", re.IGNORECASE)
+
+
+def required_phrases(text: str) -> tuple[str, ...]:
+    """The quoted phrases every match of ``text`` must contain, as written.
+
+    Only phrases the query cannot do without: none when it has an ``or`` (a phrase may
+    be one of the alternatives) or an unclosed quote, and never an excluded (``-"…"``)
+    phrase. Leaving a phrase out only makes the search read more notes; it never changes
+    what is found.
+    """
+    if text.count('"') % 2 or _OR_RE.search(_QUOTED_RE.sub(" ", text)):
+        return ()
+    return tuple(
+        dict.fromkeys(
+            phrase.strip()
+            for minus, phrase in _QUOTED_RE.findall(text)
+            if not minus and len(phrase.split()) > 1
+        )
+    )
+
+
+PAIRS_SECONDS = 30 * 24 * 3600
+
+
+def phrase_pairs(phrases: Sequence[str]) -> tuple[int, ...]:
+    """The word pairs (see migration 0013) that a note must have to contain ``phrases``.
+
+    PostgreSQL makes them (its parser and stemmer decide what a word is); they depend on
+    nothing but the phrases, so they are cached.
+    """
+    key = "notes:pairs:" + hashlib.sha256("\x00".join(phrases).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT notes_phrase_pairs(%s::regconfig, %s::text[])", [CONFIG, list(phrases)]
+            )
+            found = tuple(cursor.fetchone()[0])
+        cache.set(key, found, PAIRS_SECONDS)
+    return found
+
+
+def _pairs_literal(pairs: Sequence[int]) -> str:
+    """The pairs as a constant of the statement, not a parameter: the planner then knows
+    how many notes have them (a phrase in half the notes is best found by walking the date
+    index, a rare one from the pairs' index), even in a plan it keeps for a statement it
+    has prepared. Only integers go in."""
+    return "'{" + ",".join(str(int(pair)) for pair in pairs) + "}'::integer[]"
+
+
+def _with_phrases(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
+    """``notes`` narrowed to those with every word pair of ``text``'s phrases.
+
+    A phrase of two common words not seen together is otherwise checked note by note in
+    every note that has both words; the pairs' index finds the few that have them side
+    by side.
+    """
+    phrases = required_phrases(text)
+    pairs = phrase_pairs(phrases) if phrases else ()
+    if not pairs:
+        return notes
+    literal = RawSQL(_pairs_literal(pairs), (), output_field=_PAIRS_FIELD)  # noqa: S611
+    return notes.filter(search_pairs__contains=literal)
+
+
 def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
     """Notes matching ``text``, with ``head_match`` (title, tags or authors) annotated."""
     query = search_query(text)
-    return notes.filter(search_vector=query).annotate(
-        head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField())
+    return (
+        _with_phrases(notes, text)
+        .filter(search_vector=query)
+        .annotate(head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField()))
     )
 
 
@@ -116,16 +232,18 @@ RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
 # see what, tags, years) as the ORM writes it.
 _WINDOW_SQL = """
 (SELECT id, 1 AS part, modified FROM notes_note
- WHERE {where} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
+ WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
  ORDER BY modified DESC, id DESC LIMIT %s)
 UNION ALL
 (SELECT id, 0 AS part, modified FROM notes_note
- WHERE {where} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+ WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
    AND NOT coalesce(search_head @@ websearch_to_tsquery(%s::regconfig, %s), false)
  ORDER BY modified DESC, id DESC LIMIT %s)
 ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 """
 _HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+# A head that has a phrase is the start of the document, so it has the phrase's pairs too.
+_WINDOW_PAIRS_SQL = " AND search_pairs @> {pairs}"
 # The same with each part compiled by the ORM, for a list whose condition needs a join
 # (notes by given users).
 _PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
@@ -144,8 +262,10 @@ class RelevanceWindow:
         # Only an excluded word can make a note whose head matches fail as a whole (the
         # word is in its body); otherwise the head's match is the document's.
         self.head_also = "-" in text
+        phrases = required_phrases(text)
+        self.pairs = phrase_pairs(phrases) if phrases else ()
         # Every match, in no particular order (a page past the end counts them).
-        self.matches = notes.filter(search_vector=search_query(text))
+        self.matches = _with_phrases(notes, text).filter(search_vector=search_query(text))
 
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
@@ -156,8 +276,11 @@ class RelevanceWindow:
             # the rest of the search; the list's condition is compiled once instead.
             where, where_params = condition
             words = [CONFIG, self.text]
+            pairs = _pairs_literal(self.pairs) if self.pairs else ""
             sql = _WINDOW_SQL.format(
-                where=where, head_also=_HEAD_ALSO_SQL if self.head_also else ""
+                where=where,
+                pairs=_WINDOW_PAIRS_SQL.format(pairs=pairs) if pairs else "",
+                head_also=_HEAD_ALSO_SQL if self.head_also else "",
             )
             params = [
                 *where_params, *words, *(words if self.head_also else []), stop,
@@ -173,7 +296,7 @@ class RelevanceWindow:
 
     def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
         query = search_query(self.text)
-        head = self.notes.filter(search_head=query)
+        head = _with_phrases(self.notes, self.text).filter(search_head=query)
         if self.head_also:
             head = head.filter(search_vector=query)
         body = self.matches.exclude(search_head=query)
@@ -248,8 +371,14 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
 
 def did_you_mean(text: str, *, reader: Any) -> Paper | None:
     """A paper listed for ``reader`` (``notes.visibility``) whose title looks like a
-    misspelling of the query, if any."""
-    if len(text) < 4:
+    misspelling of the query, if any.
+
+    Not for a query with a quoted phrase: it asks for these words in this order, and a
+    title like it is found by comparing it with every title that shares enough of its
+    letter triples, for a phrase of common words most titles (tens of milliseconds at
+    60,000 papers, growing with them).
+    """
+    if len(text) < 4 or '"' in text:
         return None
     return (
         Paper.objects.filter(visibility.papers_listed_q(reader), title__trigram_similar=text)

@@ -11,15 +11,15 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters, notifications, search
+from notes import counters, notifications, render_worker, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
-from notes.render_worker import RenderTimeout, render_with_time_limit
-from notes.rendering import Rendered, render_markdown
+from notes.rendering import Rendered, RenderRefused, comment_id_prefix, note_id_prefix
 from papernotes import metrics
 from papernotes.db import retrying
 
@@ -41,29 +41,37 @@ class NoteContent:
     edit_message: str = ""
 
 
-# Bodies up to this many characters render in the request's own process; larger ones in
-# a child process with a time limit (see notes.render_worker).
-IN_PROCESS_RENDER_CHARS = 20_000
-RENDER_SECONDS = 15.0
 _NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
 
 logger = logging.getLogger(__name__)
 
 
 class TooComplexToRender(Exception):
-    """The text could not be rendered in reasonable time; the caller keeps the text."""
+    """The text could not be rendered within its budget; the caller keeps the text.
+
+    ``message`` says so to the author: on the class, in general terms; on an instance, the
+    renderer's own reason when it refused the text for a particular shape.
+    """
 
     message = (
         "This text is too complex to render in reasonable time (for example thousands of "
         "unclosed brackets or very deep nesting). Simplify it or split it; nothing was saved."
     )
 
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason or self.message)
+        if reason:
+            self.message = reason
 
-def render_note_body(*, author: User, body: str) -> Rendered:
-    """Render a note's Markdown as ``author`` would publish it.
+
+def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
+    """Render a note's (or comment's) Markdown as ``author`` would publish it.
 
     ``{N}`` becomes a link only to notes the author may read, so a reference never
-    reveals someone else's private note.
+    reveals someone else's private note. ``id_prefix`` starts the ids the text brings
+    (``rendering.note_id_prefix``, ``comment_id_prefix`` or ``PREVIEW_ID_PREFIX``). The
+    render runs in the render child within the CPU budget of ``RENDER_CPU_SECONDS``;
+    raises TooComplexToRender when it passes it or the renderer refuses the text.
     """
     numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)}
     linkable = frozenset(
@@ -71,17 +79,36 @@ def render_note_body(*, author: User, body: str) -> Rendered:
         if numbers
         else ()
     )
-    if len(body) <= IN_PROCESS_RENDER_CHARS:
-        return render_markdown(body, linkable_notes=lambda found: found & linkable)
     try:
-        return render_with_time_limit(body, linkable, RENDER_SECONDS)
-    except RenderTimeout as exc:
+        return render_worker.render(
+            body,
+            linkable=linkable,
+            id_prefix=id_prefix,
+            cpu_seconds=settings.RENDER_CPU_SECONDS,
+            wall_seconds=settings.RENDER_WALL_SECONDS,
+        )
+    except render_worker.RenderTimeout as exc:
         metrics.render_timeout()
-        raise TooComplexToRender(str(exc)) from exc
+        raise TooComplexToRender from exc
+    except RenderRefused as exc:
+        raise TooComplexToRender(exc.message) from exc
+
+
+def reserve_id(model: type[Model]) -> int:
+    """The next id of ``model``'s table, taken from its sequence before the row exists, so
+    that a text can be rendered with its own id prefix before it is saved. A reserved id
+    that is never used is a gap in the sequence, as after a rolled-back insert."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+            [model._meta.db_table, model._meta.pk.column],
+        )
+        return cursor.fetchone()[0]
 
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
-    counted_before = counters.keys_of(note) if note.pk else frozenset()
+    # A new note (its id reserved already) was not counted before.
+    counted_before = frozenset() if note._state.adding else counters.keys_of(note)
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -91,7 +118,8 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note.edit_message = content.edit_message
     note.modified = timezone.now()
     note._history_user = user  # type: ignore[attr-defined]
-    note.save()
+    # A new note comes with its reserved id: an INSERT, without first trying an UPDATE.
+    note.save(force_insert=note._state.adding)
     note.tags.set(note.tag_names, clear=False)
     _set_note_references(note, rendered)
     search.refresh(note_ids=[note.pk])
@@ -147,10 +175,11 @@ def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
     tabs saving their first text at once): nothing is overwritten, and the caller gives the
     text back.
     """
-    rendered = render_note_body(author=author, body=content.body)
+    pk = reserve_id(Note)
+    rendered = render_note_body(author=author, body=content.body, id_prefix=note_id_prefix(pk))
 
     def create() -> Note:
-        note = Note(paper=paper, author=author, revision=0)
+        note = Note(pk=pk, paper=paper, author=author, revision=0)
         _apply(note, content, rendered, user=author)
         notifications.note_saved(note, actor=author, previous_body=None, was_public=False)
         return note
@@ -173,7 +202,9 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
     The row lock makes two saves from the same base take turns: the first wins, the
     second sees the new head and raises ``EditConflict`` instead of overwriting it.
     """
-    rendered = render_note_body(author=note.author, body=content.body)
+    rendered = render_note_body(
+        author=note.author, body=content.body, id_prefix=note_id_prefix(note.pk)
+    )
 
     def save() -> Note:
         head = _locked_note(note.pk)
@@ -194,7 +225,9 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
         visibility=old.visibility,
         edit_message=f"Reverted to revision {revision}",
     )
-    rendered = render_note_body(author=note.author, body=content.body)
+    rendered = render_note_body(
+        author=note.author, body=content.body, id_prefix=note_id_prefix(note.pk)
+    )
 
     def save() -> Note:
         head = _locked_note(note.pk)
@@ -275,7 +308,12 @@ def relink_references_to(*, target: Note) -> int:
         .only("body", "revision", "author")
     )
     for source in notes:
-        rendered = _rendered_again(source.author, source.body, what=f"note {source.pk}")
+        rendered = _rendered_again(
+            source.author,
+            source.body,
+            id_prefix=note_id_prefix(source.pk),
+            what=f"note {source.pk}",
+        )
         if rendered is None:
             continue
         with transaction.atomic():
@@ -290,7 +328,12 @@ def relink_references_to(*, target: Note) -> int:
         .only("body", "author")
     )
     for comment in comments:
-        rendered = _rendered_again(comment.author, comment.body, what=f"comment {comment.pk}")
+        rendered = _rendered_again(
+            comment.author,
+            comment.body,
+            id_prefix=comment_id_prefix(comment.pk),
+            what=f"comment {comment.pk}",
+        )
         if rendered is not None:
             changed += Comment.objects.filter(pk=comment.pk, body=comment.body).update(
                 body_html=rendered.html, body_text=rendered.text
@@ -298,9 +341,9 @@ def relink_references_to(*, target: Note) -> int:
     return changed
 
 
-def _rendered_again(author: User, body: str, *, what: str) -> Rendered | None:
+def _rendered_again(author: User, body: str, *, id_prefix: str, what: str) -> Rendered | None:
     try:
-        return render_note_body(author=author, body=body)
+        return render_note_body(author=author, body=body, id_prefix=id_prefix)
     except TooComplexToRender:
         # It rendered when it was saved; keep the stored HTML rather than lose the text.
         logger.warning("Could not render %s again for its references; left as it was.", what)

@@ -7,6 +7,7 @@ could not use, so a typo in a deployment is an error at start-up, not a surprise
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 
@@ -73,6 +74,30 @@ def env_choice(
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(choices)}.")
     return value
+
+
+def env_float(
+    name: str,
+    default: float,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> float:
+    value = _raw(name, environ)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a finite number.")
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number:g} is below the minimum of {minimum:g}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number:g} is above the maximum of {maximum:g}.")
+    return number
 
 
 def env_list(

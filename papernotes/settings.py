@@ -15,6 +15,7 @@ from papernotes.env import (
     env_bool,
     env_choice,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_networks,
@@ -214,6 +215,14 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 # Each user may post COMMENT_RATE_LIMIT comments within COMMENT_RATE_WINDOW_SECONDS.
 COMMENT_RATE_LIMIT = env_int("COMMENT_RATE_LIMIT", 10, minimum=1)
 COMMENT_RATE_WINDOW_SECONDS = env_int("COMMENT_RATE_WINDOW_SECONDS", 60, minimum=1)
+# Each user may ask for PREVIEW_RATE_LIMIT previews within PREVIEW_RATE_WINDOW_SECONDS.
+PREVIEW_RATE_LIMIT = env_int("PREVIEW_RATE_LIMIT", 30, minimum=1)
+PREVIEW_RATE_WINDOW_SECONDS = env_int("PREVIEW_RATE_WINDOW_SECONDS", 60, minimum=1)
+# Rendering (notes.render_worker): the CPU seconds one render may use before the render
+# child is killed and the author told the text is too complex, and a wall-clock cap as a
+# safety net for a machine too busy to give the child its CPU.
+RENDER_CPU_SECONDS = env_float("RENDER_CPU_SECONDS", 2.0, minimum=0.1)
+RENDER_WALL_SECONDS = env_float("RENDER_WALL_SECONDS", 20.0, minimum=1.0)
 # The address e-mails link to (notifications and digests are sent outside a request).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

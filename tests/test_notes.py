@@ -13,6 +13,7 @@ from notes.models import MAX_BODY_BYTES, Mute, Note
 from notes.reactions import note_vote
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper, revise
+from tests.texts import ordinary_note, scaled
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,7 @@ def test_cross_reference_to_a_private_note_is_not_linked(alice: User, bob: User)
     assert f"{{{secret.pk}}}" in note.body_html
 
 
-def test_a_large_body_is_rendered_in_a_separate_process(alice: User, alice_client: Client) -> None:
+def test_a_large_body_renders_whole(alice: User, alice_client: Client) -> None:
     paper = make_paper(alice)
     body = "A paragraph with $x_i$ and **bold** text.\n\n" * 600  # > 20,000 characters
     response = _write(alice_client, paper.pk, body=body)
@@ -252,32 +253,53 @@ def test_a_large_body_is_rendered_in_a_separate_process(alice: User, alice_clien
     assert note.body_html.count("<strong>bold</strong>") == 600
 
 
-def test_a_body_too_complex_to_render_in_time_is_refused_and_kept(
-    alice: User, alice_client: Client, monkeypatch: pytest.MonkeyPatch
+def test_a_body_that_passes_the_cpu_budget_is_refused_and_kept(
+    alice: User, alice_client: Client, settings
 ) -> None:
-    monkeypatch.setattr("notes.services.RENDER_SECONDS", 1.0)
+    # An ordinary long text takes a few tenths of a second; with a budget of a tenth the
+    # render child is stopped half way.
+    settings.RENDER_CPU_SECONDS = 0.1
     note = make_note(alice, body="the original")
-    hostile = "[" * 60_000  # unclosed brackets: minutes of Markdown parsing
+    body, _ = ordinary_note(150_000)
+    long_text = body + "The last words of a long text."
+    response = alice_client.post(
+        f"/n/{note.pk}/edit/",
+        {"body": long_text, "visibility": "public", "base_revision": str(note.revision)},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "too complex to render" in page
+    assert "The last words of a long text." in page  # the text is still in the editor
+    note.refresh_from_db()
+    assert (note.body, note.revision) == ("the original", 0)
+    preview = alice_client.post("/n/preview/", {"body": long_text, "visibility": "public"})
+    assert "too complex to render" in preview.content.decode()
+
+
+def test_a_body_the_renderer_refuses_says_why_and_is_kept(
+    alice: User, alice_client: Client
+) -> None:
+    note = make_note(alice, body="the original")
+    hostile = scaled("a\n=\n", 200_000)  # 50,000 setext headings without a blank line
     response = alice_client.post(
         f"/n/{note.pk}/edit/",
         {"body": hostile, "visibility": "public", "base_revision": str(note.revision)},
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "too complex to render" in page
-    assert "[[[[[[[[" in page  # the text is still in the editor
+    assert "long runs of lines without a blank line" in page
+    assert "a\n=\na\n=" in page  # the text is still in the editor
     note.refresh_from_db()
     assert (note.body, note.revision) == ("the original", 0)
-    preview = alice_client.post("/n/preview/", {"body": hostile, "visibility": "public"})
-    assert "too complex to render" in preview.content.decode()
 
 
 def test_a_preview_that_cannot_render_in_time_saves_nothing(
-    alice: User, alice_client: Client, monkeypatch: pytest.MonkeyPatch
+    alice: User, alice_client: Client, settings
 ) -> None:
-    monkeypatch.setattr("notes.services.RENDER_SECONDS", 1.0)
+    settings.RENDER_CPU_SECONDS = 0.1
     paper = make_paper(alice)
-    response = _write(alice_client, paper.pk, body="[" * 60_000, preview="1")
+    body, _ = ordinary_note(150_000)
+    response = _write(alice_client, paper.pk, body=body, preview="1")
     assert response.status_code == 200
     assert "too complex to render" in response.content.decode()
     assert not Note.objects.exists()

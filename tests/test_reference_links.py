@@ -146,7 +146,7 @@ def test_a_text_saved_while_it_is_rendered_again_keeps_its_own_rendering(
     comment = make_comment(make_note(alice), bob, f"Old comment {{{target.pk}}}.")
     real_render = services.render_note_body
 
-    def render_while_its_author_saves(*, author: User, body: str):
+    def render_while_its_author_saves(*, author: User, body: str, id_prefix: str):
         if body.startswith("Old note"):
             note_save(
                 note=Note.objects.get(pk=citing.pk),
@@ -159,7 +159,7 @@ def test_a_text_saved_while_it_is_rendered_again_keeps_its_own_rendering(
         if body.startswith("Old comment"):
             current = Comment.objects.select_related("note").get(pk=comment.pk)
             comment_edit(comment=current, user=bob, body=f"New comment {{{target.pk}}}.")
-        return real_render(author=author, body=body)
+        return real_render(author=author, body=body, id_prefix=id_prefix)
 
     monkeypatch.setattr(services, "render_note_body", render_while_its_author_saves)
     Note.objects.filter(pk=target.pk).update(visibility="private")

@@ -35,7 +35,9 @@ def _waiting(pid: int, other: BaseDatabaseWrapper) -> bool:
 def _deadlock_with(pid: int, *, tag: str, note_pk: int) -> threading.Thread:
     """In another connection: create ``tag`` (uncommitted), wait until ``pid`` waits for
     it, then ask for the note ``pid`` holds. PostgreSQL breaks the ring by failing ``pid``,
-    which waited first; then this side lets go."""
+    which waited first; then this side lets go. Returns once ``tag`` is created, so that
+    the save cannot create it first."""
+    holding = threading.Event()
 
     def run() -> None:
         other = connections.create_connection("default")
@@ -43,6 +45,7 @@ def _deadlock_with(pid: int, *, tag: str, note_pk: int) -> threading.Thread:
             other.set_autocommit(False)
             with other.cursor() as cursor:
                 cursor.execute("INSERT INTO taggit_tag (name, slug) VALUES (%s, %s)", [tag, tag])
+                holding.set()
                 for _ in range(600):
                     if _waiting(pid, other):
                         break
@@ -58,6 +61,7 @@ def _deadlock_with(pid: int, *, tag: str, note_pk: int) -> threading.Thread:
 
     thread = threading.Thread(target=run)
     thread.start()
+    assert holding.wait(timeout=30), "the other connection never created the tag"
     return thread
 
 

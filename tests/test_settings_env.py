@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from papernotes.env import (
     env_bool,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_origins,
@@ -52,6 +53,20 @@ def test_env_int_parses_and_checks_bounds() -> None:
         env_int("PORT", 1, minimum=1, environ={"PORT": "0"})
     with pytest.raises(ImproperlyConfigured, match="above the maximum"):
         env_int("PORT", 1, maximum=65535, environ={"PORT": "70000"})
+
+
+def test_env_float_parses_and_checks_bounds() -> None:
+    assert env_float("RENDER_CPU_SECONDS", 2.0, environ={"RENDER_CPU_SECONDS": " 1.5 "}) == 1.5
+    assert env_float("RENDER_CPU_SECONDS", 2.0, environ={}) == 2.0
+    with pytest.raises(ImproperlyConfigured, match="RENDER_CPU_SECONDS='two' is not a number"):
+        env_float("RENDER_CPU_SECONDS", 2.0, environ={"RENDER_CPU_SECONDS": "two"})
+    for value in ("nan", "inf"):
+        with pytest.raises(ImproperlyConfigured, match="not a finite number"):
+            env_float("RENDER_CPU_SECONDS", 2.0, environ={"RENDER_CPU_SECONDS": value})
+    with pytest.raises(ImproperlyConfigured, match=r"below the minimum of 0\.1"):
+        env_float("RENDER_CPU_SECONDS", 2.0, minimum=0.1, environ={"RENDER_CPU_SECONDS": "0"})
+    with pytest.raises(ImproperlyConfigured, match="above the maximum"):
+        env_float("X", 1.0, maximum=10, environ={"X": "11"})
 
 
 def test_env_list_splits_and_drops_blanks() -> None:

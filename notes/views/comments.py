@@ -79,8 +79,8 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     except ReplyNotAllowed:
         form.add_error(None, ReplyNotAllowed.message)
         return _errors_response(request, note, form, 400)
-    except TooComplexToRender:
-        form.add_error("body", TooComplexToRender.message)
+    except TooComplexToRender as refused:
+        form.add_error("body", refused.message)
         return _errors_response(request, note, form, 400)
     if request.htmx:
         target = request.htmx.target or ""
@@ -109,8 +109,8 @@ def comment_edit_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpRes
             comment = comment_edit(
                 comment=comment, user=request.user, body=form.cleaned_data["body"]
             )
-        except TooComplexToRender:
-            form.add_error("body", TooComplexToRender.message)
+        except TooComplexToRender as refused:
+            form.add_error("body", refused.message)
         else:
             messages.success(request, "Your comment is saved.")
             return redirect(comment)

@@ -1,14 +1,27 @@
-"""What the note editor shares between writing a new summary and revising one."""
+"""What the note editor shares between writing a new summary and revising one.
+
+Previews render like a save (the same CPU-bounded render child) but write nothing, so they
+are rate-limited per user like comments: PREVIEW_RATE_LIMIT within
+PREVIEW_RATE_WINDOW_SECONDS.
+"""
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from accounts import throttle
+from accounts.models import User
 from notes.forms import NoteForm
+from notes.rendering import PREVIEW_ID_PREFIX
 from notes.services import TooComplexToRender, render_note_body
+
+RATE_KEY_PREFIX = "preview-rate"
 
 
 def wants_preview(request: HttpRequest) -> bool:
@@ -16,12 +29,40 @@ def wants_preview(request: HttpRequest) -> bool:
     return "preview" in request.POST
 
 
+def preview_wait(user: User) -> int:
+    """Count one preview for ``user``: the seconds to wait if that was one too many, else 0."""
+    return throttle.count_in_window(
+        f"{RATE_KEY_PREFIX}:{user.pk}",
+        throttle.now(),
+        window=settings.PREVIEW_RATE_WINDOW_SECONDS,
+        limit=settings.PREVIEW_RATE_LIMIT,
+    )
+
+
+def rate_limited_message(seconds: int) -> str:
+    if seconds < 60:
+        when = f"{seconds} second{'s' * (seconds != 1)}"
+    else:
+        minutes = math.ceil(seconds / 60)
+        when = f"{minutes} minute{'s' * (minutes != 1)}"
+    return (
+        f"You are previewing faster than {settings.PREVIEW_RATE_LIMIT} previews in "
+        f"{settings.PREVIEW_RATE_WINDOW_SECONDS} seconds. Your text is kept; preview it again "
+        f"in {when}, or save it."
+    )
+
+
 def render_preview(request: HttpRequest, form: NoteForm) -> SafeString | None:
     """The rendered body, or None with an error on the form when it cannot be rendered."""
+    if wait := preview_wait(request.user):
+        form.add_error("body", rate_limited_message(wait))
+        return None
     try:
-        rendered = render_note_body(author=request.user, body=form.cleaned_data["body"])
-    except TooComplexToRender:
-        form.add_error("body", TooComplexToRender.message)
+        rendered = render_note_body(
+            author=request.user, body=form.cleaned_data["body"], id_prefix=PREVIEW_ID_PREFIX
+        )
+    except TooComplexToRender as refused:
+        form.add_error("body", refused.message)
         return None
     return mark_safe(rendered.html)
 
@@ -31,13 +72,21 @@ def note_preview(request: HttpRequest) -> HttpResponse:
     """The preview fragment for in-place updates; the editor's Preview button is the fallback."""
     if not request.user.is_authenticated:
         return HttpResponse("Log in to preview.", status=403)
+    if wait := preview_wait(request.user):
+        response = render(
+            request, "notes/_preview.html", {"errors": [rate_limited_message(wait)]}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
     form = NoteForm(request.POST)
     form.is_valid()
     if "body" in form.errors:
         return render(request, "notes/_preview.html", {"errors": form.errors["body"]})
     try:
-        rendered = render_note_body(author=request.user, body=form.cleaned_data["body"])
-    except TooComplexToRender:
-        return render(request, "notes/_preview.html", {"errors": [TooComplexToRender.message]})
+        rendered = render_note_body(
+            author=request.user, body=form.cleaned_data["body"], id_prefix=PREVIEW_ID_PREFIX
+        )
+    except TooComplexToRender as refused:
+        return render(request, "notes/_preview.html", {"errors": [refused.message]})
     html = mark_safe(rendered.html)
     return render(request, "notes/_preview.html", {"preview": html})

@@ -117,8 +117,8 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except EditConflict as conflict:
                 return conflict_page(request, form, conflict.head)
-            except TooComplexToRender:
-                form.add_error("body", TooComplexToRender.message)
+            except TooComplexToRender as refused:
+                form.add_error("body", refused.message)
             except DatabaseError as exc:
                 if (kind := busy_failure(exc)) is None:
                     raise

@@ -189,8 +189,8 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
                 note = note_create(paper=paper, author=request.user, content=form.content())
             except EditConflict as conflict:
                 return _written_meanwhile(request, form, paper, conflict.head)
-            except TooComplexToRender:
-                form.add_error("body", TooComplexToRender.message)
+            except TooComplexToRender as refused:
+                form.add_error("body", refused.message)
             except DatabaseError as exc:
                 if (kind := busy_failure(exc)) is None:
                     raise

@@ -195,8 +195,8 @@ def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
     if request.method == "POST":
         try:
             note = note_revert(note=note, user=request.user, revision=rev)
-        except TooComplexToRender:
-            messages.error(request, TooComplexToRender.message)
+        except TooComplexToRender as refused:
+            messages.error(request, refused.message)
             return redirect("note_revision", note.pk, rev)
         messages.success(
             request,

@@ -29,6 +29,7 @@ from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note
 from tests.jobs import empty_queue
 from tests.ops import database_url, wait_for
+from tests.texts import ordinary_note, scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "a-scraper-token-of-at-least-32-characters"
@@ -178,11 +179,17 @@ def test_cache_failures_are_counted() -> None:
 
 
 @pytest.mark.django_db
-def test_render_time_outs_are_counted(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_render_time_outs_are_counted(alice: User, settings) -> None:
     before = _value(_scrape(), "papernotes_render_timeouts_total")
-    monkeypatch.setattr(services, "RENDER_SECONDS", 0.0)  # no time at all: a time-out
+    # A text the renderer refuses for its shape is not a time-out.
     with pytest.raises(services.TooComplexToRender):
-        services.render_note_body(author=alice, body="x " * services.IN_PROCESS_RENDER_CHARS)
+        services.render_note_body(author=alice, body=scaled("a\n=\n", 200_000), id_prefix="n2-")
+    assert _value(_scrape(), "papernotes_render_timeouts_total") == before
+    # An ordinary long text takes a few tenths of a second: past a budget of a tenth.
+    settings.RENDER_CPU_SECONDS = 0.1
+    body, _ = ordinary_note(150_000)
+    with pytest.raises(services.TooComplexToRender):
+        services.render_note_body(author=alice, body=body, id_prefix="n1-")
     assert _value(_scrape(), "papernotes_render_timeouts_total") == before + 1
 
 
