@@ -83,6 +83,16 @@ def relink_references(*, target_id: int) -> int:
     return relink_references_to(target=target)
 
 
+@app.task(name="rerender_stored_texts", retry=RETRY, queueing_lock="rerender_stored_texts")
+def rerender_stored_texts() -> int:
+    """``manage.py rerender`` on a worker (``manage.py procrastinate defer
+    rerender_stored_texts``): the stored HTML of every text follows the renderer. It
+    writes only what changed, so a retry after a failure half-way redoes nothing."""
+    from notes.management.commands.rerender import rerender
+
+    return sum(tally.changed for tally in rerender(batch_size=200))
+
+
 @app.periodic(cron=PERIODIC["retry_stalled_jobs"])
 @app.task(name="retry_stalled_jobs", pass_context=True, queueing_lock="retry_stalled_jobs")
 async def retry_stalled_jobs(context: JobContext, timestamp: int) -> int:

@@ -23,7 +23,7 @@ from procrastinate.periodic import PeriodicDeferrer
 
 from accounts.models import User
 from notes import notifications
-from notes.models import Delivery, Notification, NotificationKind
+from notes.models import Delivery, Note, Notification, NotificationKind
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
@@ -303,3 +303,17 @@ def test_ready_says_when_the_job_queue_does_not_answer() -> None:
     assert response.status_code == 503
     assert response.json()["checks"]["jobs"] == "job queue: database error"
     assert "procrastinate" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_stored_html_follows_the_renderer_through_a_job(alice: User) -> None:
+    note = make_note(alice, body="*Stored* long ago.")
+    Note.objects.filter(pk=note.pk).update(body_html="<p>as an old renderer made it</p>")
+    jobs.defer(jobs.rerender_stored_texts)
+    with (
+        pytest.raises(procrastinate_exceptions.AlreadyEnqueued),  # one at a time
+        transaction.atomic(),
+    ):
+        jobs.defer(jobs.rerender_stored_texts)
+    assert run_jobs() == 1
+    assert "<em>Stored</em>" in Note.objects.get(pk=note.pk).body_html
