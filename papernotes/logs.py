@@ -140,7 +140,9 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or _request_id.get(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            # Django passes the request itself with its error lines: its text would carry
+            # the query string (search terms); the request line has its method and path.
+            if key not in _STANDARD and not key.startswith("_") and key != "request":
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = "".join(traceback.format_exception(*record.exc_info)).rstrip()

@@ -86,6 +86,14 @@ def test_an_anonymous_request_has_no_user_and_the_query_string_is_left_out(
 
 
 @pytest.mark.django_db
+def test_an_error_line_leaves_the_query_string_out_too(json_log: JsonLines) -> None:
+    assert Client().get("/no/such/page/?q=my+secret+search").status_code == 404
+    lines = json_log.lines()
+    assert any(line["logger"] == "django.request" for line in lines)
+    assert "secret" not in json_log.stream.getvalue()
+
+
+@pytest.mark.django_db
 def test_a_sane_request_id_is_kept_and_echoed(json_log: JsonLines) -> None:
     sane = ["abc-123", "f" * 128, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]
     for request_id in sane:
