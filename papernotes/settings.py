@@ -182,7 +182,11 @@ PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
 # A worker writes a heartbeat every 10 s; the jobs of one silent for this long (killed,
 # its host lost) are queued again by the retry_stalled_jobs job.
 JOB_STALLED_SECONDS = env_int("JOB_STALLED_SECONDS", 60, minimum=15)
-PROCRASTINATE_WORKER_DEFAULTS = {"update_heartbeat_interval": 10, "stalled_worker_timeout": 30}
+# A starting worker forgets the workers silent as long (their jobs are then queued again).
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": 10,
+    "stalled_worker_timeout": JOB_STALLED_SECONDS,
+}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
