@@ -31,7 +31,7 @@ from procrastinate.contrib.django import app
 
 logger = logging.getLogger("papernotes.jobs")
 
-# 2, 4, 8, … 256 s between attempts (about eight minutes in all): long enough for an SMTP
+# Eight more tries, 2, 4, 8, … 256 s apart (about eight minutes in all): long enough for an SMTP
 # server or the database to come back, short enough that an e-mail "at once" is not late
 # by hours.
 RETRY = RetryStrategy(max_attempts=8, exponential_wait=2)
