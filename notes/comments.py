@@ -31,12 +31,24 @@ RATE_KEY_PREFIX = "comment-rate"
 
 
 class RateLimited(Exception):
-    def __init__(self, seconds: int) -> None:
+    """Too many comments in the window, or (``uncounted``) the counters cannot be reached."""
+
+    def __init__(self, seconds: int, *, uncounted: bool = False) -> None:
         super().__init__(f"retry in {seconds} s")
         self.seconds = seconds
+        self.uncounted = uncounted
+
+    @property
+    def status(self) -> int:
+        return 503 if self.uncounted else 429
 
     @property
     def message(self) -> str:
+        if self.uncounted:
+            return (
+                "Comments cannot be counted right now, so none is posted. Your text is kept "
+                "below; post it again in a minute."
+            )
         if self.seconds < 60:
             when = f"{self.seconds} second{'s' * (self.seconds != 1)}"
         else:
@@ -57,12 +69,16 @@ class ReplyNotAllowed(Exception):
 
 def _charge_rate_limit(user: User) -> None:
     key = f"{RATE_KEY_PREFIX}:{user.pk}"
-    wait = throttle.count_in_window(
-        key,
-        throttle.now(),
-        window=settings.COMMENT_RATE_WINDOW_SECONDS,
-        limit=settings.COMMENT_RATE_LIMIT,
-    )
+    try:
+        wait = throttle.count_in_window(
+            key,
+            throttle.now(),
+            window=settings.COMMENT_RATE_WINDOW_SECONDS,
+            limit=settings.COMMENT_RATE_LIMIT,
+        )
+    except throttle.Unavailable:
+        # Like logins, the limit fails closed: nothing is posted that was not counted.
+        raise RateLimited(throttle.Unavailable.seconds, uncounted=True) from None
     if wait:
         raise RateLimited(wait)
 

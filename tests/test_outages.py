@@ -225,6 +225,42 @@ def test_with_redis_down_logins_fail_closed(redis_down: None, alice: User) -> No
 
 
 @pytest.mark.django_db
+def test_with_redis_down_comments_and_previews_are_refused_keeping_the_text(
+    redis_down: None, alice: User, bob: User
+) -> None:
+    """What cannot be counted is not done (like logins), and the writer's text comes back."""
+    note = make_note(alice)
+    client = client_for(bob)
+    response = client.post(f"/n/{note.pk}/comments/", {"body": "kept *comment* words"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    html = response.content.decode()
+    assert "cannot be counted right now" in html
+    assert "kept *comment* words" in html
+    assert not note.comments.exists()
+
+    fragment = client.post("/n/preview/", {"body": "*x*", "visibility": "public"})
+    assert fragment.status_code == 503
+    assert "cannot be counted right now" in fragment.content.decode()
+    assert "<em>" not in fragment.content.decode()
+
+    revision = note.revision
+    editor = client_for(alice).post(
+        f"/n/{note.pk}/edit/",
+        {
+            "body": "kept *draft*",
+            "visibility": "public",
+            "base_revision": str(revision),
+            "preview": "1",
+        },
+    )
+    assert editor.status_code == 503
+    assert "kept *draft*" in editor.content.decode()
+    note.refresh_from_db()
+    assert note.revision == revision
+
+
+@pytest.mark.django_db
 def test_with_redis_down_ready_says_so(redis_down: None) -> None:
     status, body = _health(Client(), "/health/ready")
     assert status == 503

@@ -61,10 +61,13 @@ def test_previews_are_rate_limited_per_user_with_a_message(
     # The editor's own Preview button (the fallback when the fragment fails) says the same
     # and keeps the text in the form; nothing is saved.
     paper = make_paper(alice)
-    page = alice_client.post(
+    answer = alice_client.post(
         f"/papers/{paper.pk}/write/",
         {"body": "my *kept* words", "tags": "", "visibility": "public", "preview": "1"},
-    ).content.decode()
+    )
+    assert answer.status_code == 429
+    assert 0 < int(answer["Retry-After"]) <= 60
+    page = answer.content.decode()
     assert "faster than 3 previews in 60 seconds" in page
     assert "my *kept* words" in page
     assert not paper.notes.exists()

@@ -73,7 +73,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except RateLimited as limited:
         form.add_error(None, limited.message)
-        response = _errors_response(request, note, form, 429)
+        response = _errors_response(request, note, form, limited.status)
         response["Retry-After"] = str(limited.seconds)
         return response
     except ReplyNotAllowed:

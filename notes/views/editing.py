@@ -8,6 +8,7 @@ PREVIEW_RATE_WINDOW_SECONDS.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -30,7 +31,10 @@ def wants_preview(request: HttpRequest) -> bool:
 
 
 def preview_wait(user: User) -> int:
-    """Count one preview for ``user``: the seconds to wait if that was one too many, else 0."""
+    """Count one preview for ``user``: the seconds to wait if that was one too many, else 0.
+
+    Raises ``throttle.Unavailable`` when the counters cannot be reached.
+    """
     return throttle.count_in_window(
         f"{RATE_KEY_PREFIX}:{user.pk}",
         throttle.now(),
@@ -52,19 +56,56 @@ def rate_limited_message(seconds: int) -> str:
     )
 
 
-def render_preview(request: HttpRequest, form: NoteForm) -> SafeString | None:
-    """The rendered body, or None with an error on the form when it cannot be rendered."""
-    if wait := preview_wait(request.user):
-        form.add_error("body", rate_limited_message(wait))
-        return None
+UNAVAILABLE_MESSAGE = (
+    "Previews cannot be counted right now, so none is shown. Your text is kept; "
+    "preview it again in a minute, or save it."
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why no preview is shown: the message, the status to answer with and when to retry."""
+
+    message: str
+    status: int
+    retry_after: int
+
+
+def preview_refusal(user: User) -> Refusal | None:
+    """Count one preview for ``user``; a refusal when it is one too many or cannot be counted."""
+    try:
+        wait = preview_wait(user)
+    except throttle.Unavailable:
+        return Refusal(UNAVAILABLE_MESSAGE, 503, throttle.Unavailable.seconds)
+    if wait:
+        return Refusal(rate_limited_message(wait), 429, wait)
+    return None
+
+
+def with_retry_after(response: HttpResponse, refusal: Refusal | None) -> HttpResponse:
+    if refusal is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def render_preview(
+    request: HttpRequest, form: NoteForm
+) -> tuple[SafeString | None, Refusal | None]:
+    """The rendered body, or None with an error on the form when it cannot be rendered.
+
+    The refusal, when previews were refused, gives the editor page its status.
+    """
+    if refusal := preview_refusal(request.user):
+        form.add_error("body", refusal.message)
+        return None, refusal
     try:
         rendered = render_note_body(
             author=request.user, body=form.cleaned_data["body"], id_prefix=PREVIEW_ID_PREFIX
         )
     except TooComplexToRender as refused:
         form.add_error("body", refused.message)
-        return None
-    return mark_safe(rendered.html)
+        return None, None
+    return mark_safe(rendered.html), None
 
 
 @require_POST
@@ -72,12 +113,11 @@ def note_preview(request: HttpRequest) -> HttpResponse:
     """The preview fragment for in-place updates; the editor's Preview button is the fallback."""
     if not request.user.is_authenticated:
         return HttpResponse("Log in to preview.", status=403)
-    if wait := preview_wait(request.user):
+    if refusal := preview_refusal(request.user):
         response = render(
-            request, "notes/_preview.html", {"errors": [rate_limited_message(wait)]}, status=429
+            request, "notes/_preview.html", {"errors": [refusal.message]}, status=refusal.status
         )
-        response["Retry-After"] = str(wait)
-        return response
+        return with_retry_after(response, refusal)
     form = NoteForm(request.POST)
     form.is_valid()
     if "body" in form.errors:

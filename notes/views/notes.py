@@ -33,7 +33,7 @@ from notes.services import (
     note_trash,
 )
 from notes.views.comments import thread_context
-from notes.views.editing import render_preview, wants_preview
+from notes.views.editing import render_preview, wants_preview, with_retry_after
 from papernotes import jobs
 from papernotes.db import Failure, failure_kind
 from papernotes.outages import quietly, reporter, retry_after
@@ -103,11 +103,11 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     form = NoteForm(request.POST)
-    preview = None
+    preview = refusal = None
     if form.is_valid():
         base = form.cleaned_data["base_revision"]
         if wants_preview(request):
-            preview = render_preview(request, form)
+            preview, refusal = render_preview(request, form)
         elif base is None:
             form.add_error(None, "The form lost track of the revision you started from.")
         else:
@@ -138,11 +138,13 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Saved as revision {note.revision}.")
                 return redirect(note)
-    return render(
+    response = render(
         request,
         "notes/note_form.html",
         {"form": form, "note": note, "paper": note.paper, "preview": preview},
+        status=refusal.status if refusal else 200,
     )
+    return with_retry_after(response, refusal)
 
 
 BUSY_MESSAGE = (

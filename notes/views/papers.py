@@ -20,7 +20,7 @@ from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
 from notes.services import EditConflict, TooComplexToRender, note_create, paper_save
 from notes.views.community import Ballot, vote_buttons
-from notes.views.editing import render_preview, wants_preview
+from notes.views.editing import render_preview, wants_preview, with_retry_after
 from notes.views.follows import follow_button
 from notes.views.notes import BUSY_MESSAGE, busy_failure, conflict_page
 from papernotes.db import retrying
@@ -177,13 +177,12 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("note_edit", existing.pk)
 
     form = NoteForm(request.POST or None)
-    preview = None
-    status = 200
+    preview = refusal = None
     if request.method == "POST" and form.is_valid():
         if existing is not None:
             return _written_meanwhile(request, form, paper, existing)
         if wants_preview(request):
-            preview = render_preview(request, form)
+            preview, refusal = render_preview(request, form)
         else:
             try:
                 note = note_create(paper=paper, author=request.user, content=form.content())
@@ -200,7 +199,8 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Your summary {{{note.pk}}} is saved.")
                 return redirect(note)
-    return _write_form(request, form, paper, preview, status=status)
+    response = _write_form(request, form, paper, preview, status=refusal.status if refusal else 200)
+    return with_retry_after(response, refusal)
 
 
 def _write_form(
