@@ -118,7 +118,7 @@ def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
         author=comment.author, body=body, id_prefix=comment_id_prefix(comment.pk)
     )
     with transaction.atomic():
-        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        current = Comment.objects.select_for_update(no_key=True).get(pk=comment.pk)
         previous_body = current.body
         if current.is_deleted or body == previous_body:
             return current
@@ -136,7 +136,7 @@ def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
 
 def _take_down(comment: Comment, *, removed_by: User | None) -> Comment:
     with transaction.atomic():
-        current = Comment.objects.select_for_update().get(pk=comment.pk)
+        current = Comment.objects.select_for_update(no_key=True).get(pk=comment.pk)
         if current.is_deleted:
             return current  # a second click, or two at once: counted once
         counted = current.counts

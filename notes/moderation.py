@@ -91,7 +91,10 @@ def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
 def _lock(item: Item) -> Item:
     related = ("author",) if isinstance(item, Note) else ("author", "note")
     return (
-        type(item).objects.select_for_update(of=("self",)).select_related(*related).get(pk=item.pk)
+        type(item)
+        .objects.select_for_update(no_key=True, of=("self",))
+        .select_related(*related)
+        .get(pk=item.pk)
     )
 
 

@@ -415,3 +415,21 @@ def test_a_comment_flag_names_the_reason(alice: User, bob: User) -> None:
     flag, created = moderation.flag(flagger=bob, item=comment, reason=FlagReason.COPYRIGHT)
     again, created_again = moderation.flag(flagger=bob, item=comment, reason=FlagReason.SPAM)
     assert created and not created_again and again == flag
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_moderator_holding_a_note_does_not_block_rows_that_refer_to_it(alice: User) -> None:
+    """Moderation locks the note row without its key, so a comment, vote or reference being
+    inserted meanwhile (whose foreign-key check takes KEY SHARE on the note) does not wait."""
+    import psycopg
+    from django.db import transaction
+
+    note = make_note(alice)
+    with transaction.atomic():
+        moderation._lock(note)
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("SET lock_timeout = '2s'")
+            row = other.execute(
+                "SELECT id FROM notes_note WHERE id = %s FOR KEY SHARE", [note.pk]
+            ).fetchone()
+    assert row == (note.pk,)
