@@ -149,6 +149,7 @@ def test_every_page_type_runs_under_the_policy_without_a_violation(
         "/admin/",
         "/admin/notes/note/",
         f"/admin/notes/note/{note.pk}/change/",
+        f"/admin/notes/note/{note.pk}/history/",
         "/admin/accounts/user/",
     ]:
         staff.visit(base + path)
