@@ -127,30 +127,42 @@ def note_saved(
     """A note was created (``previous_body`` None) or revised.
 
     While a note is private nobody but its author can read it, so nobody is told. When it
-    is (or becomes) public, the people it mentions hear about it (on a revision, only the
-    mentions that are new since the previous public revision); when it is published, so
-    do the authors of the paper's other summaries and those who follow the paper, the
-    author or one of the note's tags, each told once, by the most specific reason.
+    is (or becomes) public, the people it mentions hear about it at once (on a revision,
+    only the mentions that are new since the previous public revision); when it is
+    published, the authors of the paper's other summaries and those who follow the paper,
+    the author or one of the note's tags are told by a job (``notify_publication``): they
+    may be thousands, and the save does not wait for them.
     """
     if not visibility.is_public_now(note):
         return []
     published = previous_body is None or not was_public
     before = "" if published else previous_body or ""
-    others: list[User] = []
-    followers: dict[str, list[User]] = {"paper": [], "user": [], "tag": []}
     if published:
-        others = list(
-            User.objects.filter(
-                notes__paper_id=note.paper_id, notes__deleted_at__isnull=True
-            ).exclude(pk=note.author_id)
-        )
-        followers = follows.followers_of_note(note)
+        jobs.defer(jobs.notify_publication, note_id=note.pk, actor_id=actor.pk)
+    return _notify(
+        actor=actor,
+        note=note,
+        comment=None,
+        candidates=[(NotificationKind.MENTION, mentioned_users(note.body, before=before))],
+    )
+
+
+def note_published(note: Note, *, actor: User) -> list[Notification]:
+    """Tell the paper's other summarisers and the note's followers, each once, by the most
+    specific reason. Run again, it tells nobody twice (the unique constraints), and a
+    note made private or trashed since tells nobody."""
+    if not visibility.is_public_now(note):
+        return []
+    others = User.objects.filter(
+        notes__paper_id=note.paper_id, notes__deleted_at__isnull=True
+    ).exclude(pk=note.author_id)
+    followers = follows.followers_of_note(note)
     return _notify(
         actor=actor,
         note=note,
         comment=None,
         candidates=[
-            (NotificationKind.MENTION, mentioned_users(note.body, before=before)),
+            (NotificationKind.MENTION, mentioned_users(note.body)),
             (NotificationKind.PAPER_SUMMARY, others),
             (NotificationKind.FOLLOWED_PAPER, followers["paper"]),
             (NotificationKind.FOLLOWED_USER, followers["user"]),

@@ -83,6 +83,20 @@ def relink_references(*, target_id: int) -> int:
     return relink_references_to(target=target)
 
 
+@app.task(name="notify_publication", retry=RETRY)
+def notify_publication(*, note_id: int, actor_id: int) -> int:
+    """Tell the followers of a note just published, and the paper's other summarisers."""
+    from accounts.models import User
+    from notes.models import Note
+    from notes.notifications import note_published
+
+    note = Note.objects.select_related("author", "paper").filter(pk=note_id).first()
+    actor = User.objects.filter(pk=actor_id).first()
+    if note is None or actor is None:  # deleted for good since
+        return 0
+    return len(note_published(note, actor=actor))
+
+
 @app.task(name="rerender_stored_texts", retry=RETRY, queueing_lock="rerender_stored_texts")
 def rerender_stored_texts() -> int:
     """``manage.py rerender`` on a worker (``manage.py procrastinate defer

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accounts.models import User
 from notes.models import Flag, Follow, Notification, NotificationKind
 from tests.conftest import client_for
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_content_has_follows_and_a_flag_for_the_editor() -> None:
     for _ in range(2):
         call_command("demo", stdout=StringIO())
+    run_jobs()  # what a worker beside `make run` does
     alice = User.objects.get(username="alice")
     assert Follow.objects.filter(user=alice, tag="deep-learning").count() == 1
     assert Flag.objects.open().count() == 1

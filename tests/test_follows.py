@@ -15,6 +15,7 @@ from notes.models import Delivery, Follow, Notification, NotificationKind, Visib
 from notes.services import NoteContent, note_save
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper
+from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,8 @@ K = NotificationKind
 
 
 def _told(user: User) -> list[str]:
+    """What ``user`` has been told once the queue has run (a publication's fan-out is a job)."""
+    run_jobs()
     return list(
         Notification.objects.filter(recipient=user).order_by("pk").values_list("kind", flat=True)
     )
@@ -175,6 +178,7 @@ def test_the_per_kind_settings_cover_follows(alice: User, bob: User) -> None:
     assert _told(bob) == []
     notifications.save_preferences(user=bob, deliveries={K.FOLLOWED_TAG: Delivery.IMMEDIATE})
     make_note(alice, tags=["physics"])
+    run_jobs()
     n = Notification.objects.get(recipient=bob)
     assert n.delivery == Delivery.IMMEDIATE
 

@@ -22,8 +22,8 @@ from procrastinate.contrib.django import app
 from procrastinate.periodic import PeriodicDeferrer
 
 from accounts.models import User
-from notes import notifications
-from notes.models import Delivery, Note, Notification, NotificationKind
+from notes import follows, notifications
+from notes.models import Delivery, Note, Notification, NotificationKind, Visibility
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
@@ -70,6 +70,7 @@ def _make_due(job_id: int) -> None:
 def test_a_comment_queues_its_email_and_the_request_sends_nothing(alice: User, bob: User) -> None:
     _prefer(alice, Delivery.IMMEDIATE)
     note = make_note(alice)
+    run_jobs()  # the note's publication
     response = client_for(bob).post(f"/n/{note.pk}/comments/", {"body": "Hello by mail."})
     assert response.status_code in (200, 302)
     assert mail.outbox == []
@@ -96,6 +97,7 @@ def test_a_change_that_rolls_back_queues_no_job(alice: User, bob: User) -> None:
 def test_an_email_job_run_twice_sends_each_email_once(alice: User, bob: User) -> None:
     _prefer(alice, Delivery.IMMEDIATE)
     note = make_note(alice)
+    run_jobs()  # the note's publication
     make_comment(note, bob, "One.")
     make_comment(note, bob, "Two.")
     # Two jobs for alice are queued; a third, as a retry whose first run did its work would.
@@ -107,8 +109,36 @@ def test_an_email_job_run_twice_sends_each_email_once(alice: User, bob: User) ->
 
 
 @pytest.mark.django_db
+def test_a_publication_tells_followers_through_a_job_that_tells_nobody_twice(
+    alice: User, bob: User
+) -> None:
+    follows.follow(follower=bob, user=alice)
+    note = make_note(alice)
+    assert not Notification.objects.filter(recipient=bob).exists()  # the save did not wait
+    [row] = job_rows("notify_publication")
+    assert row["args"] == {"note_id": note.pk, "actor_id": alice.pk}
+    assert run_jobs() == 1
+    jobs.notify_publication(note_id=note.pk, actor_id=alice.pk)  # run again, as a retry would
+    assert list(Notification.objects.filter(recipient=bob).values_list("kind", flat=True)) == [
+        NotificationKind.FOLLOWED_USER
+    ]
+
+
+@pytest.mark.django_db
+def test_a_publication_job_for_a_note_made_private_since_tells_nobody(
+    alice: User, bob: User
+) -> None:
+    follows.follow(follower=bob, user=alice)
+    note = make_note(alice)
+    Note.objects.filter(pk=note.pk).update(visibility=Visibility.PRIVATE)
+    assert run_jobs() == 1
+    assert not Notification.objects.filter(recipient=bob).exists()
+
+
+@pytest.mark.django_db
 def test_relinking_a_note_deleted_since_does_nothing(alice: User) -> None:
     note = make_note(alice)
+    run_jobs()  # the note's publication
     jobs.defer(jobs.relink_references, target_id=note.pk)
     note.delete()
     assert run_jobs() == 1
@@ -308,6 +338,7 @@ def test_ready_says_when_the_job_queue_does_not_answer() -> None:
 @pytest.mark.django_db
 def test_the_stored_html_follows_the_renderer_through_a_job(alice: User) -> None:
     note = make_note(alice, body="*Stored* long ago.")
+    run_jobs()  # the note's publication
     Note.objects.filter(pk=note.pk).update(body_html="<p>as an old renderer made it</p>")
     jobs.defer(jobs.rerender_stored_texts)
     with (
