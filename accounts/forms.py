@@ -164,7 +164,8 @@ class ProfileForm(forms.ModelForm):
             "Leave it empty to show your username.",
             "affiliation": "Your institution or group; up to 200 characters.",
             "bio": "A few lines about your research; up to 5000 characters. Plain text.",
-            "email": "For password reset links only; never shown to others.",
+            "email": "For password reset links only; never shown to others. A new address "
+            "is used once you follow the link we send to it.",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
         error_messages = {
@@ -177,8 +178,8 @@ class ProfileForm(forms.ModelForm):
         # Without an address a forgotten password could never be reset.
         self.fields["email"].required = True
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if is_taken("email", email, exclude_pk=self.instance.pk):
-            raise ValidationError(EMAIL_TAKEN, code="unique")
-        return email
+    def _get_validation_exclusions(self) -> set[str]:
+        # As at sign-up: a new address is checked, and used, when the link sent to it is
+        # followed (accounts.addresses); whether another account has it is told only to
+        # that account's owner.
+        return super()._get_validation_exclusions() | {"email"}

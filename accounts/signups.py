@@ -39,7 +39,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _existing_account(email: str) -> User | None:
+def existing_account(email: str) -> User | None:
     return User.objects.alias(folded=Lower("email")).filter(folded=Lower(Value(email))).first()
 
 
@@ -52,14 +52,14 @@ def signup_requested(
     password reset e-mails do.
     """
     context = {"site_name": settings.SITE_NAME, "username": username, "days": CONFIRM_DAYS}
-    account = _existing_account(email)
+    account = existing_account(email)
     if account is not None:
         context.update(
             account=account,
             login_url=absolute(reverse("login")),
             reset_url=absolute(reverse("password_reset")),
         )
-        _mail(account.email, "accounts/email/signup_exists", context)
+        mail(account.email, "accounts/email/signup_exists", context)
         return
     forget_expired()
     token = secrets.token_urlsafe(32)
@@ -71,10 +71,10 @@ def signup_requested(
         next_url=next_url,
     )
     context["confirm_url"] = absolute(reverse("signup_confirm", args=[token]))
-    _mail(email, "accounts/email/signup_confirm", context)
+    mail(email, "accounts/email/signup_confirm", context)
 
 
-def _mail(to: str, template: str, context: dict[str, object]) -> None:
+def mail(to: str, template: str, context: dict[str, object]) -> None:
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     body = render_to_string(f"{template}.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),
     path("profile/", views.profile_edit, name="profile_edit"),
+    path("profile/address/<str:token>/", views.address_confirm, name="address_confirm"),
     path("password/", views.password_change, name="password_change"),
     # Password reset: Django's views keep the token checks and the one-time link handling.
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

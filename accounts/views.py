@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import signups, throttle
+from accounts import addresses, signups, throttle
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -230,11 +230,61 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     # A fresh copy: a rejected form writes its values into its instance, and the page
     # header must keep showing the saved name, not the one that was refused.
     instance = User.objects.get(pk=request.user.pk)
+    address = instance.email
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=instance)
-    if form.is_bound and form.is_valid() and save_or_add_errors(form) is not None:
-        messages.success(request, "Your profile has been saved.")
-        return redirect(instance)
-    return render(request, "accounts/profile_edit.html", {"form": form})
+    status, wait = 200, 0
+    if form.is_bound and form.is_valid():
+        asked = form.cleaned_data["email"]
+        changing = not addresses.same_address(asked, address)
+        limited = None
+        if changing:
+            limited = rate_limited(
+                request,
+                "address-change",
+                asked,
+                limit=settings.SIGNUP_RATE_LIMIT,
+                window=settings.SIGNUP_RATE_WINDOW_SECONDS,
+            )
+        if limited is not None:
+            message, status, wait = limited
+            form.add_error("email", message)
+        else:
+            # The address in use stays until the link sent to the new one is followed.
+            instance.email = address if changing else asked
+            if save_or_add_errors(form) is not None:
+                messages.success(request, "Your profile has been saved.")
+                if changing:
+                    # The same answer whether or not another account has the address.
+                    addresses.change_requested(
+                        user=instance, email=asked, absolute=request.build_absolute_uri
+                    )
+                    messages.info(
+                        request,
+                        f"We sent a link to {asked}: follow it within {signups.CONFIRM_DAYS} "
+                        f"days to use that address. Until then we keep using {address}.",
+                    )
+                return redirect(instance)
+    response = render(request, "accounts/profile_edit.html", {"form": form}, status=status)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the e-mail sent to a new address: a page with a button, which makes it
+    the account's address (mail scanners that open every link must not use it up)."""
+    change = addresses.open_change(token)
+    if change is None:
+        return render(request, "accounts/address_confirm.html", {"change": None}, status=404)
+    if request.method == "GET":
+        return render(request, "accounts/address_confirm.html", {"change": change})
+    if not addresses.confirm(change):
+        return render(
+            request, "accounts/address_confirm.html", {"change": change, "taken": True}, status=409
+        )
+    messages.success(request, f"Your e-mail address is now {change.email}.")
+    return redirect("profile_edit" if request.user == change.user else "login")
 
 
 def rate_limited(

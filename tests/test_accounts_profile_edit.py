@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core import mail
 from django.http import HttpResponse
 from django.test import Client
 
-from accounts.forms import EMAIL_TAKEN, ProfileForm
 from accounts.models import User
 from tests.conftest import PASSWORD
 
@@ -55,8 +57,13 @@ def test_it_shows_the_current_values_with_labels_and_help(alice_client: Client) 
     assert 'href="/accounts/password/"' in html
 
 
+def _link(message_body: str) -> str:
+    [link] = re.findall(r"http://testserver(/accounts/profile/address/[^/\s]+/)", message_body)
+    return link
+
+
 def test_it_saves_the_edits(alice_client: Client, alice: User) -> None:
-    response = alice_client.post(URL, _data(email="Alice.Liddell@example.org"))
+    response = alice_client.post(URL, _data(display_name="Alice P. Liddell"))
 
     assert response.status_code == 302
     assert response["Location"] == "/u/alice/"
@@ -64,7 +71,51 @@ def test_it_saves_the_edits(alice_client: Client, alice: User) -> None:
     assert alice.display_name == "Alice P. Liddell"
     assert alice.affiliation == "Christ Church, Oxford"
     assert alice.bio == "Reads about rabbits.\nAnd looking-glasses."
+    assert mail.outbox == []
+
+
+def test_a_new_address_is_used_once_its_link_is_followed(alice_client: Client, alice: User) -> None:
+    response = alice_client.post(URL, _data(email="Alice.Liddell@example.org"), follow=True)
+
+    html = response.content.decode()
+    assert "We sent a link to Alice.Liddell@example.org" in html
+    assert "Until then we keep using alice@example.org" in html
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"  # a mistyped address locks nobody out
+    [message] = mail.outbox
+    assert message.to == ["Alice.Liddell@example.org"]
+    link = _link(message.body)
+
+    # Opening the link (as mail scanners do) changes nothing; its button does, logged in or not.
+    page = Client().get(link)
+    assert page.status_code == 200
+    assert "Use this address" in page.content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+    assert Client().post(link).status_code == 302
+    alice.refresh_from_db()
     assert alice.email == "Alice.Liddell@example.org"
+    # A link works once.
+    assert Client().post(link).status_code == 404
+    assert Client().get(link).status_code == 404
+
+
+def test_an_older_link_stops_working_after_another_change(
+    alice_client: Client, alice: User
+) -> None:
+    alice_client.post(URL, _data(email="first@example.org"))
+    alice_client.post(URL, _data(email="second@example.org"))
+    first, second = (_link(message.body) for message in mail.outbox)
+    assert alice_client.post(second).status_code == 302
+    assert alice_client.post(first).status_code == 404
+    alice.refresh_from_db()
+    assert alice.email == "second@example.org"
+
+
+@pytest.mark.parametrize("token", ["x", "eyJ1c2VyIjoxfQ:1a2b3c:forged", "%00", "a" * 300])
+def test_a_malformed_or_forged_link_is_a_404(alice_client: Client, token: str) -> None:
+    assert alice_client.get(f"/accounts/profile/address/{token}/").status_code == 404
+    assert alice_client.post(f"/accounts/profile/address/{token}/").status_code == 404
 
 
 def test_it_confirms_the_save(alice_client: Client) -> None:
@@ -82,14 +133,19 @@ def test_it_lets_you_clear_the_optional_fields(alice_client: Client, alice: User
 
 
 @pytest.mark.parametrize("email", ["bob@example.org", "BOB@example.org", "Bob@Example.Org"])
-def test_it_rejects_duplicate_email_ignoring_case(
+def test_an_address_in_use_is_not_revealed(
     alice_client: Client, alice: User, bob: User, email: str
 ) -> None:
-    response = alice_client.post(URL, _data(email=email))
+    """The answer is the one a free address gets; only the address's owner hears of it."""
+    response = alice_client.post(URL, _data(email=email), follow=True)
 
-    assert _errors(response) == {"email": [EMAIL_TAKEN]}
+    assert f"We sent a link to {email}" in response.content.decode()
     alice.refresh_from_db()
     assert alice.email == "alice@example.org"
+    [notice] = mail.outbox
+    assert notice.to == [bob.email]
+    assert "belongs to your account, so nothing was changed" in notice.body
+    assert "alice" not in notice.body.lower()
 
 
 def test_it_lets_you_change_the_case_of_your_own_email(alice_client: Client, alice: User) -> None:
@@ -98,6 +154,20 @@ def test_it_lets_you_change_the_case_of_your_own_email(alice_client: Client, ali
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.email == "ALICE@example.org"
+    assert mail.outbox == []
+
+
+def test_address_changes_are_rate_limited(alice_client: Client, alice: User, settings) -> None:
+    settings.SIGNUP_RATE_LIMIT = 2
+    for n in range(2):
+        assert alice_client.post(URL, _data(email=f"new{n}@example.org")).status_code == 302
+    response = alice_client.post(URL, _data(email="new9@example.org", bio="kept words"))
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    html = response.content.decode()
+    assert "Too many requests" in html
+    assert "kept words" in html
+    assert len(mail.outbox) == 2
 
 
 def test_it_requires_an_email(alice_client: Client) -> None:
@@ -125,29 +195,23 @@ def test_it_limits_the_length_of_each_field(
 def test_a_refused_edit_leaves_the_header_showing_the_saved_name(
     alice_client: Client, bob: User
 ) -> None:
-    response = alice_client.post(
-        URL, _data(display_name="Queen of Hearts", email="bob@example.org")
-    )
+    response = alice_client.post(URL, _data(display_name="Queen of Hearts", bio="x" * 5001))
 
     html = response.content.decode()
     assert '<a class="site-nav__user" href="/u/alice/">Alice Liddell</a>' in html
     assert 'value="Queen of Hearts"' in html  # what was typed is not lost
 
 
-def test_a_lost_race_for_the_email_is_a_form_error(
-    alice_client: Client, alice: User, monkeypatch: pytest.MonkeyPatch
+def test_an_address_taken_before_its_link_is_followed_is_not_used(
+    alice_client: Client, alice: User
 ) -> None:
-    real_is_valid = ProfileForm.is_valid
+    alice_client.post(URL, _data(email="new@example.org"))
+    link = _link(mail.outbox[0].body)
+    User.objects.create_user("rival", "NEW@example.org", PASSWORD)
 
-    def is_valid_then_overtaken(form: ProfileForm) -> bool:
-        valid = real_is_valid(form)
-        User.objects.create_user("rival", "NEW@example.org", PASSWORD)
-        return valid
+    response = alice_client.post(link)
 
-    monkeypatch.setattr(ProfileForm, "is_valid", is_valid_then_overtaken)
-
-    response = alice_client.post(URL, _data(email="new@example.org"))
-
-    assert _errors(response) == {"email": [EMAIL_TAKEN]}
+    assert response.status_code == 409
+    assert "was taken by another account meanwhile" in response.content.decode()
     alice.refresh_from_db()
     assert alice.email == "alice@example.org"
