@@ -1,0 +1,118 @@
+"""In Chromium, with axe-core: every kind of page, filled with content, has no violation of
+the WCAG 2.1 A and AA rules, in the light and the dark colour scheme."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser.helpers import log_in
+from tests.browser.test_csp_browser import _content, _people
+
+pytestmark = pytest.mark.browser
+
+AXE = (Path(__file__).parent / "axe" / "axe.min.js").read_text()
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _violations(page: Page) -> list[str]:
+    """axe's violations on the page as it is now, one line per rule and element."""
+    # Evaluated through the browser's debugging protocol, so the site's strict
+    # Content-Security-Policy (no inline or foreign script) need not make room for it.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map((v) => ({id: v.id, help: v.help,"
+        " targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)}))",
+        RULES,
+    )
+    return [f"{v['id']}: {v['help']} at {json.dumps(v['targets'])}" for v in found]
+
+
+def _check(page: Page, base: str, paths: list[str], problems: list[str]) -> None:
+    """Each page in the light and the dark scheme, each loaded in it (a scheme switched on
+    a loaded page would be measured half-way through the buttons' colour transitions)."""
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for path in paths:
+            page.goto(base + path)
+            problems.extend(f"{path} [{scheme}] {line}" for line in _violations(page))
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_every_page_type_meets_wcag_21_aa(
+    transactional_db: None, live_server, browser: Browser, width: int
+) -> None:
+    alice, bob, editor = _people()
+    note, comment = _content(alice, bob)
+    base = live_server.url
+    problems: list[str] = []
+
+    def fresh() -> Page:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    visitor = fresh()
+    _check(
+        visitor,
+        base,
+        [
+            "/",
+            f"/n/{note.pk}/",
+            f"/n/{note.pk}/print/",
+            f"/n/{note.pk}/history/",
+            f"/n/{note.pk}/r/0/",
+            f"/n/{note.pk}/diff/0/1/",
+            f"/papers/{note.paper_id}/",
+            "/papers/",
+            "/tags/",
+            "/tags/attention/",
+            "/search/?q=attention",
+            "/search/?q=nothing-matches-this",
+            "/u/alice/",
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/password/reset/",
+            "/no-such-page/",
+        ],
+        problems,
+    )
+
+    author = fresh()
+    log_in(author, base, alice)
+    _check(
+        author,
+        base,
+        [
+            f"/n/{note.pk}/",
+            f"/n/{note.pk}/edit/",
+            f"/papers/{note.paper_id}/write/",
+            "/papers/new/",
+            f"/n/{note.pk}/c/{comment.pk}/history/",
+            "/notifications/",
+            "/notifications/settings/",
+            "/following/",
+            "/trash/",
+            "/accounts/profile/",
+            "/accounts/password/",
+            f"/papers/{note.paper_id}/edit/",
+            f"/n/{note.pk}/revert/0/",
+        ],
+        problems,
+    )
+    # A form sent with mistakes: the errors and the fields they belong to.
+    author.goto(f"{base}/accounts/password/")
+    author.get_by_role("button", name="Change password").click()
+    problems.extend(f"password errors {line}" for line in _violations(author))
+
+    staff = fresh()
+    log_in(staff, base, editor)
+    _check(staff, base, ["/moderation/"], problems)
+
+    assert problems == []
