@@ -96,7 +96,7 @@ def _iso(value: datetime.datetime | None) -> str | None:
 
 
 def file_name(note_pk: int, title: str) -> str:
-    return f"{note_pk}-{slugify(title)[:60] or 'note'}.md"
+    return f"{note_pk}-{slugify(title, allow_unicode=True)[:60] or 'note'}.md"
 
 
 def _paper_dict(paper: Paper) -> dict[str, Any]:
