@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import bibtexparser
 from bibtexparser import middlewares
 from bibtexparser.library import Library
-from bibtexparser.middlewares.names import NameParts
+from bibtexparser.middlewares.names import parse_single_name_into_parts
 from bibtexparser.model import Block
 from bibtexparser.model import Entry as BibEntry
 from django.conf import settings
@@ -73,19 +73,26 @@ class Result:
 
 
 class _LatexDecoding(middlewares.LatexDecodingMiddleware):
-    """bibtexparser's LaTeX decoding, also of the names that ``SplitNameParts`` leaves as
-    a list of ``NameParts`` (which the middleware itself passes over)."""
+    """bibtexparser's LaTeX decoding, also of the names ``SeparateCoAuthors`` leaves as a
+    list (which the middleware itself passes over): each name is split into its parts
+    first ("Müller, Jürgen" → "Jürgen Müller"), so that a braced "{Barnes and Noble}"
+    stays one name, and a name that cannot be split is kept whole rather than failing
+    the entry."""
 
     def transform_entry(self, entry: BibEntry, library: Library) -> Block:
         errors: list[str] = []
         for bib_field in entry.fields:
             if isinstance(bib_field.value, list):
-                for person in bib_field.value:
-                    if isinstance(person, NameParts):
-                        for part in ("first", "von", "last", "jr"):
-                            decoded = self._transform_all_strings(getattr(person, part), errors)
-                            setattr(person, part, decoded)
+                bib_field.value = [self._name(raw, errors) for raw in bib_field.value]
         return super().transform_entry(entry, library)
+
+    def _name(self, raw: object, errors: list[str]) -> str:
+        try:
+            person = parse_single_name_into_parts(str(raw))
+        except ValueError:
+            return " ".join(self._transform_all_strings([str(raw)], errors))
+        parts = [*person.first, *person.von, *person.last, *person.jr]
+        return " ".join(self._transform_all_strings(parts, errors))
 
 
 def title_key(title: str) -> str:
@@ -104,7 +111,6 @@ def parse_library(text: str) -> tuple[list[Entry], list[Result]]:
             # Names are split before decoding, so that a braced "{Barnes and Noble}" stays
             # one name.
             middlewares.SeparateCoAuthors(),
-            middlewares.SplitNameParts(),
             _LatexDecoding(),
         ],
     )
@@ -153,18 +159,11 @@ def _text(value: object) -> str:
 
 
 def _names(value: object) -> list[str]:
-    if not isinstance(value, list):
-        return [n for n in (_text(value),) if n]
-    names = []
-    for person in value:
-        parts = (
-            getattr(person, "first", []) + getattr(person, "von", []) + getattr(person, "last", [])
-        )
-        parts += getattr(person, "jr", [])
-        name = " ".join(" ".join(parts).replace(",", " ").split()) if parts else _text(person)
-        if name:
-            names.append(name)
-    return names
+    """The names of a person field, each without commas (they separate names here)."""
+    if value is None:
+        return []
+    names = value if isinstance(value, list) else [value]
+    return [name for name in (" ".join(str(n).replace(",", " ").split()) for n in names) if name]
 
 
 def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
