@@ -42,7 +42,7 @@ NOTES_CHOICES = (
     (NOTES_ALWAYS, "A private note on every paper (empty when the entry has no annote or note)"),
     (NOTES_NONE, "No notes: papers only"),
 )
-BATCH = 250
+BATCH = 500
 
 _YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2}|2100)\b")
 _TITLE_KEY_RE = re.compile(r"[\W_]+")
@@ -72,6 +72,11 @@ class Result:
     note_id: int | None = None
 
 
+# What LaTeX gives a meaning to: commands, groups, math, active and special characters,
+# and the ligatures of dashes, quotes and inverted marks.
+_LATEX_RE = re.compile(r"[\\{}$~%^_&#]|--|''|``|[?!]`")
+
+
 class _LatexDecoding(middlewares.LatexDecodingMiddleware):
     """bibtexparser's LaTeX decoding, also of the names ``SeparateCoAuthors`` leaves as a
     list (which the middleware itself passes over): each name is split into its parts
@@ -79,12 +84,29 @@ class _LatexDecoding(middlewares.LatexDecodingMiddleware):
     stays one name, and a name that cannot be split is kept whole rather than failing
     the entry."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._decoded: dict[str, tuple[str, str]] = {}
+
     def transform_entry(self, entry: BibEntry, library: Library) -> Block:
         errors: list[str] = []
         for bib_field in entry.fields:
             if isinstance(bib_field.value, list):
                 bib_field.value = [self._name(raw, errors) for raw in bib_field.value]
         return super().transform_entry(entry, library)
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        # Most text has nothing for LaTeX to decode, and the decoder takes milliseconds
+        # even then: a 5,000-entry library would spend most of its import here.
+        if not _LATEX_RE.search(python_string):
+            return python_string, ""
+        # Names and venues come back again and again in a library.
+        if (known := self._decoded.get(python_string)) is not None:
+            return known
+        decoded = super()._transform_python_value_string(python_string)
+        if len(self._decoded) < 50_000:
+            self._decoded[python_string] = decoded
+        return decoded
 
     def _name(self, raw: object, errors: list[str]) -> str:
         try:
