@@ -327,3 +327,27 @@ def test_the_paper_page_offers_refresh_to_who_may_edit(
     paper = make_paper(alice, doi="10.1038/nature14539")
     assert "Refresh from source" in alice_client.get(f"/papers/{paper.pk}/").content.decode()
     assert "Refresh from source" not in bob_client.get(f"/papers/{paper.pk}/").content.decode()
+
+
+def test_hostile_details_from_a_source_are_shown_as_text(
+    alice_client: Client, sources: Sources
+) -> None:
+    import json
+
+    from tests.corpora import xss_payloads
+
+    payloads = xss_payloads("XSS_Polyglots.txt")[:20]
+    for n, payload in enumerate(payloads):
+        work = {
+            "title": [payload],
+            "author": [{"given": payload[:50], "family": "X"}],
+            "container-title": [payload],
+            "abstract": f"<jats:p>{payload}</jats:p>",
+            "issued": {"date-parts": [[2020]]},
+        }
+        sources.serve(f"/crossref/works/10.1000/x{n}", json.dumps({"message": work}).encode())
+        response = alice_client.post(LOOKUP, {"identifier": f"10.1000/x{n}"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "<script" not in html.lower().replace('<script src="/static/', "")
+        assert "onerror=" not in html.lower().replace("onerror=&quot;", "")

@@ -163,13 +163,24 @@ def export_stream(user: User) -> Iterator[bytes]:
             yield sink.take()
         with archive.open("notes.json", "w", force_zip64=True) as out:
             yield from _write_json(out, sink, user)
-        papers: dict[int, Paper] = {}
-        for chunk in _chunks(user):
-            papers.update((note.paper.pk, note.paper) for note in chunk)
-        archive.writestr(
-            "papers.bib", citations.to_bibtex(sorted(papers.values(), key=lambda p: p.pk))
-        )
+        with archive.open("papers.bib", "w", force_zip64=True) as out:
+            yield from _write_bibtex(out, sink, user)
     yield sink.take()
+
+
+def _write_bibtex(out: Any, sink: _Sink, user: User) -> Iterator[bytes]:
+    """The papers of the notes, a chunk at a time; the keys come first, from what they are
+    made of (not the abstracts)."""
+    papers = Paper.objects.filter(notes__in=_own_notes(user)).order_by("pk")
+    keys = citations.citation_keys(
+        Paper(pk=pk, title=title, authors=authors, year=year)
+        for pk, title, authors, year in papers.values_list("pk", "title", "authors", "year")
+    )
+    ids = sorted(keys)
+    for start in range(0, len(ids), CHUNK):
+        chunk = Paper.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk")
+        out.write("\n".join(citations.bibtex_entry(p, keys[p.pk]) for p in chunk).encode() + b"\n")
+        yield sink.take()
 
 
 def _write_json(out: Any, sink: _Sink, user: User) -> Iterator[bytes]:
