@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -82,7 +83,11 @@ def bibtex_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a .bib file; the answer streams the progress, then what became of each
     entry. The whole file is read and checked before anything is written."""
     notes = request.POST.get("notes", bibtex_import.NOTES_FROM_ENTRY)
-    context = {"choices": bibtex_import.NOTES_CHOICES, "notes": notes}
+    context = {
+        "choices": bibtex_import.NOTES_CHOICES,
+        "notes": notes,
+        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+    }
     if request.method == "GET":
         return render(request, "notes/exchange/bibtex_import.html", context)
     if notes not in dict(bibtex_import.NOTES_CHOICES):
