@@ -21,7 +21,7 @@ def test_it_imports_a_zotero_library(alice: User, alice_client: Client) -> None:
     response, html = upload(alice_client, URL, "library.bib", ZOTERO)
     assert response.status_code == 200
     assert response.streaming, "the user sees progress as it goes"
-    assert "Imported 6 of 7" not in html or "Imported 7 of 7" in html
+    assert '<progress max="7" value="7">' in html
     assert "Done: 6 created, 0 matched, 2 skipped" in html
     assert "It has no title." in html
     assert "Line 50: not valid BibTeX" in html
@@ -105,9 +105,7 @@ def test_what_cannot_be_kept_is_said(alice_client: Client) -> None:
   keywords={good, <script>, fine}}
 """
     _, html = upload(alice_client, URL, "x.bib", bib, notes="always")
-    assert "DOI \xe2\x80\x9cnot a doi\xe2\x80\x9d left out".encode().decode("utf-8") in html or (
-        "DOI “not a doi” left out" in html
-    )
+    assert "DOI “not a doi” left out (not a valid DOI)" in html
     assert "URL left out" in html
     assert "keywords not usable as tags left out: &lt;script&gt;" in html
     assert Note.objects.get().tag_names == ["fine", "good"]

@@ -85,7 +85,7 @@ def test_the_download_holds_markdown_json_and_bibtex(alice: User, bob: User) -> 
     assert [c["body"] for c in everything["comments"]] == ["A comment of Alice's."]
     assert "Bob only" not in data.decode("utf-8", "replace")
     bib = archive.read("papers.bib").decode()
-    assert "@misc{vaswani2017attention," not in bib or "attention" in bib
+    assert "@misc{lovelace2017attention," in bib
     assert bib.count("@") == 4
 
 
@@ -100,7 +100,7 @@ def _renumbered(text: str, numbers: dict[int, int]) -> str:
 
 
 def test_a_fresh_site_imports_the_archive_back_identically(alice: User, bob: User) -> None:
-    notes = alices_library(alice, bob)
+    alices_library(alice, bob)
     data = download(client_for(alice))
     before = {
         note.paper.title: (
@@ -135,10 +135,6 @@ def test_a_fresh_site_imports_the_archive_back_identically(alice: User, bob: Use
         assert note.history.count() == revisions
         assert note.body_html == _renumbered(html_before, numbers), title
     revised = after["Revised often"]
-    old = list(
-        notes["revised"].history.none()
-    )  # the old rows are gone; dates come from the archive
-    assert not old
     rows = list(revised.history.order_by("revision"))
     assert [r.edit_message for r in rows[1:4]] == ["edit 1", "edit 2", "edit 3"]
     assert all(r.history_user_id == dave.pk for r in rows)
@@ -350,7 +346,7 @@ def test_hostile_strings_go_through_every_imported_field(alice: User) -> None:
     assert response.status_code == 200, html[:500]
     assert "<script" not in html.lower().replace("<script src=", "")
     created = Note.objects.filter(author=alice).count()
-    assert created + html.count("skipped</td>") >= 1
+    assert created > len(strings) // 2
     for note in Note.objects.filter(author=alice).select_related("paper")[:50]:
         page = answer_text(client_for(alice).get(f"/n/{note.pk}/"))
         assert "<script>alert" not in page.lower()

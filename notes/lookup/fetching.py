@@ -7,7 +7,6 @@ import logging
 import time
 from typing import Any
 
-import httpx
 from django.conf import settings
 
 from notes.lookup.details import NotFound, SourceUnavailable
@@ -33,6 +32,10 @@ def get(url: str, *, source: str, params: dict[str, Any] | None = None) -> bytes
     redirect loop), a timeout, a refused connection or a body past the size cap raise
     ``SourceUnavailable`` naming ``source``.
     """
+    # Imported here: httpx takes a quarter of a second to import, which every web worker
+    # would otherwise pay when it loads the URLs, lookups or not.
+    import httpx
+
     budget = settings.LOOKUP_TIMEOUT_SECONDS
     deadline = time.monotonic() + budget
     unavailable = SourceUnavailable(
