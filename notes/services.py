@@ -187,13 +187,19 @@ def note_create(*, paper: Paper, author: User, content: NoteContent) -> Note:
     try:
         return retrying(create)
     except IntegrityError as exc:
-        if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
-            "notes_one_note_per_paper"
-        ):
-            raise
-        raise EditConflict(
-            Note.objects.select_related("author", "paper").get(paper=paper, author=author)
-        ) from exc
+        raise _conflict_or_raise(exc, paper=paper, author=author) from exc
+
+
+def _conflict_or_raise(exc: IntegrityError, *, paper: Paper, author: User) -> EditConflict:
+    """The conflict with the note ``author`` has on ``paper`` when ``exc`` broke the
+    one-note-per-paper rule; any other integrity error is raised as it is."""
+    if getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) != (
+        "notes_one_note_per_paper"
+    ):
+        raise exc
+    return EditConflict(
+        Note.objects.select_related("author", "paper").get(paper=paper, author=author)
+    )
 
 
 def note_save(*, note: Note, user: User, content: NoteContent, base_revision: int) -> Note:
@@ -388,3 +394,150 @@ def note_trash(*, note: Note) -> Note:
 
 def note_restore(*, note: Note) -> Note:
     return _set_trash(note, None)
+
+
+# ------------------------------------------------- papers from sources, imports (exchange)
+
+PAPER_DETAIL_FIELDS = ("title", "authors", "year", "venue", "abstract", "url")
+PAPER_IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+
+
+def paper_refresh(*, paper: Paper, details: dict[str, object], user: User) -> list[str]:
+    """Update ``paper`` with what its source says now, as a new revision of its details;
+    the names of the fields that changed (nothing is saved when none did).
+
+    Details the source leaves empty keep what the paper has; an identifier is added only
+    where the paper has none and no other paper holds it.
+    """
+    changed = []
+    for field in PAPER_DETAIL_FIELDS:
+        value = details.get(field)
+        if value not in (None, "") and getattr(paper, field) != value:
+            setattr(paper, field, value)
+            changed.append(field)
+    for field in PAPER_IDENTIFIER_FIELDS:
+        value = details.get(field)
+        if (
+            value
+            and not getattr(paper, field)
+            and not Paper.objects.filter(**{field: value}).exclude(pk=paper.pk).exists()
+        ):
+            setattr(paper, field, value)
+            changed.append(field)
+    if changed:
+        paper._change_reason = "Refreshed from source"  # type: ignore[attr-defined]
+        paper_save(paper=paper, user=user)
+    return changed
+
+
+def paper_find_or_create(*, fields: dict[str, object], user: User) -> tuple[Paper, bool]:
+    """The paper with any of these identifiers, else a new one; and whether it is new.
+
+    For imports: ``fields`` are the paper's details and identifiers, already normalised and
+    within the model's sizes.
+    """
+    identifiers = {f: fields.get(f) or "" for f in PAPER_IDENTIFIER_FIELDS}
+    existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
+    if existing is not None:
+        return existing, False
+    paper = Paper(
+        created_by=user,
+        **{f: fields.get(f) or "" for f in PAPER_DETAIL_FIELDS if f != "year"},
+        year=fields.get("year"),
+        **{f: (fields.get(f) or None) for f in PAPER_IDENTIFIER_FIELDS},
+    )
+    paper._history_user = user  # type: ignore[attr-defined]
+    try:
+        with transaction.atomic():
+            paper.save()
+    except IntegrityError:
+        # Added a moment ago by someone else, under one of these identifiers.
+        existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
+        if existing is None:
+            raise
+        return existing, False
+    return paper, True
+
+
+def papers_create(*, fields: list[dict[str, object]], user: User) -> list[tuple[Paper, bool]]:
+    """Many new papers at once (an import), with their first history rows; each with
+    whether it is new. ``fields`` are normalised and within the model's sizes, and carry no
+    identifier another paper has. When someone added one of them meanwhile (a unique
+    identifier clashes), they are taken one by one, the clashing ones matched instead."""
+    from simple_history.utils import bulk_create_with_history
+
+    if not fields:
+        return []
+    papers = [
+        Paper(
+            created_by=user,
+            **{f: row.get(f) or "" for f in PAPER_DETAIL_FIELDS if f != "year"},
+            year=row.get("year"),
+            **{f: (row.get(f) or None) for f in PAPER_IDENTIFIER_FIELDS},
+        )
+        for row in fields
+    ]
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(papers, Paper, default_user=user)
+    except IntegrityError:
+        return [paper_find_or_create(fields=row, user=user) for row in fields]
+    return [(paper, True) for paper in created]
+
+
+@dataclass(frozen=True)
+class ImportedRevision:
+    """One revision of a note from an archive: its content and when it was written."""
+
+    content: NoteContent
+    date: object  # an aware datetime
+
+
+def note_import(
+    *, pk: int, paper: Paper, author: User, revisions: list[ImportedRevision], reason: str
+) -> Note:
+    """Write a note with its whole history from an archive, as ``author``'s: revision 0
+    to the last, each with its own date and edit message; ``reason`` (where it came from,
+    who wrote it) is recorded with every revision. ``pk`` was reserved (``reserve_id``)
+    so that references between imported notes could be renumbered first.
+
+    Raises TooComplexToRender before anything is written; ``EditConflict`` when the author
+    has a note on ``paper`` already.
+    """
+    rendered = [
+        render_note_body(author=author, body=r.content.body, id_prefix=note_id_prefix(pk))
+        for r in revisions
+    ]
+
+    def create() -> Note:
+        note = Note(pk=pk, paper=paper, author=author, revision=0)
+        for number, (revision, html) in enumerate(zip(revisions, rendered, strict=True)):
+            note.revision = number
+            note._history_date = revision.date  # type: ignore[attr-defined]
+            note._change_reason = reason  # type: ignore[attr-defined]
+            _apply(note, revision.content, html, user=author)
+        note.created, note.modified = revisions[0].date, revisions[-1].date
+        save_state(note, ["created", "modified"])
+        return note
+
+    try:
+        return retrying(create)
+    except IntegrityError as exc:
+        raise _conflict_or_raise(exc, paper=paper, author=author) from exc
+
+
+def note_render_again(*, note: Note) -> bool:
+    """Render ``note``'s current text again (same revision, no history row), for links to
+    notes that did not exist when it was saved; whether it changed."""
+    rendered = _rendered_again(
+        note.author, note.body, id_prefix=note_id_prefix(note.pk), what=f"note {note.pk}"
+    )
+    if rendered is None:
+        return False
+    with transaction.atomic():
+        if Note.objects.filter(pk=note.pk, revision=note.revision).update(
+            body_html=rendered.html, body_text=rendered.text
+        ):
+            _set_note_references(note, rendered)
+            return True
+    return False

@@ -230,6 +230,30 @@ RENDER_WALL_SECONDS = env_float("RENDER_WALL_SECONDS", 20.0, minimum=1.0)
 # The address e-mails link to (notifications and digests are sent outside a request).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- Papers in, notes out (notes.lookup, notes.exchange) ------------------------------
+# Metadata lookups by identifier: the sources' public APIs, asked with a User-Agent that
+# names the site and LOOKUP_CONTACT_EMAIL (Crossref and NCBI ask for one), within
+# LOOKUP_TIMEOUT_SECONDS; answers are cached for LOOKUP_CACHE_SECONDS, and each user may
+# look up LOOKUP_RATE_LIMIT identifiers within LOOKUP_RATE_WINDOW_SECONDS.
+LOOKUP_CONTACT_EMAIL = env_str("LOOKUP_CONTACT_EMAIL", "admin@localhost")
+LOOKUP_TIMEOUT_SECONDS = env_float("LOOKUP_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+LOOKUP_CACHE_SECONDS = env_int("LOOKUP_CACHE_SECONDS", 86400, minimum=0)
+LOOKUP_RATE_LIMIT = env_int("LOOKUP_RATE_LIMIT", 20, minimum=1)
+LOOKUP_RATE_WINDOW_SECONDS = env_int("LOOKUP_RATE_WINDOW_SECONDS", 60, minimum=1)
+LOOKUP_ARXIV_URL = env_str("LOOKUP_ARXIV_URL", "https://export.arxiv.org/api/query")
+LOOKUP_CROSSREF_URL = env_str("LOOKUP_CROSSREF_URL", "https://api.crossref.org/works/")
+LOOKUP_DATACITE_URL = env_str("LOOKUP_DATACITE_URL", "https://api.datacite.org/dois/")
+LOOKUP_EUTILS_URL = env_str("LOOKUP_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/")
+# Uploads of BibTeX files and notes archives: at most IMPORT_MAX_BYTES each; an archive
+# unpacks to at most IMPORT_MAX_UNPACKED_BYTES, no member compressed more than
+# IMPORT_MAX_RATIO times; a .bib file holds at most IMPORT_MAX_ENTRIES entries.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100, minimum=2)
+IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 20000, minimum=1)
+# Uploads larger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 # --- E-mail: console by default, SMTP when EMAIL_HOST is set ----------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
+from tests.sources import sources  # noqa: F401 (a fixture: the metadata sources' stand-in)
 
 PASSWORD = "correct horse battery staple"
 # What a browser sends; the test client sends no User-Agent, which counts as a robot.
