@@ -52,7 +52,7 @@ def revise(note: Note, body: str, *, tags: list[str] | None = None, message: str
 
 def with_revisions(author: User, count: int, *, private: Container[int] = ()) -> Note:
     """A public note with ``count`` revisions: the last three saved for real, the rest
-    bulk-made as copies of the first (revision n's body is "revision n"); the bulk-made
+    bulk-made as copies of the first (revision n's text is "revision n"); the bulk-made
     revisions numbered in ``private`` were saved private."""
     note = make_note(author, body="revision 0", tags=["t"])
     first = note.history.get()
@@ -64,7 +64,8 @@ def with_revisions(author: User, count: int, *, private: Container[int] = ()) ->
         row.pk = None
         row.history_id = None
         row.revision = n
-        row.body = f"revision {n}"
+        row.body = row.body_text = f"revision {n}"
+        row.body_html = f"<p>revision {n}</p>"
         row.tag_names = ["t", f"t{n % 3}"]
         row.body_size = len(row.body)
         if n in private:
