@@ -355,7 +355,10 @@ class Note(Hideable, KeepsCounters):
     # Derived from the paper and the note by notes.search.refresh(): sort keys that lists
     # can page through by index, and the weighted full-text search document.
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
-    paper_title = models.CharField(max_length=500, blank=True, editable=False)
+    # "natural" (migration 0015): case-insensitive, numbers by value.
+    paper_title = models.CharField(
+        max_length=500, blank=True, editable=False, db_collation="natural"
+    )
     search_vector = SearchVectorField(null=True, editable=False)
     # Live (not deleted or removed) comments, kept by notes.comments; votes and views, kept
     # by notes.reactions. List pages show them without a join.
