@@ -18,7 +18,9 @@ from tests.factories import make_note, revise, with_revisions
 
 pytestmark = pytest.mark.django_db
 
-ROW_REVISION = re.compile(r'<tr>\s*<td><a href="/n/\d+/(?:r/(\d+)/)?">(\d+)(?: \(head\))?</a>')
+ROW_REVISION = re.compile(
+    r'<tr>\s*<td data-label="Revision"><a href="/n/\d+/(?:r/(\d+)/)?">(\d+)(?: \(head\))?</a>'
+)
 
 
 def _revisions_listed(html: str) -> list[int]:
