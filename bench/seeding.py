@@ -70,7 +70,7 @@ from notes.models import (
 USERNAME_PREFIX = "bench_"
 READER_PREFIX = f"{USERNAME_PREFIX}reader_"
 USER_PASSWORD = "bench-password"  # noqa: S105 - documented password of generated accounts
-SPECIAL_REVISIONS = 200
+SPECIAL_REVISIONS = 1000  # one public note's, for the history, revision and diff pages
 MAX_NOTES_PER_PAPER = 25
 PRIVATE_SHARE, TRASH_SHARE = 0.10, 0.01
 # What each reader the benchmark logs in as follows (of each kind) and has been told.

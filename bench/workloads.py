@@ -27,6 +27,7 @@ from notes.models import Note, Paper, PublicCount
 
 PAGE_SIZE = 20  # notes per list page
 INBOX_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 50  # revisions per history page
 DEEP_PAGE = 4000
 COMMON_WORD, RARE_WORD = "network", "quasicrystal"
 # The most frequent words of the corpus, and those it uses least (with the rare ones).
@@ -172,6 +173,7 @@ def page_kinds(data: Data, *, warm_phrase: str) -> list[PageKind]:
     """Every kind of page measured, with the data's URLs."""
     note, revisions, _ = data.special
     last = revisions
+    history_pages = max(1, -(-(last + 1) // HISTORY_PAGE_SIZE))
     deep = DEEP_PAGE if data.pages > DEEP_PAGE else max(1, data.pages - 5)
     top_tag = data.tags[0][0]
     second_tag = data.tags[1][0] if len(data.tags) > 1 else top_tag
@@ -199,6 +201,9 @@ def page_kinds(data: Data, *, warm_phrase: str) -> list[PageKind]:
     def special_diff(rng: random.Random) -> str:
         a, b = sorted(rng.sample(range(last + 1), 2)) if last else (0, 0)
         return f"/n/{note}/diff/{a}/{b}/"
+
+    def special_history_page(rng: random.Random) -> str:
+        return f"/n/{note}/history/?page={rng.randint(1, history_pages)}"
 
     def two_tags(rng: random.Random) -> str:
         a, b = rng.sample(popular, 2) if len(popular) > 1 else (top_tag, top_tag)
@@ -236,6 +241,11 @@ def page_kinds(data: Data, *, warm_phrase: str) -> list[PageKind]:
             "history",
             f"/n/{note}/history/",
             lambda rng: f"/n/{rng.choice(data.notes)[0]}/history/",
+        ),
+        PageKind(
+            f"history of the {last + 1}-revision note (its last page in warm)",
+            f"/n/{note}/history/?page={history_pages}",
+            special_history_page,
         ),
         PageKind("revision", f"/n/{note}/r/{last // 2}/", random_revision),
         PageKind("diff", f"/n/{note}/diff/0/{last}/", random_diff),

@@ -37,6 +37,21 @@ SORT_LABELS = {
     "title": "title",
     "relevance": "relevance",
 }
+# The pager's links ("previous", "next") in each order, newest or Z–A first (descending)
+# and oldest or A–Z first.
+PAGER_WORDS = {
+    "modified": {True: ("← Newer", "Older →"), False: ("← Older", "Newer →")},
+    "created": {True: ("← Newer", "Older →"), False: ("← Older", "Newer →")},
+    "year": {
+        True: ("← Newer papers", "Older papers →"),
+        False: ("← Older papers", "Newer papers →"),
+    },
+    "title": {
+        True: ("← Later in the alphabet", "Earlier in the alphabet →"),
+        False: ("← Earlier in the alphabet", "Later in the alphabet →"),
+    },
+    "relevance": {True: ("← More relevant", "Less relevant →")},
+}
 PUBLIC_TAG_COUNTS_KEY = "notes:tag-counts:public"
 TAG_COUNTS_SECONDS = 24 * 3600
 
@@ -50,6 +65,13 @@ class Listing:
     year_to: int | None = None
     sort: str = "modified"
     descending: bool = True
+
+    @property
+    def pager_words(self) -> tuple[str, str]:
+        """What the pager's links to the previous and the next page say in this order."""
+        if self.sort == "relevance":
+            return PAGER_WORDS["relevance"][True]
+        return PAGER_WORDS.get(self.sort, PAGER_WORDS["modified"])[self.descending]
 
     def with_query(self, raw: str) -> Listing:
         """Fold a search box's ``tag:`` and ``user:`` terms into this listing."""

@@ -107,7 +107,7 @@ def _entry(row: EntryRow, root: str) -> str:
         # The link is the entry's id, as Django's Feed makes it when items have no guid.
         _element("id", link),
         # Sanitised and with math as MathML since the note was saved; nothing to render.
-        _element("summary", row.body_html, ' type="html"'),
+        _element("summary", _without_tex(row.body_html), ' type="html"'),
         *[f"<category term={_attribute(tag)}/>" for tag in row.tag_names],
         "</entry>",
     ]
@@ -116,7 +116,16 @@ def _entry(row: EntryRow, root: str) -> str:
 
 # Part of every entry's key: whoever changes what ``_entry`` writes increments it, so that
 # no document mixes entries written the old way (remembered for a day) with new ones.
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
+
+# A formula's TeX source, kept in its MathML for the page (browsers show only the MathML). A
+# feed reader that drops MathML elements would show their text, the TeX among it; a summary
+# leaves it out. The final pass writes the element exactly so, its TeX escaped (no "<").
+_TEX_ANNOTATION_RE = re.compile(r'<annotation encoding="application/x-tex">[^<]*</annotation>')
+
+
+def _without_tex(body_html: str) -> str:
+    return _TEX_ANNOTATION_RE.sub("", body_html)
 
 
 def _entry_key(row: EntryRow, context: tuple[Any, ...]) -> str:

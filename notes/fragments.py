@@ -70,7 +70,7 @@ _ENTRY_SELECT = """
 SELECT notes_note.id, notes_note.created, notes_note.revision, notes_note.visibility,
        notes_note.modified, notes_note.tag_names, notes_note.hidden_at,
        notes_note.comment_count, notes_note.vote_count, notes_note.view_count,
-       notes_note.paper_id, p.title, p.year, u.username, u.display_name,
+       notes_note.paper_id, p.title, p.year, u.username, u.display_name, p.authors,
        notes_note.body_digest{extra}
 FROM notes_note
 JOIN notes_paper AS p ON p.id = notes_note.paper_id

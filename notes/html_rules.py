@@ -462,7 +462,9 @@ class FinalPass(HTMLParser):
             return
         data = _visible(data)
         self.out.append(_escape_text(data))
-        if not self.skip_depth and (not self.math_depth or self.annotation_depth):
+        # A formula's text is what it shows (its letters, digits and symbols), never the
+        # TeX source kept in its annotation: snippets, excerpts and e-mails read it.
+        if not self.skip_depth and not self.annotation_depth:
             self.text.append(data)
 
     def _fragment(self, number: int) -> None:

@@ -8,6 +8,7 @@ historical row. Writes go through ``notes.services``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -132,6 +133,20 @@ class Paper(KeepsCounters):
         return [name.strip() for name in self.authors.split(",") if name.strip()]
 
     @property
+    def first_author_surname(self) -> str:
+        """The first author's family name, as paper-notes wikis cite a paper
+        (``ref: Vaswani-2017``): the last word of the first name listed ("Ashish Vaswani",
+        "A. Vaswani and N. Shazeer"), or the whole first item of a "Vaswani, A., …" list;
+        "" when no authors are known."""
+        names = self.author_list
+        if not names:
+            return ""
+        first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", names[0])[0]
+        first = re.sub(r"\s+et\s+al\.?$", "", first.strip())
+        words = first.split()
+        return words[-1].strip(".") if words else ""
+
+    @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
@@ -242,7 +257,8 @@ ENTRY_FIELDS = (
     *("paper", "author", "body_html", "body_text", "tag_names", "visibility", "revision"),
     *("created", "modified", "deleted_at", "hidden_at"),
     *("comment_count", "vote_count", "view_count"),
-    *("paper__title", "paper__year", "author__username", "author__display_name"),
+    *("paper__title", "paper__year", "paper__authors", "author__username"),
+    "author__display_name",
 )
 
 # Facts about the note of the row (the outer query's table, ``notes_note``) for its page.
@@ -277,7 +293,7 @@ def _exists(sql: str, *params: object) -> RawSQL:
 # source (only the editor needs it) stays in the database.
 PAGE_FIELDS = (
     *(field for field in ENTRY_FIELDS if field != "body_text"),
-    *("paper__authors", "paper__venue"),
+    "paper__venue",
 )
 
 CARD_FIELDS = (
@@ -355,7 +371,10 @@ class Note(Hideable, KeepsCounters):
     # Derived from the paper and the note by notes.search.refresh(): sort keys that lists
     # can page through by index, and the weighted full-text search document.
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
-    paper_title = models.CharField(max_length=500, blank=True, editable=False)
+    # "natural" (migration 0015): case-insensitive, numbers by value.
+    paper_title = models.CharField(
+        max_length=500, blank=True, editable=False, db_collation="natural"
+    )
     search_vector = SearchVectorField(null=True, editable=False)
     # Live (not deleted or removed) comments, kept by notes.comments; votes and views, kept
     # by notes.reactions. List pages show them without a join.

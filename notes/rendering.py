@@ -42,8 +42,8 @@ same (``notes.render_worker``). The pipeline, in order:
    site's static files becomes a link to it (reading fetches nothing from another host, nor any
    page of this one); external links are marked ``rel="nofollow noopener"``. Nothing touches
    the HTML after this pass.
-7. The plain text (for search and snippets) is collected by the same pass, with each formula
-   replaced by its TeX.
+7. The plain text (for search, snippets, excerpts and e-mails) is collected by the same pass,
+   with each formula as the characters it shows ("𝔼[x]=∑ixi"), not its TeX source.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def comment_id_prefix(pk: int) -> str:
 @dataclass(frozen=True)
 class Rendered:
     html: str  # sanitised HTML, safe to mark_safe in templates
-    text: str  # plain text: no tags, math as its TeX source, whitespace collapsed
+    text: str  # plain text: no tags, math as the characters it shows, whitespace collapsed
     note_refs: frozenset[int]  # the {N} numbers that became links
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from itertools import count
 
 from accounts.models import User
@@ -47,6 +48,36 @@ def revise(note: Note, body: str, *, tags: list[str] | None = None, message: str
         ),
         base_revision=note.revision,
     )
+
+
+def with_revisions(author: User, count: int, *, private: Container[int] = ()) -> Note:
+    """A public note with ``count`` revisions: the last three saved for real, the rest
+    bulk-made as copies of the first (revision n's text is "revision n"); the bulk-made
+    revisions numbered in ``private`` were saved private."""
+    note = make_note(author, body="revision 0", tags=["t"])
+    first = note.history.get()
+    bulk = count - 3
+    Historical = note.history.model
+    rows = []
+    for n in range(1, bulk):
+        row = Historical.objects.get(pk=first.pk)
+        row.pk = None
+        row.history_id = None
+        row.revision = n
+        row.body = row.body_text = f"revision {n}"
+        row.body_html = f"<p>revision {n}</p>"
+        row.tag_names = ["t", f"t{n % 3}"]
+        row.body_size = len(row.body)
+        if n in private:
+            row.visibility = Visibility.PRIVATE
+        rows.append(row)
+    Historical.objects.bulk_create(rows)
+    Note.objects.filter(pk=note.pk).update(revision=max(bulk, 1) - 1)
+    note.refresh_from_db()
+    for n in range(max(bulk, 1), count):
+        note = revise(note, f"revision {n}", tags=["t", f"t{n % 3}"])
+    assert note.history.count() == count
+    return note
 
 
 def make_comment(

@@ -123,7 +123,7 @@ def test_note_page_shows_the_wiki_entry_parts(alice: User, bob: User, carol_clie
         note = revise(note, f"body {i}")
     other = make_note(bob, paper, body=f"Bob refers to {{{note.pk}}} here.")
     html = carol_client.get(f"/n/{note.pk}/").content.decode()
-    assert "ref: -2017" in html
+    assert "ref: Lovelace-2017" in html  # the first of "Ada Lovelace, Alan Turing"
     assert "revision: <strong" in html
     for n in (2, 1, 0):
         assert f'href="/n/{note.pk}/r/{n}/"' in html

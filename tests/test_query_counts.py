@@ -13,33 +13,9 @@ from accounts.models import User
 from notes.models import Note
 from notes.reactions import note_vote, paper_rate
 from tests.conftest import BROWSER_AGENT, client_for
-from tests.factories import make_note, make_paper, revise
+from tests.factories import make_note, make_paper, with_revisions
 
 pytestmark = pytest.mark.django_db
-
-
-def _with_revisions(author: User, count: int) -> Note:
-    """A note with ``count`` revisions: the last few saved for real, the rest bulk-made."""
-    note = make_note(author, body="revision 0", tags=["t"])
-    first = note.history.get()
-    bulk = count - 3
-    Historical = note.history.model
-    rows = []
-    for n in range(1, bulk):
-        row = Historical.objects.get(pk=first.pk)
-        row.pk = None
-        row.history_id = None
-        row.revision = n
-        row.body = f"revision {n}"
-        row.tag_names = ["t", f"t{n % 3}"]
-        rows.append(row)
-    Historical.objects.bulk_create(rows)
-    Note.objects.filter(pk=note.pk).update(revision=max(bulk, 1) - 1)
-    note.refresh_from_db()
-    for n in range(max(bulk, 1), count):
-        note = revise(note, f"revision {n}", tags=["t", f"t{n % 3}"])
-    assert note.history.count() == count
-    return note
 
 
 def _queries(client: Client, url: str) -> int:
@@ -54,8 +30,8 @@ def _queries(client: Client, url: str) -> int:
 def test_note_pages_with_300_revisions_stay_within_a_fixed_query_count(
     alice: User, bob_client: Client, url: str
 ) -> None:
-    few = _with_revisions(alice, 3)
-    many = _with_revisions(alice, 300)
+    few = with_revisions(alice, 3)
+    many = with_revisions(alice, 300)
     target = url.replace("299", "2")
     small = _queries(bob_client, target.format(pk=few.pk))
     large = _queries(bob_client, url.format(pk=many.pk))

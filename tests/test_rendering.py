@@ -531,14 +531,15 @@ def test_arabic_paragraph_gets_dir_auto() -> None:
     assert '<h2 dir="auto" id="u-عنوان">' in output
 
 
-def test_text_has_tex_and_no_tags() -> None:
+def test_text_shows_formulas_as_their_characters_with_no_tex_and_no_tags() -> None:
     rendered = render_markdown(
         "# Title\n\nThe *loss* is $\\mathcal{L} = x_i^2$ &amp; more.[^1]\n\n"
         "$$\\sum_i a_i$$\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[^1]: Fine print."
     )
-    assert rendered.text == (
-        "Title The loss is \\mathcal{L} = x_i^2 & more.1 \\sum_i a_i a b 1 2 Fine print."
-    )
+    assert rendered.text == "Title The loss is ℒ=xi2 & more.1 ∑iai a b 1 2 Fine print."
+    expectation = render_markdown("$\\mathbb{E}[x]=\\sum_i x_i$ and $\\frac{a}{b}$").text
+    assert expectation == "𝔼[x]=∑ixi and ab"
+    assert "\\" not in expectation and "mathbb" not in expectation
 
 
 def test_empty_source_renders_empty() -> None:

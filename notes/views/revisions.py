@@ -22,11 +22,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
 from notes.access import get_note_for_user
+from notes.browse import ListPaginator
 from notes.diffing import revision_diff, tag_changes, word_diff
 from notes.fragments import render_history_rows
 from notes.models import Note
 from notes.services import TooComplexToRender, note_revert
-from papernotes.numbers import MAX_REVISION, query_int
+from papernotes.numbers import MAX_REVISION, page_param, query_int
+
+# Revisions per history page, newest first: a page costs the same whatever the note's
+# number of revisions.
+HISTORY_PAGE_SIZE = 50
 
 HISTORY_FIELDS = (
     "history_id",
@@ -114,24 +119,51 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
         saved = timezone.localtime(row["history_date"])
         row["saved_iso"] = saved.isoformat()
         row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
+        row["head"] = number == note.revision
         rows.append(row)
     rows.reverse()
     return rows
+
+
+class _HistoryWindow:
+    """A note's readable history rows for a paginator: counted by index, cut as rows in
+    revision order with the readable revision just older than the cut (for its size
+    change and "prev" link), in one query each."""
+
+    def __init__(self, note: Note, readable: Q) -> None:
+        self.rows = note.history.filter(readable)
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, cut: slice) -> list[tuple[Any, ...]]:
+        numbers = self.rows.order_by("-revision").values("revision")[cut.start : cut.stop + 1]
+        rows = self.rows.filter(revision__in=numbers).order_by("revision")
+        return list(rows.values_list(*HISTORY_FIELDS))
 
 
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, notes=Note.objects.for_history())
     readable = visibility.revisions_q(note, request.user)
-    records = list(note.history.filter(readable).order_by("revision").values_list(*HISTORY_FIELDS))
+    paginator = ListPaginator(_HistoryWindow(note, readable), HISTORY_PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginator.get_page(page_param(request))
+    records = list(page.object_list)
+    shown = records[1:] if page.has_next() else records
     return render(
         request,
         "notes/history.html",
         {
             "note": note,
             "all_revisions": visibility.reads_every_revision(note, request.user),
-            "revision_count": len(records),
-            "rows_html": render_history_rows(note, records, _table_rows),
+            "revision_count": paginator.count,
+            "page": page,
+            "newest_shown": shown[-1][1] if shown else None,
+            "oldest_shown": shown[0][1] if shown else None,
+            # The oldest record of a page that has a next one is read only for its neighbour.
+            "rows_html": render_history_rows(
+                note, records, lambda note, records: _table_rows(note, records)[:HISTORY_PAGE_SIZE]
+            ),
         },
     )
 

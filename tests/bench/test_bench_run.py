@@ -51,7 +51,7 @@ def test_a_small_run_measures_reads_and_writes_and_writes_its_report(
     floor = _row(text, "floor", "floor (a minimal page)")
     assert "| 200 |" in floor
     for group in ("anonymous · warm", "anonymous · cold", "logged-in · warm", "logged-in · cold"):
-        row = _row(text, group, "note (200 revisions in warm)")
+        row = _row(text, group, "note (1000 revisions in warm)")
         assert "| 200 | 4 |" in row, row
         assert "not answered" not in row
         # CPU ms p50 / p95, queries, and the median ratios (latency, CPU) of the two rounds.

@@ -47,7 +47,7 @@ def test_it_creates_the_notes_users_and_papers_asked_for(seeded: str) -> None:
 def test_every_note_has_one_history_row_per_revision_and_its_head_is_the_last(
     seeded: str,
 ) -> None:
-    assert Note.history.model.objects.count() >= NOTES + 199
+    assert Note.history.model.objects.count() >= NOTES + seeding.SPECIAL_REVISIONS - 1
     assert not _scalar(
         "SELECT count(*) FROM notes_note n WHERE n.revision + 1 <> "
         "(SELECT count(*) FROM notes_historicalnote h WHERE h.id = n.id)"
@@ -61,10 +61,11 @@ def test_every_note_has_one_history_row_per_revision_and_its_head_is_the_last(
     assert Note.objects.filter(revision__gt=0).exists()
 
 
-def test_one_public_note_has_200_revisions_that_differ(seeded: str) -> None:
-    note = Note.objects.get(revision=199)
+def test_one_public_note_has_1000_revisions_that_differ(seeded: str) -> None:
+    assert seeding.SPECIAL_REVISIONS == 1000
+    note = Note.objects.get(revision=999)
     history = list(note.history.order_by("revision"))
-    assert [h.revision for h in history] == list(range(200))
+    assert [h.revision for h in history] == list(range(1000))
     assert history[0].history_type == "+"
     assert {h.history_type for h in history[1:]} == {"~"}
     assert len({h.body for h in history}) > 100

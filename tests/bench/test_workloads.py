@@ -85,10 +85,23 @@ def test_revision_pairs_are_in_order_and_within_the_note(
     kinds: dict[str, workloads.PageKind],
 ) -> None:
     revisions = dict(Note.objects.values_list("pk", "revision"))
-    for name in ("diff", "diff of the 200-revision note"):
+    for name in ("diff", "diff of the 1000-revision note"):
         for url in kinds[name].cold_urls(1, "a", N):
             pk, a, b = map(int, re.search(r"/n/(\d+)/diff/(\d+)/(\d+)/", url).groups())
             assert 0 <= a < b <= revisions[pk]
+
+
+def test_history_pages_of_the_1000_revision_note_are_drawn_from_all_its_pages(
+    kinds: dict[str, workloads.PageKind],
+) -> None:
+    kind = kinds["history of the 1000-revision note"]
+    pk = Note.objects.get(revision=999).pk
+    assert kind.warm == f"/n/{pk}/history/?page=20"
+    pages = set()
+    for url in kind.cold_urls(1, "a", N):
+        assert urlsplit(url).path == f"/n/{pk}/history/"
+        pages.add(int(parse_qs(urlsplit(url).query)["page"][0]))
+    assert pages == set(range(1, 21))
 
 
 def test_every_page_answers_for_its_readers(kinds: dict[str, workloads.PageKind]) -> None:
