@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.forms import users_named
 from accounts.models import User
@@ -106,6 +107,14 @@ def notes_for(
         nulls = {"nulls_last": True} if listing.descending else {"nulls_first": True}
         year = F(key).desc(**nulls) if listing.descending else F(key).asc(**nulls)
         return notes.order_by(year, "-id" if listing.descending else "id")
+    if key == "paper_title":
+        # Lower-cased, so that case never decides even where the "natural" collation could
+        # not be ICU's (see migration 0015); the public title index is on this expression.
+        title = Lower(key)
+        return notes.order_by(
+            title.desc() if listing.descending else title.asc(),
+            "-id" if listing.descending else "id",
+        )
     direction = "-" if listing.descending else ""
     return notes.order_by(f"{direction}{key}", f"{direction}id")
 

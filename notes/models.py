@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -336,7 +337,7 @@ PUBLIC_SORT_INDEXES = {
     "modified": (F("modified"), F("id")),
     "created": (F("created"), F("id")),
     "paper_year": (F("paper_year").desc(nulls_last=True), F("id").desc()),
-    "paper_title": (F("paper_title"), F("id")),
+    "paper_title": (Lower("paper_title"), F("id")),
 }
 
 
