@@ -16,7 +16,7 @@ from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("notes.migrations.0014_arabic_search_folding")
+migration = importlib.import_module("notes.migrations.0017_arabic_search_folding")
 
 
 def _found(query: str, notes: list[Note]) -> set[int]:

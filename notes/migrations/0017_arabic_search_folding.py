@@ -60,7 +60,7 @@ WHERE t.id = d.id
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notes", "0013_search_pairs"),
+        ("notes", "0016_title_index_lower_case"),
     ]
 
     operations = [
