@@ -44,11 +44,12 @@ MAX_QUERY_LENGTH = 500
 # The search data of a note ``n`` and its paper ``p``, defined here only. The head (title,
 # tags, authors) is also the start of the whole document, so that a match of the head
 # alone is a match of the document (see RelevanceWindow).
+# Every text passes through notes_fold (migration 0016, the same folding as ``fold``) first.
 _HEAD_SQL = """
-        setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
-        || setweight(to_tsvector('english', array_to_string(n.tag_names, ' ')), 'A')
-        || setweight(to_tsvector('english', coalesce(p.authors, '')), 'B')"""
-_BODY_SQL = "setweight(to_tsvector('english', coalesce(n.body_text, '')), 'C')"
+        setweight(to_tsvector('english', notes_fold(coalesce(p.title, ''))), 'A')
+        || setweight(to_tsvector('english', notes_fold(array_to_string(n.tag_names, ' '))), 'A')
+        || setweight(to_tsvector('english', notes_fold(coalesce(p.authors, ''))), 'B')"""
+_BODY_SQL = "setweight(to_tsvector('english', notes_fold(coalesce(n.body_text, ''))), 'C')"
 _PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0013
 _FROM_SQL = "FROM {notes} AS n JOIN notes_paper AS p ON p.id = n.paper_id"
 # Each note's search data, for the notes of ``{notes}`` that ``{where}`` picks. The OFFSET 0
@@ -115,6 +116,31 @@ def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = Non
         cursor.execute(_REFRESH_SQL.replace("{where}", where), params)
 
 
+# Arabic as people type it: with or without short vowels and other marks (tashkeel), with
+# or without tatweel, any form of alef, ta marbuta or ha, alef maqsura or ya. Documents and
+# queries are both folded, so "احمد" finds "أحمد" and "النتائج" finds "النتائجُ". The SQL
+# function notes_fold (migration 0016) folds the same characters the same way; a test keeps
+# the two equal.
+ARABIC_MARKS = "".join(
+    chr(code)
+    for code in [
+        *range(0x064B, 0x0660),  # fathatan … wavy hamza below
+        0x0670,  # superscript alef
+        *range(0x06D6, 0x06DD),  # Quranic annotation marks
+        *range(0x06DF, 0x06E9),
+        *range(0x06EA, 0x06EE),
+        0x0640,  # tatweel
+    ]
+)
+ARABIC_FOLDS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"}
+_FOLD_TABLE = str.maketrans(ARABIC_FOLDS | dict.fromkeys(ARABIC_MARKS, ""))
+
+
+def fold(text: str) -> str:
+    """``text`` as the search index holds it (see ARABIC_FOLDS)."""
+    return text.translate(_FOLD_TABLE)
+
+
 _TERM_RE = re.compile(r'(?<!\S)(tag|user):("[^"]*"|\S+)', re.IGNORECASE)
 
 
@@ -138,7 +164,7 @@ def parse_query(raw: str) -> ParsedQuery:
         value = value.strip('"').strip().lower()
         if value:
             (tags if kind.lower() == "tag" else users).append(value)
-    text = " ".join(_TERM_RE.sub(" ", raw).split())
+    text = fold(" ".join(_TERM_RE.sub(" ", raw).split()))
     return ParsedQuery(text=text, tags=tuple(dict.fromkeys(tags)), users=tuple(users))
 
 
