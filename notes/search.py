@@ -44,7 +44,7 @@ MAX_QUERY_LENGTH = 500
 # The search data of a note ``n`` and its paper ``p``, defined here only. The head (title,
 # tags, authors) is also the start of the whole document, so that a match of the head
 # alone is a match of the document (see RelevanceWindow).
-# Every text passes through notes_fold (migration 0016, the same folding as ``fold``) first.
+# Every text passes through notes_fold (migration 0017, the same folding as ``fold``) first.
 _HEAD_SQL = """
         setweight(to_tsvector('english', notes_fold(coalesce(p.title, ''))), 'A')
         || setweight(to_tsvector('english', notes_fold(array_to_string(n.tag_names, ' '))), 'A')
@@ -119,7 +119,7 @@ def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = Non
 # Arabic as people type it: with or without short vowels and other marks (tashkeel), with
 # or without tatweel, any form of alef, ta marbuta or ha, alef maqsura or ya. Documents and
 # queries are both folded, so "احمد" finds "أحمد" and "النتائج" finds "النتائجُ". The SQL
-# function notes_fold (migration 0016) folds the same characters the same way; a test keeps
+# function notes_fold (migration 0017) folds the same characters the same way; a test keeps
 # the two equal.
 ARABIC_MARKS = "".join(
     chr(code)
