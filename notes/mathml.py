@@ -145,6 +145,9 @@ class _Engine:
         keys: dict[int, tuple[str, bool, tuple[tuple[str, str], ...]]] = {}
         site_names = set(macros)  # the site's macros a text may \newcommand, until it has
         own_definitions = False
+        # A formula written again before any definition of the text's own is sent once.
+        sent_first: dict[tuple[str, bool, tuple[tuple[str, str], ...]], int] = {}
+        repeats: list[tuple[int, int]] = []
         for index, (tex, display) in enumerate(formulas):
             if len(tex) > MAX_FORMULA_CHARS:
                 results[index] = Converted(None, "The formula is too long.")
@@ -156,6 +159,10 @@ class _Engine:
                 if (known := self.cache.get(key)) is not None:
                     results[index] = known
                     continue
+                if (first := sent_first.get(key)) is not None:
+                    repeats.append((index, first))
+                    continue
+                sent_first[key] = index
             if defines and site_names:
                 sent = _renewing(tex, site_names)
                 site_names.difference_update(_defined_names(tex))
@@ -172,6 +179,8 @@ class _Engine:
                     if len(self.cache) >= _CACHE_SIZE:
                         self.cache.pop(next(iter(self.cache)))  # the oldest entry
                     self.cache[key] = result
+        for index, first in repeats:
+            results[index] = results[first]
         return [result or Converted(None, "unknown") for result in results]
 
     def _run(
@@ -252,6 +261,15 @@ _engine: _Engine | None = None
 _engine_lock = threading.Lock()
 
 
+def prepare() -> None:
+    """Make the V8 isolate now rather than on the first formula (the render child does, before
+    it takes its first text, so that no render pays for it)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = _Engine()
+
+
 def convert(formulas: Sequence[tuple[str, bool]], *, macros: Mapping[str, str]) -> list[Converted]:
     """MathML for each ``(tex, display)`` in order, the definitions of each formula holding for
     those after it, starting from ``macros`` (name with its backslash to its expansion)."""
@@ -313,7 +331,18 @@ _STYLE_CLASSES: Mapping[tuple[str, str], str] = {
 }
 _STYLE_ATTRIBUTES = {"color": "mathcolor", "background-color": "mathbackground"}
 _COLOR_RE = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,30}")
-STYLE_CLASSES: frozenset[str] = frozenset(_STYLE_CLASSES.values())
+_EM_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)em")
+# Negative spaces (\!, \negmedspace, \kern-2mu, …) are a negative left margin, in mu (1/18
+# em), up to 1 em: "tml-kern-n3" is -3mu.
+_KERN_CLASSES = tuple(f"tml-kern-n{n}" for n in range(1, 19))
+STYLE_CLASSES: frozenset[str] = frozenset(_STYLE_CLASSES.values()) | frozenset(_KERN_CLASSES)
+
+
+def _kern_class(value: str) -> str | None:
+    if not _EM_RE.fullmatch(value) or not value.startswith("-"):
+        return None
+    mu = round(-float(value[:-2]) * 18)
+    return _KERN_CLASSES[min(max(mu, 1), 18) - 1]
 
 
 def _restyle(markup: str, *, tex: str) -> str:
@@ -333,6 +362,8 @@ def _restyle(markup: str, *, tex: str) -> str:
             if (made := _STYLE_CLASSES.get((name, value))) is not None:
                 if made not in classes:
                     classes.append(made)
+            elif name == "margin-left" and (kern := _kern_class(value)) is not None:
+                classes.append(kern)
             elif (attribute := _STYLE_ATTRIBUTES.get(name)) and _COLOR_RE.fullmatch(value):
                 element.set(attribute, value)
         if classes:

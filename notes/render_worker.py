@@ -9,7 +9,7 @@ over a pipe, and reused. While it waits, the parent watches the child's CPU time
 net, a much longer wall-clock time; the next render starts a new child. The author gets a clear
 message and keeps the text. The child also gives itself a CPU limit a few seconds past each
 render's budget, so that the kernel stops it should its parent be gone. The child imports
-``notes.rendering`` only, never Django.
+``notes.rendering`` (and the ``notes.mathml`` it uses) only, never Django.
 
 The child reports its CPU time with every answer, and is idle between renders, so a render that
 answers within the first poll interval (nearly all of them) costs the parent no look at
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from notes import mathml
 from notes.rendering import MathProblem, Rendered, RenderRefused, render_markdown
 
 __all__ = ["RenderTimeout", "child_pid", "render", "stop"]
@@ -290,6 +291,7 @@ def _serve(requests: int, replies: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_DATA, (_CHILD_MEMORY, _CHILD_MEMORY))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a stopped render leaves no core file
+    mathml.prepare()  # the V8 isolate, once per child
     _write(replies, {"ready": True, "cpu": _own_cpu()})
     while (request := _read(requests)) is not None:
         linkable = frozenset(request["linkable"])
