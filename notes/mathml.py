@@ -54,9 +54,8 @@ MAX_FORMULA_CHARS = 20_000
 _DEFINES_RE = re.compile(r"\\(?:newcommand|renewcommand|providecommand|def|gdef|edef|xdef|let)\b")
 _MESSAGE_POSITION_RE = re.compile(r"\s+at (?:position \d+|end of input).*", re.DOTALL)
 
-# The JavaScript side: one set of macros per text (``begin``), a formula at a time (``one``),
-# with the top-level definitions of each kept for the rest of the text; ``renderAll`` does a
-# whole text in one call.
+# The JavaScript side: one set of macros per text (``begin``), a formula at a time (``one``);
+# ``renderAll`` does a whole text in one call.
 _GLUE = (
     """
 var papernotes = (function () {
@@ -78,19 +77,11 @@ var papernotes = (function () {
     for (var name in site) { macros[name] = site[name]; }
     return true;
   }
-  // One formula: its MathML or the reason it has none; what it defines at its top level
-  // stays defined for the formulas after it.
-  function one(tex, display, defines) {
-    var answer;
-    try { answer = [temml.renderToString(tex, options(display)), null]; }
+  // One formula: its MathML or the reason it has none. Its definitions were made global
+  // (``_globalised``), so they stay in ``macros`` for the formulas after it.
+  function one(tex, display) {
+    try { return [temml.renderToString(tex, options(display)), null]; }
     catch (error) { return [null, reason(error)]; }
-    if (defines) {
-      try {
-        var made = temml.definePreamble(tex, options(false));
-        for (var name in made) { macros[name] = made[name]; }
-      } catch (error) { /* it rendered, so it parses: nothing to do */ }
-    }
-    return answer;
   }
   return {
     begin: begin,
@@ -99,7 +90,7 @@ var papernotes = (function () {
       begin(site);
       var answers = [];
       for (var i = 0; i < items.length; i++) {
-        answers.push(one(items[i][0], items[i][1], items[i][2]));
+        answers.push(one(items[i][0], items[i][1]));
       }
       return answers;
     }
@@ -143,7 +134,6 @@ class _Engine:
         # What goes to V8, in the text's order: index, TeX as sent, display, defines.
         batch: list[tuple[int, str, bool, bool]] = []
         keys: dict[int, tuple[str, bool, tuple[tuple[str, str], ...]]] = {}
-        site_names = set(macros)  # the site's macros a text may \newcommand, until it has
         own_definitions = False
         # A formula written again before any definition of the text's own is sent once.
         sent_first: dict[tuple[str, bool, tuple[tuple[str, str], ...]], int] = {}
@@ -163,12 +153,7 @@ class _Engine:
                     repeats.append((index, first))
                     continue
                 sent_first[key] = index
-            if defines and site_names:
-                sent = _renewing(tex, site_names)
-                site_names.difference_update(_defined_names(tex))
-            else:
-                sent = tex
-            batch.append((index, sent, display, defines))
+            batch.append((index, _globalised(tex) if defines else tex, display, defines))
         if batch:
             for (index, _sent, _display, _defines), answer in zip(
                 batch, self._run(batch, macros), strict=True
@@ -191,7 +176,7 @@ class _Engine:
         so that only the formula that runs away loses its MathML."""
         from py_mini_racer import JSEvalException, JSTimeoutException
 
-        items = [[sent, display, defines] for _index, sent, display, defines in batch]
+        items = [[sent, display] for _index, sent, display, _defines in batch]
         seconds = min(FORMULA_SECONDS * len(items), _BATCH_SECONDS)
         try:
             answers = self.context.call(
@@ -202,12 +187,12 @@ class _Engine:
             pass
         self.context.call("papernotes.begin", dict(macros))
         answers = []
-        for sent, display, defines in items:
+        for sent, display in items:
             try:
                 answers.append(
                     tuple(
                         self.context.call(
-                            "papernotes.one", sent, display, defines, timeout_sec=FORMULA_SECONDS
+                            "papernotes.one", sent, display, timeout_sec=FORMULA_SECONDS
                         )
                     )
                 )
@@ -226,27 +211,71 @@ def _converted(answer: tuple[str | None, str | None], *, tex: str) -> Converted:
         return Converted(None, "The formula could not be converted.")
 
 
-_NEWCOMMAND_RE = re.compile(r"\\newcommand\s*(\{\s*)?(\\[A-Za-z]+)")
-_DEFINED_NAME_RE = re.compile(
-    r"\\(?:newcommand|renewcommand|providecommand)\s*\{?\s*(\\[A-Za-z]+)"
-    r"|\\(?:def|gdef|edef|xdef|let)\s*(\\[A-Za-z]+)"
+_DEFINITION_RE = re.compile(
+    r"(?P<global>\\global\s*)?\\(?P<kind>newcommand|renewcommand|def|let)(?![A-Za-z])\*?"
 )
+_NAME_RE = re.compile(r"\s*(?:\{\s*(\\[A-Za-z]+|\\.)\s*\}|(\\[A-Za-z]+|\\.))")
+_ARITY_RE = re.compile(r"\s*\[\s*([1-9])\s*\]")
 
 
-def _renewing(tex: str, site_names: set[str]) -> str:
-    """``tex`` with each ``\\newcommand`` of a site macro made a ``\\renewcommand``: a note
-    that defines ``\\R`` itself, as papers do, gets its own definition, not an error."""
+def _globalised(tex: str) -> str:
+    """``tex`` with its definitions made global, so that they hold for the formulas after it:
+    ``\\def`` becomes ``\\gdef``, ``\\let`` ``\\global\\let``, and ``\\newcommand{\\x}[2]{…}``
+    (or ``\\renewcommand``) ``\\gdef\\x#1#2{…}``. The writer's own text stays the annotation.
+    A note may so define a command the site already defines, as papers do with ``\\R``. A
+    definition it cannot read is left as written (it then holds for its own formula only)."""
+    out: list[str] = []
+    position = 0
+    for match in _DEFINITION_RE.finditer(tex):
+        if match.start() < position or match.group("global"):
+            continue
+        kind = match.group("kind")
+        out.append(tex[position : match.start()])
+        position = match.end()
+        if kind == "def":
+            out.append("\\gdef")
+        elif kind == "let":
+            out.append("\\global\\let")
+        elif (made := _as_gdef(tex, match.end())) is not None:
+            replacement, position = made
+            out.append(replacement)
+        else:
+            out.append(match.group(0))
+    out.append(tex[position:])
+    return "".join(out)
 
-    def renew(match: re.Match[str]) -> str:
-        if match.group(2) in site_names:
-            return "\\renewcommand" + match.group(0)[len("\\newcommand") :]
-        return match.group(0)
 
-    return _NEWCOMMAND_RE.sub(renew, tex)
-
-
-def _defined_names(tex: str) -> set[str]:
-    return {a or b for a, b in _DEFINED_NAME_RE.findall(tex)}
+def _as_gdef(tex: str, start: int) -> tuple[str, int] | None:
+    """``\\newcommand``'s arguments from ``start`` as a ``\\gdef``, and where they end."""
+    name = _NAME_RE.match(tex, start)
+    if name is None:
+        return None
+    position = name.end()
+    arity = 0
+    if (count := _ARITY_RE.match(tex, position)) is not None:
+        arity = int(count.group(1))
+        position = count.end()
+    while position < len(tex) and tex[position].isspace():
+        position += 1
+    if position >= len(tex) or tex[position] != "{":
+        return None  # an optional argument's default, or no body: left as written
+    depth = 0
+    index = position
+    while index < len(tex):
+        char = tex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                body = tex[position : index + 1]
+                params = "".join(f"#{n}" for n in range(1, arity + 1))
+                return f"\\gdef{name.group(1) or name.group(2)}{params}{body}", index + 1
+        index += 1
+    return None
 
 
 def _engine_failure(exc: Exception) -> str:

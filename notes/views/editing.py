@@ -12,6 +12,7 @@ import math
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -64,7 +65,11 @@ def render_preview(request: HttpRequest, form: NoteForm) -> SafeString | None:
     except TooComplexToRender as refused:
         form.add_error("body", refused.message)
         return None
-    return mark_safe(rendered.html)
+    # The formulas that could not be rendered are listed above the text, as in place.
+    return render_to_string(
+        "notes/_preview.html",
+        {"preview": mark_safe(rendered.html), "math_errors": rendered.math_errors},
+    )
 
 
 @require_POST
@@ -89,4 +94,8 @@ def note_preview(request: HttpRequest) -> HttpResponse:
     except TooComplexToRender as refused:
         return render(request, "notes/_preview.html", {"errors": [refused.message]})
     html = mark_safe(rendered.html)
-    return render(request, "notes/_preview.html", {"preview": html})
+    return render(
+        request,
+        "notes/_preview.html",
+        {"preview": html, "math_errors": rendered.math_errors},
+    )
