@@ -359,12 +359,28 @@ _STYLE_CLASSES: Mapping[tuple[str, str], str] = {
     ("padding", "3pt"): "tml-fbox",
 }
 _STYLE_ATTRIBUTES = {"color": "mathcolor", "background-color": "mathbackground"}
+# Chromium draws MathML Core, which has no mathcolor or mathbackground: the colours of LaTeX's
+# and xcolor's usual names (as Temml writes them) are classes too, "tml-c-red" for a text
+# colour and "tml-bg-red" for a background. Other colours show in Firefox and Safari only.
+PALETTE: Mapping[str, str] = {
+    "#ff0000": "red", "#00ff00": "green", "#0000ff": "blue", "#00ffff": "cyan",
+    "#ff00ff": "magenta", "#ffff00": "yellow", "black": "black", "#000000": "black",
+    "#808080": "gray", "#ff8000": "orange", "#bf0040": "purple", "#bf8040": "brown",
+    "#007f7f": "teal", "#7f7f00": "olive", "#800080": "violet", "#ff7f7f": "pink",
+    "#bfff00": "lime", "#404040": "darkgray", "#c0c0c0": "lightgray", "white": "white",
+    "#ffffff": "white",
+}  # fmt: skip
+_COLOUR_CLASS_PREFIX = {"color": "tml-c-", "background-color": "tml-bg-"}
 _COLOR_RE = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{1,30}")
 _EM_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)em")
 # Negative spaces (\!, \negmedspace, \kern-2mu, …) are a negative left margin, in mu (1/18
 # em), up to 1 em: "tml-kern-n3" is -3mu.
 _KERN_CLASSES = tuple(f"tml-kern-n{n}" for n in range(1, 19))
-STYLE_CLASSES: frozenset[str] = frozenset(_STYLE_CLASSES.values()) | frozenset(_KERN_CLASSES)
+STYLE_CLASSES: frozenset[str] = (
+    frozenset(_STYLE_CLASSES.values())
+    | frozenset(_KERN_CLASSES)
+    | {prefix + name for prefix in _COLOUR_CLASS_PREFIX.values() for name in PALETTE.values()}
+)
 
 
 def _kern_class(value: str) -> str | None:
@@ -395,6 +411,8 @@ def _restyle(markup: str, *, tex: str) -> str:
                 classes.append(kern)
             elif (attribute := _STYLE_ATTRIBUTES.get(name)) and _COLOR_RE.fullmatch(value):
                 element.set(attribute, value)
+                if (colour := PALETTE.get(value.lower())) is not None:
+                    classes.append(_COLOUR_CLASS_PREFIX[name] + colour)
         if classes:
             element.set("class", " ".join(classes))
     # "tml-display" and the style of a display formula: its display attribute says it.
