@@ -174,7 +174,7 @@ class _Engine:
         """Temml's answers for a text's formulas: one call into V8 for all of them (a call
         costs more than converting a formula), or, should that pass its time, one call each,
         so that only the formula that runs away loses its MathML."""
-        from py_mini_racer import JSEvalException, JSTimeoutException
+        from py_mini_racer import JSEvalException
 
         items = [[sent, display] for _index, sent, display, _defines in batch]
         seconds = min(FORMULA_SECONDS * len(items), _BATCH_SECONDS)
@@ -183,7 +183,7 @@ class _Engine:
                 "papernotes.renderAll", dict(macros), items, timeout_sec=seconds
             )
             return [(markup, error) for markup, error in answers]
-        except JSTimeoutException:
+        except JSEvalException:  # out of time, or of heap: each alone, within its own limits
             pass
         self.context.call("papernotes.begin", dict(macros))
         answers = []
