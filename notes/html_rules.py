@@ -23,6 +23,8 @@ from urllib.parse import unquote
 from bleach.sanitizer import INVISIBLE_CHARACTERS_RE
 from pygments.token import STANDARD_TYPES
 
+from notes.mathml import STYLE_CLASSES
+
 # ---------------------------------------------------------------------------- allowlists
 
 _HTML_TAGS = frozenset(
@@ -34,7 +36,8 @@ _HTML_TAGS = frozenset(
     }
 )  # fmt: skip
 
-# Presentation MathML, as latex2mathml writes it, plus the few elements people type by hand.
+# Presentation MathML, as Temml (notes.mathml) writes it, plus the few elements people type by
+# hand.
 MATHML_TAGS = frozenset(
     {
         "annotation", "math", "menclose", "merror", "mfrac", "mi", "mmultiscripts", "mn", "mo",
@@ -95,6 +98,28 @@ for _tag in ("h1", "h2", "h3", "h4", "h5", "h6", "li"):
     _attributes[_tag] = frozenset({"id", "dir"})
 for _tag in BLOCKS_WITH_DIR:
     _attributes[_tag] = _attributes.get(_tag, frozenset()) | {"dir"}
+
+# Temml's classes, each given its meaning by the math section of static/css/site.css, and the
+# classes its inline styles become; allowed on MathML elements only.
+MATH_CLASSES: frozenset[str] = frozenset(
+    {
+        "tml-right", "tml-left", "tml-jot", "tml-small", "tml-tageqn", "tml-tag", "tml-label",
+        "tml-sml-pad", "tml-med-pad", "tml-lrg-pad", "tml-shift-left", "tml-overline",
+        "tml-underline", "tml-fbox", "tml-cancel", "upstrike", "downstrike", "sout",
+        "tml-tilde-2", "tml-tilde-3", "tml-tilde-4", "tml-hat-1", "tml-hat-2", "tml-hat-3",
+        "tml-hat-4", "tml-xcancel", "tml-vec", "tml-eqn", "chr-sml", "chr-med", "chr-lrg",
+        "chr-sml-vec", "chr-med-vec", "chr-lrg-vec", "wbk-acc", "wbk-vec", "wbk-sml",
+        "wbk-sml-acc", "wbk-sml-vec", "wbk-med", "wbk-med-acc", "wbk-med-vec", "wbk-lrg",
+        "wbk-lrg-acc", "wbk-lrg-vec",
+    }
+    | STYLE_CLASSES
+)  # fmt: skip
+# MathML Core's attributes of every element (but the hosting ones), and the class.
+_MATH_GLOBAL_ATTRS = frozenset(
+    {"class", "displaystyle", "scriptlevel", "mathcolor", "mathbackground"}
+)
+for _tag in MATHML_TAGS - {"math", "annotation", "semantics"}:
+    _attributes[_tag] = _attributes.get(_tag, frozenset()) | _MATH_GLOBAL_ATTRS
 
 ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = MappingProxyType(_attributes)
 
@@ -512,7 +537,8 @@ class FinalPass(HTMLParser):
         if name == "id":
             return self._new_id(value)
         if name == "class":
-            return " ".join(c for c in value.split() if c in ALLOWED_CLASSES) or None
+            allowed = MATH_CLASSES if tag in MATHML_TAGS or self.math_depth else ALLOWED_CLASSES
+            return " ".join(c for c in value.split() if c in allowed) or None
         if name == "dir":
             return value if value in _DIRECTIONS else None
         if name == "xmlns":

@@ -9,7 +9,7 @@ over a pipe, and reused. While it waits, the parent watches the child's CPU time
 net, a much longer wall-clock time; the next render starts a new child. The author gets a clear
 message and keeps the text. The child also gives itself a CPU limit a few seconds past each
 render's budget, so that the kernel stops it should its parent be gone. The child imports
-``notes.rendering`` only, never Django.
+``notes.rendering`` (and the ``notes.mathml`` it uses) only, never Django.
 
 The child reports its CPU time with every answer, and is idle between renders, so a render that
 answers within the first poll interval (nearly all of them) costs the parent no look at
@@ -38,7 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from notes.rendering import Rendered, RenderRefused, render_markdown
+from notes import mathml
+from notes.rendering import MathProblem, Rendered, RenderRefused, render_markdown
 
 __all__ = ["RenderTimeout", "child_pid", "render", "stop"]
 
@@ -51,8 +52,10 @@ _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _FIRST_POLL = 0.005
 _LAST_POLL = 0.05
 _START_SECONDS = 60.0  # for a new child to import the renderer, however busy the machine
-# Address space the child may use; a text that needs more is refused like one that needs too
-# much time, instead of pushing the server into swap.
+# Memory the child may use; a text that needs more is refused like one that needs too much
+# time, instead of pushing the server into swap. The limit is on its data (RLIMIT_DATA: the
+# writable memory it maps), not its address space: the V8 isolate that converts formulas
+# (notes.mathml) reserves far more address space than it ever uses.
 _CHILD_MEMORY = 2 * 1024**3
 # Seconds of CPU past a render's budget at which the kernel stops the child by itself.
 _OWN_LIMIT_SPARE = 3
@@ -82,8 +85,10 @@ def render(
     id_prefix: str,
     cpu_seconds: float,
     wall_seconds: float,
+    macros: dict[str, str] | None = None,
 ) -> Rendered:
-    """``notes.rendering.render_markdown`` in the child, linking ``{N}`` for ``linkable`` notes.
+    """``notes.rendering.render_markdown`` in the child, linking ``{N}`` for ``linkable`` notes,
+    with ``macros`` as the site's TeX macros.
 
     Raises ``RenderTimeout`` when the render passes ``cpu_seconds`` of CPU or ``wall_seconds``
     of wall-clock time (the child is killed), and ``RenderRefused`` when the renderer refuses
@@ -94,6 +99,7 @@ def render(
         "linkable": sorted(linkable),
         "id_prefix": id_prefix,
         "cpu_seconds": cpu_seconds,
+        "macros": macros or {},
     }
     with _lock:
         child = _running_child()
@@ -109,7 +115,12 @@ def render(
         raise RenderRefused(reply["refused"])
     if "error" in reply:
         raise RuntimeError(f"the renderer failed:\n{reply['error']}")
-    return Rendered(html=reply["html"], text=reply["text"], note_refs=frozenset(reply["refs"]))
+    return Rendered(
+        html=reply["html"],
+        text=reply["text"],
+        note_refs=frozenset(reply["refs"]),
+        math_errors=tuple(MathProblem(source, reason) for source, reason in reply["math_errors"]),
+    )
 
 
 def child_pid() -> int | None:
@@ -278,8 +289,9 @@ def _limit_own_cpu(seconds: float) -> None:
 def _serve(requests: int, replies: int) -> None:
     """The child's loop: one answer per request, until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+    resource.setrlimit(resource.RLIMIT_DATA, (_CHILD_MEMORY, _CHILD_MEMORY))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a stopped render leaves no core file
+    mathml.prepare()  # the V8 isolate, once per child
     _write(replies, {"ready": True, "cpu": _own_cpu()})
     while (request := _read(requests)) is not None:
         linkable = frozenset(request["linkable"])
@@ -290,6 +302,7 @@ def _serve(requests: int, replies: int) -> None:
                 request["source"],
                 linkable_notes=linkable.intersection,
                 id_prefix=request["id_prefix"],
+                macros=request.get("macros"),
             )
         except RenderRefused as refused:
             reply = {"refused": refused.message}
@@ -304,6 +317,7 @@ def _serve(requests: int, replies: int) -> None:
                 "html": rendered.html,
                 "text": rendered.text,
                 "refs": sorted(rendered.note_refs),
+                "math_errors": [[p.source, p.reason] for p in rendered.math_errors],
             }
         reply["cpu"] = _own_cpu()
         try:
@@ -314,3 +328,5 @@ def _serve(requests: int, replies: int) -> None:
 
 if __name__ == "__main__":
     _serve(int(sys.argv[1]), int(sys.argv[2]))
+    # Straight out: the V8 isolate's threads are no reason to linger once the parent is gone.
+    os._exit(0)

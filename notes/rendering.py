@@ -13,9 +13,12 @@ same (``notes.render_worker``). The pipeline, in order:
    each formula with one of Markdown's raw-HTML placeholders. Underscores and asterisks inside a
    formula are therefore never read as emphasis. A ``$`` only opens a formula when a non-space
    follows it and only closes one when a non-space precedes it and no digit follows, so "costs
-   $5 and $6" stays text; ``\\$`` is a literal dollar. Each formula becomes MathML (latex2mathml)
-   with its TeX kept in an ``<annotation encoding="application/x-tex">``; a formula that cannot
-   be converted is shown as its source in ``<code class="math-error">``.
+   $5 and $6" stays text; ``\\$`` is a literal dollar. Once Markdown is done, the formulas
+   become MathML (``notes.mathml``: Temml in an embedded V8) in the order they stand in the text,
+   so that a definition (``\\newcommand``) holds for the formulas after it, with the site's
+   macros defined first; each keeps its TeX in an ``<annotation encoding="application/x-tex">``.
+   A formula that cannot be converted is shown as its source in ``<code class="math-error">``
+   with the reason in its title, and listed in ``Rendered.math_errors``.
 2. Markdown: tables, fenced code highlighted by Pygments into CSS classes (see
    ``static/css/highlight.css``), footnotes, sane lists (nested items may be indented by two
    spaces), headings with ids, smart emphasis and ``~~strike~~``. The link scanners and the
@@ -48,20 +51,18 @@ same (``notes.render_worker``). The pipeline, in order:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html
 import re
 import threading
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import bleach
 import markdown
 from bleach import html5lib_shim
-from latex2mathml.converter import convert_to_element
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
@@ -71,7 +72,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
-from notes import bounded_markdown
+from notes import bounded_markdown, mathml
 from notes.bounded_markdown import Meters, RenderRefused
 from notes.html_rules import (
     ALLOWED_ATTRIBUTES,
@@ -95,6 +96,7 @@ __all__ = [
     "PREVIEW_ID_PREFIX",
     "SITE_ID_SUFFIXES",
     "URL_ATTRIBUTES",
+    "MathProblem",
     "RenderRefused",
     "Rendered",
     "checked_url",
@@ -126,10 +128,19 @@ def comment_id_prefix(pk: int) -> str:
 
 
 @dataclass(frozen=True)
+class MathProblem:
+    """A formula that could not be rendered: what the writer typed, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Rendered:
     html: str  # sanitised HTML, safe to mark_safe in templates
     text: str  # plain text: no tags, math as the characters it shows, whitespace collapsed
     note_refs: frozenset[int]  # the {N} numbers that became links
+    math_errors: tuple[MathProblem, ...] = ()  # in the order they stand in the text
 
 
 def render_markdown(
@@ -137,13 +148,16 @@ def render_markdown(
     *,
     linkable_notes: Callable[[set[int]], set[int]] | None = None,
     id_prefix: str = DEFAULT_ID_PREFIX,
+    macros: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Render a note body; see the module docstring for the pipeline.
 
     ``linkable_notes`` gets every ``{N}`` number found in the text and returns those that may be
     linked; ``None`` links none of them. ``id_prefix`` starts every id the text brings (see
-    ``note_id_prefix``). A formula that cannot be converted is shown as source, and hostile
-    markup is neutralised by the sanitiser and the final pass; raises ``RenderRefused`` (with a
+    ``note_id_prefix``). ``macros`` are the site's TeX macros (the ``SITE_MACROS`` setting), name
+    with its backslash to its expansion, defined before the text's own. A formula that cannot
+    be converted is shown as source (and listed in ``math_errors``), and hostile markup is
+    neutralised by the sanitiser and the final pass; raises ``RenderRefused`` (with a
     message for the author) only for text of a shape that would cost far more than its size.
     """
     if not _ID_PREFIX_RE.fullmatch(id_prefix):
@@ -157,14 +171,56 @@ def render_markdown(
         # source back as plain preformatted text rather than an error page.
         extension.linked_notes.clear()
         extension.fragments.clear()
+        extension.formulas.clear()
         unsafe_html = f"<pre>{html.escape(source)}</pre>"
+    math_errors = _convert_formulas(extension, unsafe_html, macros or {})
     # Markdown writes raw HTML through only where the text has a tag-like "<"; without one
     # its output is its own escaped serialisation, which bleach would return unchanged, so
     # the final pass (which enforces the same allowlists) is the only one it needs.
     sanitised = _cleaner().clean(unsafe_html) if _RAW_HTML_RE.search(source) else unsafe_html
     final = FinalPass(id_prefix=id_prefix, fragments=extension.fragments, token=extension.token)
     safe_html, text = final.run(sanitised)
-    return Rendered(html=safe_html, text=text, note_refs=frozenset(extension.linked_notes))
+    return Rendered(
+        html=safe_html,
+        text=text,
+        note_refs=frozenset(extension.linked_notes),
+        math_errors=math_errors,
+    )
+
+
+def _convert_formulas(
+    extension: _PaperNotesExtension, unsafe_html: str, macros: Mapping[str, str]
+) -> tuple[MathProblem, ...]:
+    """Put each formula's MathML (or its error mark) in its fragment, converting them in the
+    order their placeholders stand in the HTML, which is the order of the text."""
+    pending = extension.formulas
+    if not pending:
+        return ()
+    order: list[int] = []
+    seen: set[int] = set()
+    for match in re.finditer(re.escape(extension.token) + r"n([0-9]+)x", unsafe_html):
+        number = int(match.group(1))
+        if number in pending and number not in seen:
+            seen.add(number)
+            order.append(number)
+    # A formula whose placeholder did not reach the HTML (inside a link's title) still counts.
+    order.extend(number for number in pending if number not in seen)
+    converted = mathml.convert([pending[n][:2] for n in order], macros=macros)
+    problems: list[MathProblem] = []
+    for number, result in zip(order, converted, strict=True):
+        _tex, _display, source = pending[number]
+        if result.mathml is not None:
+            markup = result.mathml
+        else:
+            reason = result.error or "unknown"
+            problems.append(MathProblem(source=source, reason=reason))
+            title = html.escape(f"{_MATH_ERROR_TITLE}: {reason}")
+            markup = f'<code class="math-error" title="{title}">{html.escape(source)}</code>'
+        fragment = Fragment(markup)
+        fragment.source = source
+        fragment.number = number
+        extension.fragments[number] = fragment
+    return tuple(problems)
 
 
 # Building a Markdown instance with its extensions costs more than rendering a short comment,
@@ -237,37 +293,6 @@ _MATH_BLOCK_RE = re.compile(
 _MATH_BLOCK_MAX_PARTS = 20
 
 
-@functools.lru_cache(maxsize=4096)
-def _math_to_html(tex: str, *, display: bool, source: str) -> str:
-    """MathML for ``tex``, or ``source`` marked as an error if latex2mathml cannot convert it."""
-    try:
-        root = convert_to_element(tex.strip(), display="block" if display else "inline")
-    except Exception:
-        # latex2mathml raises many exception types (and RecursionError on deep nesting); every
-        # one of them means "show the source instead".
-        return f'<code class="math-error" title="{_MATH_ERROR_TITLE}">{html.escape(source)}</code>'
-    # latex2mathml writes character references into .text and unescapes its own output; we
-    # resolve them here and let ElementTree escape everything, so TeX cannot inject markup.
-    for element in root.iter():
-        if element.text:
-            element.text = html.unescape(element.text)
-        if element.tail:
-            element.tail = html.unescape(element.tail)
-        for name, value in element.attrib.items():
-            element.attrib[name] = html.unescape(value)
-    children = list(root)
-    for child in children:
-        root.remove(child)
-    semantics = etree.SubElement(root, "semantics")
-    if len(children) == 1:
-        semantics.append(children[0])
-    else:
-        etree.SubElement(semantics, "mrow").extend(children)
-    annotation = etree.SubElement(semantics, "annotation", {"encoding": "application/x-tex"})
-    annotation.text = tex.strip()
-    return etree.tostring(root, encoding="unicode", short_empty_elements=False)
-
-
 class _MathInlineProcessor(InlineProcessor):
     """Replaces each formula inside a paragraph with a raw-HTML placeholder."""
 
@@ -288,8 +313,7 @@ class _MathInlineProcessor(InlineProcessor):
             return None, None, None
         display = m.group("display_dollar") or m.group("display_bracket")
         inline = m.group("inline_paren") or m.group("inline_dollar")
-        rendered = _math_to_html(display or inline, display=bool(display), source=m.group(0))
-        formula = self.owner.formula(rendered, source=m.group(0))
+        formula = self.owner.formula(display or inline, display=bool(display), source=m.group(0))
         return self.md.htmlStash.store(formula), m.start(0), m.end(0)
 
 
@@ -314,7 +338,7 @@ class _MathBlockProcessor(BlockProcessor):
                 source = text.strip()
                 paragraph = etree.SubElement(parent, "p")
                 paragraph.text = self.parser.md.htmlStash.store(
-                    self.owner.formula(_math_to_html(tex, display=True, source=source), source)
+                    self.owner.formula(tex, display=True, source=source)
                 )
                 return True
         # Not a formula on its own (text follows it): the inline processor handles it.
@@ -548,6 +572,8 @@ class _PaperNotesExtension(Extension):
         self.linkable_notes = linkable_notes
         self.linked_notes: set[int] = set()
         self.fragments: list[Fragment] = []
+        # Formulas waiting for their MathML, by fragment number: TeX, display, source.
+        self.formulas: dict[int, tuple[str, bool, str]] = {}
         self.tree_done = False
         self.meters.begin(source)
         # Stands in for a fragment between the Markdown output and the final pass. It depends
@@ -555,9 +581,13 @@ class _PaperNotesExtension(Extension):
         # same every time the text is rendered.
         self.token = "pnf" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
-    def formula(self, mathml: str, source: str) -> Fragment:
+    def formula(self, tex: str, *, display: bool, source: str) -> Fragment:
+        """A formula's fragment; it holds the source until ``_convert_formulas`` gives it its
+        MathML (the toc extension reads a heading's fragments before that)."""
         self.meters.add_formula()
-        return self.fragment(mathml, source)
+        fragment = self.fragment(html.escape(source), source)
+        self.formulas[fragment.number] = (tex.strip(), display, source)
+        return fragment
 
     def fragment(self, html: str, source: str) -> Fragment:
         fragment = Fragment(html)

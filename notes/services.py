@@ -86,6 +86,7 @@ def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
             id_prefix=id_prefix,
             cpu_seconds=settings.RENDER_CPU_SECONDS,
             wall_seconds=settings.RENDER_WALL_SECONDS,
+            macros=settings.SITE_MACROS,
         )
     except render_worker.RenderTimeout as exc:
         metrics.render_timeout()

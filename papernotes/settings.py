@@ -227,6 +227,26 @@ PREVIEW_RATE_WINDOW_SECONDS = env_int("PREVIEW_RATE_WINDOW_SECONDS", 60, minimum
 # safety net for a machine too busy to give the child its CPU.
 RENDER_CPU_SECONDS = env_float("RENDER_CPU_SECONDS", 2.0, minimum=0.1)
 RENDER_WALL_SECONDS = env_float("RENDER_WALL_SECONDS", 20.0, minimum=1.0)
+# TeX macros every formula may use, for notations common in papers (notes.mathml). A note may
+# define its own (\newcommand, \def), also over these. Changing them changes what stored
+# notes show only once they are rendered again (manage.py rerender).
+SITE_MACROS: dict[str, str] = {
+    "\\R": "\\mathbb{R}",
+    "\\N": "\\mathbb{N}",
+    "\\Z": "\\mathbb{Z}",
+    "\\Q": "\\mathbb{Q}",
+    "\\C": "\\mathbb{C}",
+    "\\E": "\\mathbb{E}",
+    "\\Var": "\\operatorname{Var}",
+    "\\Cov": "\\operatorname{Cov}",
+    "\\KL": "\\operatorname{KL}",
+    "\\argmin": "\\operatorname*{arg\\,min}",
+    "\\argmax": "\\operatorname*{arg\\,max}",
+    "\\1": "\\mathbb{1}",
+    "\\norm": "\\left\\lVert #1 \\right\\rVert",
+    "\\abs": "\\left\\lvert #1 \\right\\rvert",
+    "\\set": "\\left\\{ #1 \\right\\}",
+}
 # The address e-mails link to (notifications and digests are sent outside a request).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -38,11 +38,21 @@ def parent_of(pid: int) -> int:
 
 
 def is_running(pid: int) -> bool:
+    """Whether any thread of the process is still alive: the child runs V8's threads, and a
+    killed process's main thread is a zombie while the others are still exiting (its pipes
+    close only when the last one has)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except FileNotFoundError:
         return False
-    return state != "Z"
+    for task in tasks:
+        try:
+            state = (task / "stat").read_text().rpartition(")")[2].split()[0]
+        except FileNotFoundError:
+            continue
+        if state != "Z":
+            return True
+    return False
 
 
 def test_a_render_runs_in_a_child_of_this_process_and_matches_the_renderer() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -105,7 +106,12 @@ def render_preview(
     except TooComplexToRender as refused:
         form.add_error("body", refused.message)
         return None, None
-    return mark_safe(rendered.html), None
+    # The formulas that could not be rendered are listed above the text, as in place.
+    html = render_to_string(
+        "notes/_preview.html",
+        {"preview": mark_safe(rendered.html), "math_errors": rendered.math_errors},
+    )
+    return html, None
 
 
 @require_POST
@@ -129,4 +135,8 @@ def note_preview(request: HttpRequest) -> HttpResponse:
     except TooComplexToRender as refused:
         return render(request, "notes/_preview.html", {"errors": [refused.message]})
     html = mark_safe(rendered.html)
-    return render(request, "notes/_preview.html", {"preview": html})
+    return render(
+        request,
+        "notes/_preview.html",
+        {"preview": html, "math_errors": rendered.math_errors},
+    )
