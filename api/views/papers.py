@@ -1,0 +1,80 @@
+"""Papers: list, filter, get, add (from identifiers or fields)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import access
+from api.pagination import Cursor
+from api.serializers import PaperSerializer
+from api.views.common import int_param
+from notes import services, visibility
+from notes.models import Paper
+
+PAPER_FILTERS = [
+    OpenApiParameter("q", str, description="Words of the title."),
+    OpenApiParameter("year", int),
+    OpenApiParameter("doi", str),
+    OpenApiParameter("arxiv_id", str),
+    OpenApiParameter("pmid", str),
+    OpenApiParameter("page_size", int),
+]
+
+
+@extend_schema(
+    methods=["GET"],
+    parameters=PAPER_FILTERS,
+    responses=PaperSerializer(many=True),
+    description="Papers listed for the reader: with a note they may read, or added by them. "
+    "A paper with a given identifier is found whoever added it.",
+)
+@extend_schema(
+    methods=["POST"],
+    request=PaperSerializer,
+    responses={201: PaperSerializer, 200: PaperSerializer},
+)
+@api_view(["GET", "POST"])
+def papers(request: Request) -> Response:
+    if request.method == "POST":
+        serializer = PaperSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        paper, added = services.paper_add(user=request.user, fields=serializer.validated_data)
+        return Response(
+            PaperSerializer(paper).data,
+            status=status.HTTP_201_CREATED if added else status.HTTP_200_OK,
+        )
+    found = Paper.objects.all()
+    given = {n: request.query_params.get(n, "") for n in ("doi", "arxiv_id", "pmid")}
+    if any(given.values()):
+        # Every paper's page is public: one found by its identifier is shown to anyone.
+        match = Q(pk__in=[])
+        for name, raw in given.items():
+            try:
+                match |= (
+                    Q(**{name: services.normalized_identifier(name, raw)}) if raw else Q(pk__in=[])
+                )
+            except ValueError:
+                continue
+        found = found.filter(match)
+    else:
+        found = found.filter(visibility.papers_listed_q(request.user))
+    text = request.query_params.get("q", "").replace("\x00", "")[:200].strip()
+    if text:
+        found = found.filter(title__icontains=text)
+    year = int_param(request.query_params.get("year"), low=1000, high=2100)
+    if year is not None:
+        found = found.filter(year=year)
+    paginator = Cursor()
+    page = paginator.paginate_queryset(found, request)
+    return paginator.get_paginated_response(PaperSerializer(page, many=True).data)
+
+
+@extend_schema(responses=PaperSerializer)
+@api_view(["GET"])
+def paper(request: Request, pk: int) -> Response:
+    return Response(PaperSerializer(access.paper_for(pk)).data)
