@@ -14,17 +14,20 @@ from api import tokens as token_service
 from api.forms import TokenForm
 from api.models import ApiToken
 
+NEW_TOKEN_KEY = "api-new-token"  # noqa: S105 - a session key, not a secret
+
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm()
-    secret = None
+    # The new token's secret, shown once: kept in the session only until this page shows it.
+    secret = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     status = 200
     if request.method == "POST" and "revoke" in request.POST:
         try:
-            pk = int(request.POST["revoke"])
+            pk = int(request.POST["revoke"][:20])
         except ValueError:
             pk = 0
         if token_service.token_revoke(user=request.user, pk=pk):
@@ -36,7 +39,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             try:
-                _, secret = token_service.token_create(
+                _, made = token_service.token_create(
                     user=request.user,
                     name=form.cleaned_data["name"],
                     scope=form.cleaned_data["scope"],
@@ -45,7 +48,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = 400
             else:
-                form = TokenForm()
+                request.session[NEW_TOKEN_KEY] = made
+                return redirect("api_tokens")
         else:
             status = 400
     listed = ApiToken.objects.active().filter(user=request.user).order_by("-created")
