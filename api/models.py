@@ -49,3 +49,31 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class SyncVersion(models.Model):
+    """The site-wide version: one row, advanced once by every committing transaction that
+    changed a note, paper, comment, tag set or vote (``api.sync``)."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Change(models.Model):
+    """The version at which an object last changed; written by the database triggers of
+    migration 0002 at commit, never by the application."""
+
+    kind = models.CharField(max_length=10)
+    object_id = models.BigIntegerField()
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="api_change_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "version"], name="api_change_version_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} at {self.version}"

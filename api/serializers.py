@@ -56,17 +56,18 @@ class PaperBriefSerializer(serializers.ModelSerializer):
 class PaperSerializer(serializers.ModelSerializer):
     rating_average = serializers.FloatField(read_only=True, allow_null=True)
     html_url = serializers.SerializerMethodField()
+    version = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Paper
         fields = (
             *("id", "title", "authors", "year", "venue", "abstract", "url"),
             *("doi", "arxiv_id", "pmid", "created", "modified"),
-            *("rating_count", "rating_average", "view_count", "html_url"),
+            *("rating_count", "rating_average", "view_count", "html_url", "version"),
         )
         read_only_fields = (
             *("id", "created", "modified", "rating_count", "rating_average", "view_count"),
-            "html_url",
+            *("html_url", "version"),
         )
         extra_kwargs = {
             "doi": {"validators": []},
@@ -108,13 +109,14 @@ class NoteSerializer(serializers.ModelSerializer):
     hidden = serializers.BooleanField(source="is_hidden", read_only=True)
     etag = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
+    version = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Note
         fields = (
             *("id", "paper", "author", "body", "body_html", "tags", "visibility"),
             *("revision", "edit_message", "created", "modified", "in_trash", "hidden"),
-            *("comment_count", "vote_count", "view_count", "etag", "html_url"),
+            *("comment_count", "vote_count", "view_count", "etag", "html_url", "version"),
         )
         read_only_fields = fields
 
@@ -216,12 +218,13 @@ class CommentSerializer(serializers.ModelSerializer):
     body_html = serializers.SerializerMethodField()
     deleted = serializers.BooleanField(source="is_deleted", read_only=True)
     hidden = serializers.BooleanField(source="is_hidden", read_only=True)
+    version = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Comment
         fields = (
             *("id", "note", "parent", "depth", "author", "body", "body_html"),
-            *("created", "edited_at", "deleted", "hidden"),
+            *("created", "edited_at", "deleted", "hidden", "version"),
         )
         read_only_fields = fields
 

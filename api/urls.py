@@ -25,6 +25,7 @@ urlpatterns = [
     path("notes/<id:pk>/diff/<rev:a>/<rev:b>/", notes.revision_diff, name="api_diff"),
     path("notes/<id:pk>/comments/", community.comments, name="api_comments"),
     path("notes/<id:pk>/comments/<id:comment_pk>/", community.comment, name="api_comment"),
+    path("deleted/", community.deleted, name="api_deleted"),
     path("tags/", community.tags, name="api_tags"),
     path("search/", community.search_notes, name="api_search"),
     path("follows/", community.follows, name="api_follows"),

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from api import access
+from api import access, sync
 from api.errors import ApiProblem
 from api.pagination import Cursor
 from api.permissions import LoggedIn, TokenScope
@@ -39,7 +39,11 @@ from notes.models import Comment, Follow, Note, Notification
 # ---------------------------------------------------------------------------- comments
 
 
-@extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+@extend_schema(
+    methods=["GET"],
+    parameters=[OpenApiParameter("since", int, description="Only comments changed after it.")],
+    responses=CommentSerializer(many=True),
+)
 @extend_schema(methods=["POST"], request=CommentWriteSerializer, responses={201: CommentSerializer})
 @api_view(["GET", "POST"])
 def comments(request: Request, pk: int) -> Response:
@@ -301,6 +305,34 @@ def notifications_read(request: Request) -> Response:
     data.is_valid(raise_exception=True)
     marked = services.notifications_mark_read(user=request.user, ids=data.validated_data.get("ids"))
     return Response({"marked": marked})
+
+
+# ------------------------------------------------------------------------------- sync
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("since", int, required=True)],
+    responses=inline_serializer(
+        "Deleted",
+        {
+            "notes": serializers.ListField(child=serializers.IntegerField()),
+            "comments": serializers.ListField(child=serializers.IntegerField()),
+        },
+    ),
+)
+@api_view(["GET"])
+def deleted(request: Request) -> Response:
+    """What a copy made at version ``since`` should remove: notes the reader can no longer
+    read (trashed, hidden, made private, deleted) and comments deleted or hidden."""
+    since = sync.version_param(request, "since")
+    if since is None:
+        raise ApiProblem(status.HTTP_400_BAD_REQUEST, "Give since, a version number.")
+    version = sync.current_version()
+    body = {
+        "notes": sync.deleted_notes(request.user, since),
+        "comments": sync.deleted_comments(request.user, since),
+    }
+    return Response(body, headers={sync.VERSION_HEADER: str(version)})
 
 
 # -------------------------------------------------------------------------------- /me

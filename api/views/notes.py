@@ -12,7 +12,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import access
+from api import access, sync
 from api.errors import ApiProblem
 from api.pagination import NoteCursor
 from api.serializers import (
@@ -40,7 +40,10 @@ NOTE_FILTERS = [
     OpenApiParameter("visibility", str, enum=["public", "private"]),
     OpenApiParameter("sort", str, enum=["modified", "created"], description="Newest first."),
     OpenApiParameter("page_size", int),
+    OpenApiParameter("since", int, description="Only notes changed after this version."),
+    OpenApiParameter("If-Modified-Since-Version", int, OpenApiParameter.HEADER),
 ]
+SYNC_RESPONSES = {304: OpenApiResponse(description="Nothing changed since that version.")}
 
 
 def listed_notes(request: Request) -> Any:
@@ -69,10 +72,17 @@ def listed_notes(request: Request) -> Any:
         notes = notes.filter(author__username__iexact=name)
     if parsed.text:
         notes = search.matching(notes, parsed.text)
-    return notes.select_related("paper", "author")
+    since = sync.version_param(request, "since")
+    if since is not None:
+        notes = sync.changed_since(notes, "note", since)
+    return sync.with_versions(notes.select_related("paper", "author"), "note")
 
 
-@extend_schema(methods=["GET"], parameters=NOTE_FILTERS, responses=NoteSerializer(many=True))
+@extend_schema(
+    methods=["GET"],
+    parameters=NOTE_FILTERS,
+    responses={200: NoteSerializer(many=True), **SYNC_RESPONSES},
+)
 @extend_schema(
     methods=["POST"],
     request=NoteCreateSerializer,
@@ -85,9 +95,15 @@ def listed_notes(request: Request) -> Any:
 def notes(request: Request) -> Response:
     if request.method == "POST":
         return _create(request)
+    version = sync.current_version()
+    unchanged = sync.not_modified(request, version)
+    if unchanged is not None:
+        return unchanged
     paginator = NoteCursor()
     page = paginator.paginate_queryset(listed_notes(request), request)
-    return paginator.get_paginated_response(NoteSerializer(page, many=True).data)
+    response = paginator.get_paginated_response(NoteSerializer(page, many=True).data)
+    response[sync.VERSION_HEADER] = str(version)
+    return response
 
 
 def _create(request: Request) -> Response:
@@ -116,15 +132,33 @@ def _create(request: Request) -> Response:
 
 
 def _note_response(note: Note, code: int = status.HTTP_200_OK) -> Response:
-    return Response(NoteSerializer(note).data, status=code, headers={"ETag": note_etag(note)})
+    if not hasattr(note, "version"):
+        note.version = sync.version_of("note", note.pk)  # type: ignore[attr-defined]
+    return Response(
+        NoteSerializer(note).data,
+        status=code,
+        headers={"ETag": note_etag(note), sync.VERSION_HEADER: str(note.version)},
+    )
 
 
 _ETAG_RE = re.compile(r'^(?:W/)?"([0-9]+)-([0-9]+)"$')
 
 
 def _base_revision(request: Request, note: Note, given: int | None) -> int:
-    """The revision the edit started from: ``If-Match`` (the note's ETag) or
-    ``base_revision``; one of them is required."""
+    """The revision the edit started from: ``If-Match`` (the note's ETag),
+    ``If-Unmodified-Since-Version`` (the version the client has) or ``base_revision``; one
+    of them is required."""
+    known = sync.header_version(request, "If-Unmodified-Since-Version")
+    if known is not None:
+        if sync.version_of("note", note.pk) > known:
+            raise ApiProblem(
+                status.HTTP_412_PRECONDITION_FAILED,
+                f"The note changed after version {known}: nothing was saved.",
+                type_=CONFLICT_TYPE,
+                head=NoteSerializer(note).data,
+            )
+        if given is None:
+            return note.revision
     if_match = request.headers.get("If-Match", "").strip()
     if if_match:
         match = _ETAG_RE.match(if_match)

@@ -9,7 +9,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import access
+from api import access, sync
 from api.pagination import Cursor
 from api.serializers import PaperSerializer
 from api.views.common import int_param
@@ -23,6 +23,7 @@ PAPER_FILTERS = [
     OpenApiParameter("arxiv_id", str),
     OpenApiParameter("pmid", str),
     OpenApiParameter("page_size", int),
+    OpenApiParameter("since", int, description="Only papers changed after this version."),
 ]
 
 
@@ -69,12 +70,19 @@ def papers(request: Request) -> Response:
     year = int_param(request.query_params.get("year"), low=1000, high=2100)
     if year is not None:
         found = found.filter(year=year)
+    since = sync.version_param(request, "since")
+    if since is not None:
+        found = sync.changed_since(found, "paper", since)
+    version = sync.current_version()
     paginator = Cursor()
-    page = paginator.paginate_queryset(found, request)
-    return paginator.get_paginated_response(PaperSerializer(page, many=True).data)
+    page = paginator.paginate_queryset(sync.with_versions(found, "paper"), request)
+    response = paginator.get_paginated_response(PaperSerializer(page, many=True).data)
+    response[sync.VERSION_HEADER] = str(version)
+    return response
 
 
 @extend_schema(responses=PaperSerializer)
 @api_view(["GET"])
 def paper(request: Request, pk: int) -> Response:
-    return Response(PaperSerializer(access.paper_for(pk)).data)
+    found = access.paper_for(pk, sync.with_versions(Paper.objects.all(), "paper"))
+    return Response(PaperSerializer(found).data)
