@@ -11,7 +11,8 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -80,9 +81,9 @@ def problem_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     return response
 
 
+@csrf_exempt  # it changes nothing, whatever the method
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
     """Any address under /api/ that names no endpoint."""
-    from django.http import JsonResponse
 
     return JsonResponse(
         problem(status.HTTP_404_NOT_FOUND, "No such endpoint."),

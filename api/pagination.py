@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
@@ -30,3 +32,15 @@ class NoteCursor(Cursor):
 
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
         return self.SORTS.get(request.query_params.get("sort", ""), self.SORTS["modified"])
+
+
+def paginated(serializer: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """The schema of a page of ``serializer``'s objects, as ``Cursor`` answers."""
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )

@@ -31,6 +31,8 @@ from notes.models import Comment, Note
 
 VERSION_HEADER = "Last-Modified-Version"
 MAX_VERSION = 2**63 - 1
+# A version as the schema states it, for parameters and headers.
+VERSION_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}
 
 
 def current_version() -> int:

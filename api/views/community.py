@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.models import User
 from api import access, sync
 from api.errors import ApiProblem
-from api.pagination import Cursor
+from api.pagination import Cursor, paginated
 from api.permissions import LoggedIn, TokenScope
 from api.serializers import (
     CommentEditSerializer,
@@ -41,7 +41,11 @@ from notes.models import Comment, Follow, Note, Notification
 
 @extend_schema(
     methods=["GET"],
-    parameters=[OpenApiParameter("since", int, description="Only comments changed after it.")],
+    parameters=[
+        OpenApiParameter(
+            "since", sync.VERSION_SCHEMA, description="Only comments changed after it."
+        )
+    ],
     responses=CommentSerializer(many=True),
 )
 @extend_schema(methods=["POST"], request=CommentWriteSerializer, responses={201: CommentSerializer})
@@ -276,7 +280,7 @@ def follows(request: Request) -> Response:
 
 @extend_schema(
     parameters=[OpenApiParameter("unread", bool), OpenApiParameter("page_size", int)],
-    responses=NotificationSerializer(many=True),
+    responses=paginated(NotificationSerializer, "NotificationPage"),
 )
 @api_view(["GET"])
 @permission_classes([TokenScope, LoggedIn])
@@ -311,7 +315,7 @@ def notifications_read(request: Request) -> Response:
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("since", int, required=True)],
+    parameters=[OpenApiParameter("since", sync.VERSION_SCHEMA, required=True)],
     responses=inline_serializer(
         "Deleted",
         {

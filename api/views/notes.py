@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from api import access, sync
 from api.errors import ApiProblem
-from api.pagination import NoteCursor
+from api.pagination import NoteCursor, paginated
 from api.serializers import (
     DiffSerializer,
     NoteCreateSerializer,
@@ -40,8 +40,10 @@ NOTE_FILTERS = [
     OpenApiParameter("visibility", str, enum=["public", "private"]),
     OpenApiParameter("sort", str, enum=["modified", "created"], description="Newest first."),
     OpenApiParameter("page_size", int),
-    OpenApiParameter("since", int, description="Only notes changed after this version."),
-    OpenApiParameter("If-Modified-Since-Version", int, OpenApiParameter.HEADER),
+    OpenApiParameter(
+        "since", sync.VERSION_SCHEMA, description="Only notes changed after this version."
+    ),
+    OpenApiParameter("If-Modified-Since-Version", sync.VERSION_SCHEMA, OpenApiParameter.HEADER),
 ]
 SYNC_RESPONSES = {304: OpenApiResponse(description="Nothing changed since that version.")}
 
@@ -80,8 +82,9 @@ def listed_notes(request: Request) -> Any:
 
 @extend_schema(
     methods=["GET"],
+    operation_id="notes_list",
     parameters=NOTE_FILTERS,
-    responses={200: NoteSerializer(many=True), **SYNC_RESPONSES},
+    responses={200: paginated(NoteSerializer, "NotePage"), **SYNC_RESPONSES},
 )
 @extend_schema(
     methods=["POST"],

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import access, sync
-from api.pagination import Cursor
+from api.pagination import Cursor, paginated
 from api.serializers import PaperSerializer
 from api.views.common import int_param
 from notes import services, visibility
@@ -23,14 +23,17 @@ PAPER_FILTERS = [
     OpenApiParameter("arxiv_id", str),
     OpenApiParameter("pmid", str),
     OpenApiParameter("page_size", int),
-    OpenApiParameter("since", int, description="Only papers changed after this version."),
+    OpenApiParameter(
+        "since", sync.VERSION_SCHEMA, description="Only papers changed after this version."
+    ),
 ]
 
 
 @extend_schema(
     methods=["GET"],
+    operation_id="papers_list",
     parameters=PAPER_FILTERS,
-    responses=PaperSerializer(many=True),
+    responses=paginated(PaperSerializer, "PaperPage"),
     description="Papers listed for the reader: with a note they may read, or added by them. "
     "A paper with a given identifier is found whoever added it.",
 )
