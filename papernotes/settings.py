@@ -20,6 +20,7 @@ from papernotes.env import (
     env_list,
     env_networks,
     env_origins,
+    env_rate,
     env_redis_url,
     env_secret_key,
     env_str,
@@ -313,9 +314,9 @@ CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 # --- The public API (api/) ----------------------------------------------------------------
 # Requests per client within each period: by token, by logged-in user (session), and by
 # address for anonymous readers. DRF's rate form: "<count>/<second|minute|hour|day>".
-API_RATE_TOKEN = env_str("API_RATE_TOKEN", "1200/hour")
-API_RATE_USER = env_str("API_RATE_USER", "1200/hour")
-API_RATE_ANONYMOUS = env_str("API_RATE_ANONYMOUS", "300/hour")
+API_RATE_TOKEN = env_rate("API_RATE_TOKEN", "1200/hour")
+API_RATE_USER = env_rate("API_RATE_USER", "1200/hour")
+API_RATE_ANONYMOUS = env_rate("API_RATE_ANONYMOUS", "300/hour")
 # The largest request body the API reads; larger ones answer 413.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 512 * 1024, minimum=1024)
 REST_FRAMEWORK = {
