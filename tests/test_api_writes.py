@@ -389,3 +389,18 @@ def test_notifications_list_and_mark_read(alice, bob) -> None:
     assert marked.json() == {"marked": 1}
     assert client.get("/api/v1/notifications/?unread=1").json()["results"] == []
     assert token_client(bob).get("/api/v1/notifications/").json()["results"] == []
+
+
+def test_a_text_the_renderer_refuses_is_a_422_and_nothing_is_saved(alice) -> None:
+    note = make_note(alice, body="short")
+    fences = "```\ncode\n```\n" * 600  # more code fences than a text may open and close
+    response = send(
+        token_client(alice),
+        "patch",
+        f"/api/v1/notes/{note.pk}/",
+        {"body": fences, "base_revision": 0},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"]
+    note.refresh_from_db()
+    assert note.body == "short" and note.revision == 0
