@@ -59,6 +59,10 @@ def with_versions(objects: QuerySet[Any], kind: str) -> QuerySet[Any]:
 
 
 def changed_since(objects: QuerySet[Any], kind: str, since: int) -> QuerySet[Any]:
+    """``objects`` changed after version ``since``; from 0, all of them (a first sync), as
+    objects unchanged since versions began have no version of their own."""
+    if since <= 0:
+        return objects
     return objects.filter(Exists(_changes(kind).filter(version__gt=since)))
 
 

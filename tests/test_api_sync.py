@@ -161,3 +161,18 @@ def test_a_transaction_that_commits_later_gets_a_later_version() -> None:
     ids, after = changed(client, seen)
     assert ids == [early.pk]
     assert after > seen
+
+
+def test_since_zero_is_everything_even_what_has_no_version_yet() -> None:
+    from api.models import Change
+
+    alice = make_user("alice")
+    note = make_note(alice)
+    # As a note written before versions began.
+    Change.objects.filter(kind="note", object_id=note.pk).delete()
+    client = token_client(alice)
+    body = client.get(f"/api/v1/notes/{note.pk}/").json()
+    assert body["version"] == 0
+    ids, version = changed(client, 0)
+    assert ids == [note.pk]
+    assert changed(client, version) == ([], version)
