@@ -70,6 +70,8 @@ class PaperSerializer(serializers.ModelSerializer):
             *("html_url", "version"),
         )
         extra_kwargs = {
+            # Without a title, a paper is found by its identifiers (``validate``).
+            "title": {"required": False},
             "doi": {"validators": []},
             "arxiv_id": {"validators": []},
             "pmid": {"validators": []},
@@ -99,6 +101,16 @@ class PaperSerializer(serializers.ModelSerializer):
         if not value.strip():
             raise serializers.ValidationError("A paper needs a title.")
         return value.strip()
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        identifiers = {n: data.get(n) or "" for n in ("doi", "arxiv_id", "pmid")}
+        if not data.get("title") and not (
+            any(identifiers.values()) and Paper.objects.by_identifier(**identifiers)
+        ):
+            raise serializers.ValidationError(
+                {"title": "A paper not yet here needs a title (and may have identifiers)."}
+            )
+        return data
 
 
 class NoteSerializer(serializers.ModelSerializer):

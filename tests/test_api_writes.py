@@ -248,6 +248,10 @@ def test_add_a_paper_or_find_it(alice, bob) -> None:
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert Paper.objects.count() == 1
+    by_id = send(token_client(bob), "post", "/api/v1/papers/", {"arxiv_id": "arXiv:1706.03762"})
+    assert by_id.status_code == 200 and by_id.json()["id"] == first.json()["id"]
+    unknown = send(token_client(bob), "post", "/api/v1/papers/", {"arxiv_id": "1707.03389"})
+    assert unknown.status_code == 400 and "title" in unknown.json()["errors"]
     bad = send(token_client(alice), "post", "/api/v1/papers/", {"title": "x", "doi": "nope"})
     assert bad.status_code == 400 and "doi" in bad.json()["errors"]
     assert send(Client(), "post", "/api/v1/papers/", {"title": "x"}).status_code == 401
