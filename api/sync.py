@@ -75,7 +75,7 @@ def version_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > MAX_VERSION:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_VERSION:
         raise ApiProblem(status.HTTP_400_BAD_REQUEST, f"{name} must be a version number.")
     return int(raw)
 
@@ -84,7 +84,7 @@ def header_version(request: Request, name: str) -> int | None:
     raw = request.headers.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) > MAX_VERSION:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_VERSION:
         raise ApiProblem(status.HTTP_400_BAD_REQUEST, f"{name} must be a version number.")
     return int(raw)
 

@@ -276,3 +276,11 @@ def test_list_query_counts_do_not_grow_with_the_page(
     ]:
         with django_assert_max_num_queries(most):
             assert client.get(url).status_code == 200, url
+
+
+def test_numbers_in_other_scripts_are_not_numbers(alice) -> None:
+    old = make_note(alice, make_paper(year=1999))
+    new = make_note(alice, make_paper(year=2020))
+    listed = Client().get("/api/v1/notes/?year_from=٢٠٠٠").json()["results"]
+    assert {n["id"] for n in listed} == {old.pk, new.pk}
+    assert Client().get("/api/v1/notes/?since=١").status_code == 400

@@ -31,8 +31,11 @@ def refused_as_problems(write: Callable[[], T]) -> T:
 def int_param(
     value: Any, *, default: int | None = None, low: int = 0, high: int = 2**31 - 1
 ) -> int | None:
+    """A whole number in ASCII digits within [low, high]; anything else is ``default``."""
+    if not isinstance(value, str) or not value.isascii():
+        return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except ValueError:
         return default
     return number if low <= number <= high else default
