@@ -15,8 +15,6 @@ from accounts.models import User
 from notes import services
 from notes.models import MAX_BODY_BYTES, MAX_COMMENT_BYTES, Comment, Note, Paper, Visibility
 
-MAX_TAGS = 30
-
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
@@ -145,19 +143,10 @@ def note_etag(note: Note) -> str:
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
-    cleaned = []
-    for tag in tags:
-        name = tag.strip().lower().lstrip("#")
-        if not name:
-            continue
-        if len(name) > 100 or "\x00" in name or "," in name or any(c.isspace() for c in name):
-            raise serializers.ValidationError(
-                f"A tag is one word of at most 100 characters, without commas: {tag[:40]!r}."
-            )
-        cleaned.append(name)
-    if len(set(cleaned)) > MAX_TAGS:
-        raise serializers.ValidationError(f"At most {MAX_TAGS} tags.")
-    return sorted(set(cleaned))
+    try:
+        return services.note_tags(" ".join(tags))
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
 
 
 def _clean_body(body: str, limit: int) -> str:

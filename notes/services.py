@@ -395,6 +395,19 @@ def note_restore(*, note: Note) -> Note:
 # module of their own are reached through here, so that a caller needs only this module.
 
 
+def note_tags(text: str) -> list[str]:
+    """Tags as the editor reads them (space or comma separated, ``#`` and case dropped),
+    sorted; raises ``ValueError`` saying which are not tags, or that there are too many."""
+    from django.core.exceptions import ValidationError
+
+    from notes.forms import checked_tags
+
+    try:
+        return checked_tags(text)
+    except ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from exc
+
+
 def normalized_identifier(name: str, value: str) -> str:
     """A paper identifier (``doi``, ``arxiv_id`` or ``pmid``) in its stored form; raises
     ``ValueError`` with a message fit to show when it is not one."""

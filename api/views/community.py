@@ -244,10 +244,13 @@ def _follow_target(request: Request) -> dict[str, Any]:
     data.is_valid(raise_exception=True)
     fields = data.validated_data
     if fields.get("tag"):
-        tag = fields["tag"].strip().lower().lstrip("#")
-        if not tag or "\x00" in tag:
-            raise ApiProblem(status.HTTP_400_BAD_REQUEST, "That is not a tag.")
-        return {"tag": tag}
+        try:
+            tags = services.note_tags(fields["tag"])
+        except ValueError as exc:
+            raise ApiProblem(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+        if len(tags) != 1:
+            raise ApiProblem(status.HTTP_400_BAD_REQUEST, "Follow one tag at a time.")
+        return {"tag": tags[0]}
     if fields.get("user"):
         user = User.objects.filter(username__iexact=fields["user"].replace("\x00", "")).first()
         if user is None:
