@@ -308,6 +308,23 @@ def page_kinds(data: Data, *, warm_phrase: str) -> list[PageKind]:
             lambda rng: f"/notifications/?page={rng.randint(1, 10)}",
             readers=(LOGGED_IN,),
         ),
+        # The public API (/api/v1/): the same lists, notes and search, as JSON.
+        PageKind(
+            "API: notes list",
+            "/api/v1/notes/",
+            lambda rng: "/api/v1/notes/?" + urlencode({"tag": rng.choice(tag_names)}),
+        ),
+        PageKind(
+            "API: note",
+            f"/api/v1/notes/{note}/",
+            lambda rng: f"/api/v1/notes/{rng.choice(data.notes)[0]}/",
+        ),
+        PageKind(
+            f"API: search ({COMMON_WORD} in warm)",
+            "/api/v1/search/?" + urlencode({"q": COMMON_WORD}),
+            lambda rng: "/api/v1/search/?" + urlencode({"q": rng.choice(common)}),
+            kind=SEARCH,
+        ),
     ]
 
 

@@ -37,6 +37,20 @@ def parse_tags(text: str) -> list[str]:
     return sorted(name for name in names if name)
 
 
+def checked_tags(text: str) -> list[str]:
+    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
+    tags = parse_tags(text)
+    bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
+    if bad:
+        raise ValidationError(
+            "Tags are words made of letters, digits and - _ . + #, up to "
+            f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
+        )
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+    return tags
+
+
 class PaperForm(forms.ModelForm):
     url = forms.URLField(label="URL", required=False, max_length=1000, assume_scheme="https")
     # Identifiers may be pasted as links, longer than their stored form.
@@ -151,16 +165,7 @@ class NoteForm(forms.Form):
         return body
 
     def clean_tags(self) -> list[str]:
-        tags = parse_tags(self.cleaned_data["tags"])
-        bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
-        if bad:
-            raise ValidationError(
-                "Tags are words made of letters, digits and - _ . + #, up to "
-                f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
-            )
-        if len(tags) > MAX_TAGS:
-            raise ValidationError(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
-        return tags
+        return checked_tags(self.cleaned_data["tags"])
 
     def content(self) -> NoteContent:
         data = self.cleaned_data

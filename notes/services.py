@@ -542,3 +542,132 @@ def note_render_again(*, note: Note) -> bool:
             _set_note_references(note, rendered)
             return True
     return False
+
+
+# ---------------------------------------------------------------------- papers, and doors
+# The writes below are the ones every door (the pages, the API) uses; those that live in a
+# module of their own are reached through here, so that a caller needs only this module.
+
+
+def note_tags(text: str) -> list[str]:
+    """Tags as the editor reads them (space or comma separated, ``#`` and case dropped),
+    sorted; raises ``ValueError`` saying which are not tags, or that there are too many."""
+    from django.core.exceptions import ValidationError
+
+    from notes.forms import checked_tags
+
+    try:
+        return checked_tags(text)
+    except ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from exc
+
+
+def normalized_identifier(name: str, value: str) -> str:
+    """A paper identifier (``doi``, ``arxiv_id`` or ``pmid``) in its stored form; raises
+    ``ValueError`` with a message fit to show when it is not one."""
+    from notes import identifiers
+
+    normalize = {
+        "doi": identifiers.normalize_doi,
+        "arxiv_id": identifiers.normalize_arxiv_id,
+        "pmid": identifiers.normalize_pmid,
+    }[name]
+    return normalize(value)
+
+
+def paper_add(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:
+    """Add a paper with ``fields`` (identifiers already normalised), or find the one that
+    already carries any of its identifiers; returns it and whether it was added."""
+    identifiers = {name: fields.get(name) or "" for name in ("doi", "arxiv_id", "pmid")}
+    existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
+    if existing is not None:
+        return existing, False
+    paper = Paper(**{**fields, **{k: v or None for k, v in identifiers.items()}}, created_by=user)
+
+    def add() -> None:
+        # Inserted afresh on every attempt (an attempt rolled back leaves its id).
+        paper.pk, paper._state.adding = None, True
+        paper._history_user = user  # type: ignore[attr-defined]
+        paper.save()
+
+    try:
+        retrying(add)
+    except IntegrityError:
+        # Someone added the same paper a moment ago.
+        existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
+        if existing is None:
+            raise
+        return existing, False
+    return paper, True
+
+
+class WriteRefused(Exception):
+    """A write refused for a reason to tell its author (``message``); ``retry_after``: in
+    how many seconds it may be tried again, when waiting helps."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def comment_post(*, note: Note, author: User, body: str, parent: Comment | None = None) -> Comment:
+    """``notes.comments.comment_post``; its refusals as ``WriteRefused``."""
+    from notes import comments
+
+    try:
+        return comments.comment_post(note=note, author=author, body=body, parent=parent)
+    except comments.RateLimited as exc:
+        raise WriteRefused(exc.message, retry_after=exc.seconds) from exc
+    except comments.ReplyNotAllowed as exc:
+        raise WriteRefused(exc.message) from exc
+
+
+def comment_edit(*, comment: Comment, user: User, body: str) -> Comment:
+    from notes import comments
+
+    return comments.comment_edit(comment=comment, user=user, body=body)
+
+
+def comment_delete(*, comment: Comment) -> Comment:
+    from notes import comments
+
+    return comments.comment_delete(comment=comment)
+
+
+def comment_remove(*, comment: Comment, user: User) -> Comment:
+    from notes import comments
+
+    return comments.comment_remove(comment=comment, user=user)
+
+
+def note_vote(*, note: Note, user: User, vote: bool) -> int:
+    from notes import reactions
+
+    return reactions.note_vote(note=note, user=user, vote=vote)
+
+
+def paper_rate(*, paper: Paper, user: User, stars: int | None) -> object:
+    from notes import reactions
+
+    return reactions.paper_rate(paper=paper, user=user, stars=stars)
+
+
+def follow(*, follower: User, **target: object) -> object:
+    """``notes.follows.follow``; its refusals as ``WriteRefused``."""
+    from notes import follows
+
+    try:
+        return follows.follow(follower=follower, **target)  # type: ignore[arg-type]
+    except follows.CannotFollow as exc:
+        raise WriteRefused(exc.message) from exc
+
+
+def unfollow(*, follower: User, **target: object) -> None:
+    from notes import follows
+
+    follows.unfollow(follower=follower, **target)  # type: ignore[arg-type]
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    return notifications.mark_read(user=user, ids=ids)

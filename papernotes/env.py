@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
@@ -98,6 +99,19 @@ def env_float(
     if maximum is not None and number > maximum:
         raise ImproperlyConfigured(f"{name}={number:g} is above the maximum of {maximum:g}.")
     return number
+
+
+_RATE_RE = re.compile(r"^[1-9][0-9]{0,9}/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A rate as ``<count>/<second|minute|hour|day>`` (Django REST framework's form)."""
+    value = env_str(name, default, environ=environ).strip().lower() or default
+    if not _RATE_RE.match(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate such as 1200/hour (second, minute, hour or day)."
+        )
+    return value
 
 
 def env_list(

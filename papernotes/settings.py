@@ -20,6 +20,7 @@ from papernotes.env import (
     env_list,
     env_networks,
     env_origins,
+    env_rate,
     env_redis_url,
     env_secret_key,
     env_str,
@@ -55,6 +56,12 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "accounts",
     "notes",
+    # The public API (/api/v1/): Django REST framework, its schema from drf-spectacular,
+    # Swagger UI served from our own static files (the sidecar).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     # Operations: serve (make run), backup, restore, migrate under a lock.
     "papernotes",
 ]
@@ -347,6 +354,56 @@ PERMISSIONS_POLICY: dict[str, tuple[str, ...]] = dict.fromkeys(
     (),
 )  # fmt: skip
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+# --- The public API (api/) ----------------------------------------------------------------
+# Requests per client within each period: by token, by logged-in user (session), and by
+# address for anonymous readers. DRF's rate form: "<count>/<second|minute|hour|day>".
+API_RATE_TOKEN = env_rate("API_RATE_TOKEN", "1200/hour")
+API_RATE_USER = env_rate("API_RATE_USER", "1200/hour")
+API_RATE_ANONYMOUS = env_rate("API_RATE_ANONYMOUS", "300/hour")
+# The largest request body the API reads; larger ones answer 413.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 512 * 1024, minimum=1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        # The site's own JavaScript: the session, with CSRF on every unsafe method.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.UserRateThrottle",
+        "api.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": API_RATE_TOKEN,
+        "user": API_RATE_USER,
+        "address": API_RATE_ANONYMOUS,
+    },
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PaperNotes API",
+    "DESCRIPTION": (
+        "Papers, notes, revisions, comments and the rest of PaperNotes, with personal "
+        "access tokens, incremental sync and safe concurrent edits."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+}
 
 # --- Failures and health ----------------------------------------------------------------
 # One log line per kind of failure (database unavailable, lock timeout, cache unavailable…)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from api import pages as api_pages
 from notes.views import browse
 from papernotes import metrics
 
@@ -15,7 +16,10 @@ urlpatterns = [
     # Before the admin's own URLs: its login page would bypass the login throttle.
     path("admin/login/", account_views.admin_login),
     path("admin/", admin.site.urls),
+    path("accounts/tokens/", api_pages.tokens, name="api_tokens"),
     path("accounts/", include("accounts.urls")),
     path("u/<str:username>/", browse.user_notes, name="profile"),
     path("", include("notes.urls")),
+    # After the notes' URLs, which register the path converters the API's use too.
+    path("api/v1/", include("api.urls")),
 ]

@@ -215,3 +215,15 @@ def test_the_memory_cache_has_room_for_remembered_pieces() -> None:
     assert "'MAX_ENTRIES': 1234" in result.stdout.strip().splitlines()[-1]
     result = _manage("shell", "-c", printed, REDIS_URL="")
     assert "'MAX_ENTRIES': 5000" in result.stdout.strip().splitlines()[-1]
+
+
+def test_env_rate_checks_its_form() -> None:
+    from papernotes.env import env_rate
+
+    assert env_rate("API_RATE_TOKEN", "10/hour", environ={}) == "10/hour"
+    assert env_rate("API_RATE_TOKEN", "10/hour", environ={"API_RATE_TOKEN": "5/Minute"}) == (
+        "5/minute"
+    )
+    for bad in ("fast", "0/hour", "10/week", "10"):
+        with pytest.raises(ImproperlyConfigured, match="API_RATE_TOKEN"):
+            env_rate("API_RATE_TOKEN", "10/hour", environ={"API_RATE_TOKEN": bad})

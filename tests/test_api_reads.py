@@ -1,0 +1,286 @@
+"""The API's reads: the site's visibility rule through every door, and /me."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from api.tokens import token_create
+from notes.models import Visibility
+from notes.services import note_trash
+from tests.conftest import client_for
+from tests.factories import make_comment, make_note, make_paper, revise
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(user, scope: str = "read") -> Client:
+    _, raw = token_create(user=user, name="script", scope=scope)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def test_public_notes_are_listed_for_anyone(alice) -> None:
+    note = make_note(alice, body="Public *text*.", tags=["physics"])
+    response = Client().get("/api/v1/notes/")
+    assert response.status_code == 200
+    (item,) = response.json()["results"]
+    assert item["id"] == note.pk
+    assert item["body"] == "Public *text*."
+    assert "<em>text</em>" in item["body_html"]
+    assert item["tags"] == ["physics"]
+    assert item["author"]["username"] == "alice"
+
+
+def test_note_get_carries_etag(alice) -> None:
+    note = make_note(alice)
+    response = Client().get(f"/api/v1/notes/{note.pk}/")
+    assert response.status_code == 200
+    assert response["ETag"] == f'"{note.pk}-0"'
+    assert response.json()["etag"] == f'"{note.pk}-0"'
+
+
+@pytest.mark.parametrize(
+    ("who", "private_seen"),
+    [("anonymous", False), ("owner", True), ("other", False), ("staff", False)],
+)
+def test_private_note_is_a_404_to_everyone_but_its_author(people, alice, who, private_seen) -> None:
+    private = make_note(alice, visibility=Visibility.PRIVATE)
+    public = make_note(alice)
+    client = people[who]
+    listed = {n["id"] for n in client.get("/api/v1/notes/").json()["results"]}
+    assert (private.pk in listed) is private_seen
+    assert public.pk in listed
+    assert client.get(f"/api/v1/notes/{private.pk}/").status_code == (200 if private_seen else 404)
+    assert client.get(f"/api/v1/notes/{private.pk}/revisions/").status_code == (
+        200 if private_seen else 404
+    )
+    assert client.get(f"/api/v1/notes/{private.pk}/comments/").status_code == (
+        200 if private_seen else 404
+    )
+
+
+@pytest.mark.parametrize("scope", ["read", "write"])
+def test_tokens_read_as_their_user(alice, bob, scope) -> None:
+    private = make_note(alice, visibility=Visibility.PRIVATE)
+    assert token_client(alice, scope).get(f"/api/v1/notes/{private.pk}/").status_code == 200
+    assert token_client(bob, scope).get(f"/api/v1/notes/{private.pk}/").status_code == 404
+
+
+def test_trashed_note_is_reached_by_its_author_only(people, alice) -> None:
+    note = make_note(alice)
+    note_trash(note=note)
+    for who, code in [("anonymous", 404), ("owner", 200), ("other", 404), ("staff", 404)]:
+        response = people[who].get(f"/api/v1/notes/{note.pk}/")
+        assert response.status_code == code, who
+    assert people["owner"].get(f"/api/v1/notes/{note.pk}/").json()["in_trash"] is True
+    listed = people["owner"].get("/api/v1/notes/").json()["results"]
+    assert note.pk not in {n["id"] for n in listed}
+
+
+def test_hidden_note_is_shown_to_its_author_only(people, alice, staff) -> None:
+    from django.utils import timezone
+
+    from notes.services import save_state
+
+    note = make_note(alice)
+    note.hidden_at, note.hidden_by = timezone.now(), staff
+    save_state(note, ["hidden_at", "hidden_by"])
+    for who, code in [("anonymous", 404), ("owner", 200), ("other", 404), ("staff", 404)]:
+        assert people[who].get(f"/api/v1/notes/{note.pk}/").status_code == code, who
+
+
+def test_notes_filter_like_the_site(alice, bob) -> None:
+    old = make_note(alice, make_paper(year=1999), tags=["physics", "optics"], body="lasers")
+    new = make_note(bob, make_paper(year=2020), tags=["biology"], body="cells divide")
+    client = Client()
+
+    def ids(query: str) -> set[int]:
+        response = client.get(f"/api/v1/notes/?{query}")
+        assert response.status_code == 200
+        return {n["id"] for n in response.json()["results"]}
+
+    assert ids("tag=physics&tag=optics") == {old.pk}
+    assert ids("tag=physics&tag=biology") == set()
+    assert ids("user=BOB") == {new.pk}
+    assert ids("year_from=2000") == {new.pk}
+    assert ids("year_to=2000") == {old.pk}
+    assert ids("q=cells") == {new.pk}
+    assert ids("q=tag:optics") == {old.pk}
+    assert ids("q=user:alice") == {old.pk}
+    assert ids("year_from=abc") == {old.pk, new.pk}
+
+
+def test_cursor_pages_walk_every_note_once(alice) -> None:
+    notes = [make_note(alice) for _ in range(7)]
+    client = Client()
+    seen: list[int] = []
+    url = "/api/v1/notes/?page_size=3"
+    while url:
+        body = client.get(url).json()
+        seen.extend(n["id"] for n in body["results"])
+        url = body["next"]
+    assert seen == [n.pk for n in reversed(notes)]
+
+
+def test_page_size_is_capped(alice) -> None:
+    for _ in range(3):
+        make_note(alice)
+    body = Client().get("/api/v1/notes/?page_size=100000").json()
+    assert len(body["results"]) == 3
+
+
+def test_revisions_written_private_stay_private(people, alice) -> None:
+    note = make_note(alice, visibility=Visibility.PRIVATE, body="secret draft")
+    from notes.services import NoteContent, note_save
+
+    note_save(
+        note=note,
+        user=alice,
+        content=NoteContent(body="now public", tags=[], visibility=Visibility.PUBLIC),
+        base_revision=0,
+    )
+    other = people["other"]
+    listed = [r["revision"] for r in other.get(f"/api/v1/notes/{note.pk}/revisions/").json()]
+    assert listed == [1]
+    assert other.get(f"/api/v1/notes/{note.pk}/revisions/0/").status_code == 404
+    assert other.get(f"/api/v1/notes/{note.pk}/diff/0/1/").status_code == 404
+    owner = people["owner"]
+    assert owner.get(f"/api/v1/notes/{note.pk}/revisions/0/").json()["body"] == "secret draft"
+    diff = owner.get(f"/api/v1/notes/{note.pk}/diff/0/1/").json()
+    assert "<del>secret</del>" in diff["html"]
+    assert "<ins>now</ins>" in diff["html"]
+    assert diff["added"] >= 1 and diff["removed"] >= 1
+
+
+def test_revision_diff_escapes_text(alice) -> None:
+    note = make_note(alice, body="plain")
+    revise(note, "<script>alert(1)</script>")
+    diff = Client().get(f"/api/v1/notes/{note.pk}/diff/0/1/").json()
+    assert "<script>" not in diff["html"]
+    assert "&lt;script&gt;" in diff["html"]
+
+
+def test_comments_follow_their_note(people, alice, bob) -> None:
+    note = make_note(alice)
+    comment = make_comment(note, bob, "Nice *work*.")
+    thread = people["anonymous"].get(f"/api/v1/notes/{note.pk}/comments/").json()
+    assert thread[0]["id"] == comment.pk
+    assert "<em>work</em>" in thread[0]["body_html"]
+    assert thread[0]["body"] == "Nice *work*."
+
+
+def test_papers_listed_only_with_a_readable_note(people, alice) -> None:
+    paper = make_paper(alice)
+    make_note(alice, paper, visibility=Visibility.PRIVATE)
+    listed = {p["id"] for p in people["other"].get("/api/v1/papers/").json()["results"]}
+    assert paper.pk not in listed
+    mine = {p["id"] for p in people["owner"].get("/api/v1/papers/").json()["results"]}
+    assert paper.pk in mine
+    # Every paper's page is public.
+    assert people["anonymous"].get(f"/api/v1/papers/{paper.pk}/").status_code == 200
+
+
+def test_paper_found_by_identifier(alice) -> None:
+    paper = make_paper(alice, doi="10.1000/xyz123")
+    found = Client().get("/api/v1/papers/?doi=https://doi.org/10.1000/XYZ123").json()["results"]
+    assert [p["id"] for p in found] == [paper.pk]
+    assert Client().get("/api/v1/papers/?doi=nonsense").json()["results"] == []
+
+
+def test_tags_count_only_what_the_reader_may_read(alice, bob) -> None:
+    make_note(alice, tags=["physics"])
+    make_note(alice, tags=["physics", "secret"], visibility=Visibility.PRIVATE)
+    counts = {t["name"]: t["count"] for t in client_for(bob).get("/api/v1/tags/").json()}
+    assert counts == {"physics": 1}
+    own = {t["name"]: t["count"] for t in client_for(alice).get("/api/v1/tags/").json()}
+    assert own == {"physics": 2, "secret": 1}
+    found = Client().get("/api/v1/tags/?prefix=ph").json()
+    assert found == [{"name": "physics", "count": 1}]
+    assert Client().get("/api/v1/tags/?prefix=%25").json() == []
+
+
+def test_search_uses_the_site_ranking(alice, bob) -> None:
+    in_title = make_note(alice, make_paper(title="Graphene transistors"), body="x")
+    in_body = make_note(bob, make_paper(title="Other"), body="all about graphene")
+    make_note(bob, make_paper(title="Graphene private"), visibility=Visibility.PRIVATE)
+    body = Client().get("/api/v1/search/?q=graphene").json()
+    assert [n["id"] for n in body["results"]] == [in_title.pk, in_body.pk]
+    by_user = Client().get("/api/v1/search/?q=graphene user:bob").json()
+    assert [n["id"] for n in by_user["results"]] == [in_body.pk]
+
+
+def test_me(alice) -> None:
+    assert Client().get("/api/v1/me/").status_code == 401
+    body = token_client(alice, "read").get("/api/v1/me/").json()
+    assert body["username"] == "alice"
+    assert body["token_scope"] == "read"
+    assert client_for(alice).get("/api/v1/me/").json()["token_scope"] is None
+
+
+def test_errors_are_problem_details(alice) -> None:
+    response = Client().get("/api/v1/notes/999999/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["title"] == "Not Found" and body["type"] == "about:blank"
+    unknown = Client().get("/api/v1/nothing/here/")
+    assert unknown.status_code == 404
+    assert unknown.json()["status"] == 404
+
+
+def test_a_bad_token_is_a_401_not_anonymous(alice) -> None:
+    make_note(alice)
+    response = Client(HTTP_AUTHORIZATION="Bearer pn_nottherightone").get("/api/v1/notes/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_revoked_token_stops_working(alice) -> None:
+    from api.tokens import token_revoke
+
+    token, raw = token_create(user=alice, name="s", scope="read")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get("/api/v1/me/").status_code == 200
+    assert token_revoke(user=alice, pk=token.pk)
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_schema_and_docs_are_served(alice) -> None:
+    schema = Client().get("/api/v1/schema/?format=json")
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.1")
+    docs = Client().get("/api/v1/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+    assert b"cdn" not in docs.content.lower()
+
+
+def test_list_query_counts_do_not_grow_with_the_page(
+    alice, bob, settings, django_assert_max_num_queries
+) -> None:
+    settings.COMMENT_RATE_LIMIT = 100
+    for n in range(30):
+        note = make_note(alice if n % 2 else bob, tags=["physics", f"t{n}"])
+        make_comment(note, bob if n % 2 else alice)
+    client = client_for(alice)
+    for url, most in [
+        ("/api/v1/notes/?page_size=200", 6),
+        ("/api/v1/notes/?page_size=5", 6),
+        ("/api/v1/papers/?page_size=200", 6),
+        ("/api/v1/search/?q=summary", 8),
+        ("/api/v1/tags/", 5),
+        ("/api/v1/notifications/?page_size=200", 6),
+        (f"/api/v1/notes/{note.pk}/revisions/", 7),
+        (f"/api/v1/notes/{note.pk}/comments/", 7),
+        ("/api/v1/follows/", 5),
+    ]:
+        with django_assert_max_num_queries(most):
+            assert client.get(url).status_code == 200, url
+
+
+def test_numbers_in_other_scripts_are_not_numbers(alice) -> None:
+    old = make_note(alice, make_paper(year=1999))
+    new = make_note(alice, make_paper(year=2020))
+    listed = Client().get("/api/v1/notes/?year_from=٢٠٠٠").json()["results"]
+    assert {n["id"] for n in listed} == {old.pk, new.pk}
+    assert Client().get("/api/v1/notes/?since=١").status_code == 400
