@@ -605,10 +605,12 @@ class WriteRefused(Exception):
     """A write refused for a reason to tell its author (``message``); ``retry_after``: in
     how many seconds it may be tried again, when waiting helps."""
 
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = None, status: int = 429) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        # With ``retry_after``: 429 (too many), or 503 (cannot be counted just now).
+        self.status = status
 
 
 def comment_post(*, note: Note, author: User, body: str, parent: Comment | None = None) -> Comment:
@@ -618,7 +620,7 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
     try:
         return comments.comment_post(note=note, author=author, body=body, parent=parent)
     except comments.RateLimited as exc:
-        raise WriteRefused(exc.message, retry_after=exc.seconds) from exc
+        raise WriteRefused(exc.message, retry_after=exc.seconds, status=exc.status) from exc
     except comments.ReplyNotAllowed as exc:
         raise WriteRefused(exc.message) from exc
 

@@ -261,6 +261,20 @@ def test_with_redis_down_comments_and_previews_are_refused_keeping_the_text(
 
 
 @pytest.mark.django_db
+def test_with_redis_down_an_api_comment_is_a_503_to_retry(
+    redis_down: None, alice: User, bob: User
+) -> None:
+    from tests.test_api_writes import send, token_client
+
+    note = make_note(alice)
+    response = send(token_client(bob), "post", f"/api/v1/notes/{note.pk}/comments/", {"body": "x"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    assert "cannot be counted right now" in response.json()["detail"]
+    assert not note.comments.exists()
+
+
+@pytest.mark.django_db
 def test_with_redis_down_ready_says_so(redis_down: None) -> None:
     status, body = _health(Client(), "/health/ready")
     assert status == 503

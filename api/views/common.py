@@ -15,14 +15,15 @@ T = TypeVar("T")
 
 def refused_as_problems(write: Callable[[], T]) -> T:
     """Run a service write; a text too complex to render is a 422, a refused write a 422
-    (or a 429 with ``Retry-After`` when waiting helps)."""
+    (or a 429, or a 503 when the limit cannot be counted, with ``Retry-After`` when waiting
+    helps)."""
     try:
         return write()
     except TooComplexToRender as exc:
         raise ApiProblem(status.HTTP_422_UNPROCESSABLE_ENTITY, exc.message) from exc
     except WriteRefused as exc:
         if exc.retry_after is not None:
-            problem = ApiProblem(status.HTTP_429_TOO_MANY_REQUESTS, exc.message)
+            problem = ApiProblem(exc.status, exc.message)
             problem.wait = exc.retry_after  # type: ignore[attr-defined]
             raise problem from exc
         raise ApiProblem(status.HTTP_422_UNPROCESSABLE_ENTITY, exc.message) from exc
