@@ -97,19 +97,6 @@ def test_deleting_an_author_takes_their_notes_out_of_the_counts(alice: User, bob
     assert _stored() == _expected() == {"*": 1, "tag:optics": 1}
 
 
-def test_an_edit_in_the_admin_updates_the_counts(alice: User, staff: User) -> None:
-    note = make_note(alice, tags=["optics"])
-    request = RequestFactory().post("/admin/")
-    request.user = staff
-    note.visibility = Visibility.PRIVATE
-    site._registry[Note].save_model(request, note, form=None, change=True)
-    assert _stored() == _expected() == {}
-    note.visibility = Visibility.PUBLIC
-    note.tag_names = ["lasers"]
-    site._registry[Note].save_model(request, note, form=None, change=True)
-    assert _stored() == _expected() == {"*": 1, "tag:lasers": 1}
-
-
 def test_hiding_takes_a_note_out_of_the_counts_and_restoring_brings_it_back(
     alice: User, bob: User, staff: User
 ) -> None:
