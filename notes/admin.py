@@ -2,11 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
+from taggit.models import Tag
 
-from notes.forms import NoteForm
+from notes.forms import NoteForm, TagNameField
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
 from notes.rendering import note_id_prefix
 from notes.services import (
@@ -15,6 +19,7 @@ from notes.services import (
     note_save,
     paper_save,
     render_note_body,
+    tags_rename,
 )
 from papernotes.numbers import parse_int
 
@@ -193,3 +198,67 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TagRenameForm(forms.Form):
+    new_name = TagNameField(label="New name")
+
+
+# taggit's own admin edits and merges its rows directly: the notes' tags would no longer
+# say the same, and no revision would record the change.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """The tag vocabulary. A tag changes only by the rename action, through the notes."""
+
+    list_display = ("name", "note_count")
+    search_fields = ("name",)
+    ordering = ("name",)
+    readonly_fields = ("name", "slug")
+    actions = ("rename_tags",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(notes=Count("notes_taggednote_items"))
+
+    @admin.display(description="notes", ordering="notes")
+    def note_count(self, tag: Tag) -> int:
+        return tag.notes  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return False
+
+    @admin.action(description="Rename or merge the selected tags", permissions=["change"])
+    def rename_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
+        form = TagRenameForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            names = sorted(queryset.values_list("name", flat=True))
+            to = form.cleaned_data["new_name"]
+            done = tags_rename(names=names, to=to, user=request.user)
+            self.message_user(
+                request,
+                f"{', '.join(names)} → {to}: {done.notes} note(s) revised.",
+                messages.SUCCESS,
+            )
+            if done.not_rendered:
+                left = ", ".join(f"{{{pk}}}" for pk in done.not_rendered)
+                self.message_user(
+                    request,
+                    f"Left with their old tags, their text being too complex to render "
+                    f"again: {left}.",
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Rename or merge tags",
+            "opts": self.model._meta,
+            "tags": queryset.order_by("name"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/notes/tag_rename.html", context)

@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
+from taggit.models import Tag
 
 from accounts.forms import users_named
 from accounts.models import User
@@ -280,22 +281,29 @@ def _counts(sql: str, params: list[Any]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-_TAG_COUNT_SQL = (
-    "SELECT tag, count(*) FROM notes_note, unnest(tag_names) AS tag WHERE {where} GROUP BY tag"
-)
+# A reader's own notes that are in no public count, by tag of the vocabulary (taggit's).
+_OWN_TAG_COUNT_SQL = f"""
+SELECT tag.name, count(*) FROM notes_note
+JOIN notes_taggednote AS tagged ON tagged.content_object_id = notes_note.id
+JOIN taggit_tag AS tag ON tag.id = tagged.tag_id
+WHERE {visibility.own_unlisted_sql()} GROUP BY tag.name
+"""  # noqa: S608 - built from constants only
 
 
 def public_tag_counts() -> dict[str, int]:
-    """Each tag's number of public notes (not hidden), remembered under the public
-    generation, so a change in any process shows in every other at once."""
+    """Each tag of the vocabulary (taggit's ``Tag``) with its number of public notes (not
+    hidden), remembered under the public generation, so a change in any process shows in
+    every other at once."""
     key = f"{PUBLIC_TAG_COUNTS_KEY}:{generations.public()}"
     counts = cache.get(key)
     if counts is None:
         prefix = counters.tag_key("")
-        counts = {
+        stored = {
             key.removeprefix(prefix): count
             for key, count in counters.public_counts_starting(prefix).items()
         }
+        names = Tag.objects.filter(name__in=list(stored)).values_list("name", flat=True)
+        counts = {name: stored[name] for name in names}
         cache.set(key, counts, TAG_COUNTS_SECONDS)
     return counts
 
@@ -309,10 +317,7 @@ def tag_counts(viewer: Any) -> dict[str, int]:
     """
     counts = dict(public_tag_counts())
     if getattr(viewer, "is_authenticated", False):
-        own = _counts(
-            _TAG_COUNT_SQL.format(where=visibility.own_unlisted_sql()),
-            [viewer.pk],
-        )
+        own = _counts(_OWN_TAG_COUNT_SQL, [viewer.pk])
         for tag, count in own.items():
             counts[tag] = counts.get(tag, 0) + count
     return counts
@@ -320,9 +325,11 @@ def tag_counts(viewer: Any) -> dict[str, int]:
 
 def autocomplete(viewer: Any, prefix: str, *, limit: int = 10) -> list[tuple[str, int]]:
     prefix = prefix.strip().lower().lstrip("#")
-    if not prefix:
-        return []
-    found = [(tag, n) for tag, n in tag_counts(viewer).items() if tag.startswith(prefix)]
+    if not prefix or "\x00" in prefix:
+        return []  # no tag has a NUL, which PostgreSQL text cannot hold
+    counts = tag_counts(viewer)
+    names = Tag.objects.filter(name__startswith=prefix).values_list("name", flat=True)
+    found = [(name, counts[name]) for name in names if name in counts]
     return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
 
 

@@ -37,18 +37,41 @@ def parse_tags(text: str) -> list[str]:
     return sorted(name for name in names if name)
 
 
-def checked_tags(text: str) -> list[str]:
-    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
-    tags = parse_tags(text)
+def tag_errors(tags: list[str]) -> list[str]:
+    """What is wrong with ``tags`` (parsed), as messages for their field."""
     bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
+    errors = []
     if bad:
-        raise ValidationError(
+        errors.append(
             "Tags are words made of letters, digits and - _ . + #, up to "
             f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
         )
     if len(tags) > MAX_TAGS:
-        raise ValidationError(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+        errors.append(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+    return errors
+
+
+def checked_tags(text: str) -> list[str]:
+    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
+    tags = parse_tags(text)
+    if errors := tag_errors(tags):
+        raise ValidationError(errors[0])
     return tags
+
+
+class TagNameField(forms.CharField):
+    """One tag name, normalised as tags are (lower case, no leading ``#``)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_length=MAX_TAG_LENGTH + 1, **kwargs)
+
+    def clean(self, value: str) -> str:
+        tags = parse_tags(super().clean(value))
+        if len(tags) != 1:
+            raise ValidationError("Give one tag name.")
+        if errors := tag_errors(tags):
+            raise ValidationError(errors)
+        return tags[0]
 
 
 class PaperForm(forms.ModelForm):
