@@ -132,20 +132,9 @@ class PaperForm(forms.ModelForm):
         return title
 
     def validate_unique(self) -> None:
-        # Duplicates by identifier are answered by the view (it opens the existing paper),
-        # so only the other identifiers' clashes are errors here.
+        # Duplicates by identifier are answered by notes.services (PaperExists): adding
+        # opens the existing paper, editing names the identifier that clashes.
         pass
-
-    def existing_paper(self) -> Paper | None:
-        data = self.cleaned_data
-        found = Paper.objects.by_identifier(
-            doi=data.get("doi") or "",
-            arxiv_id=data.get("arxiv_id") or "",
-            pmid=data.get("pmid") or "",
-        )
-        if found is not None and found.pk == self.instance.pk:
-            return None
-        return found
 
 
 class NoteForm(forms.Form):

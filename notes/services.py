@@ -146,8 +146,59 @@ def _locked_note(pk: int) -> Note:
     )
 
 
+IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+
+
+class PaperExists(Exception):
+    """Another paper carries one of this paper's identifiers: ``paper`` is that one, and
+    ``fields`` the identifiers the two share."""
+
+    def __init__(self, paper: Paper, fields: list[str]) -> None:
+        super().__init__(f"paper {paper.pk} has the same {', '.join(fields)}")
+        self.paper = paper
+        self.fields = fields
+
+
+def _same_identifiers(paper: Paper) -> PaperExists | None:
+    found = Paper.objects.by_identifier(
+        doi=paper.doi or "", arxiv_id=paper.arxiv_id or "", pmid=paper.pmid or ""
+    )
+    if found is None or found.pk == paper.pk:
+        return None
+    shared = [
+        f for f in IDENTIFIER_FIELDS if getattr(paper, f) and getattr(paper, f) == getattr(found, f)
+    ]
+    return PaperExists(found, shared)
+
+
+def paper_add(*, paper: Paper, user: User) -> Paper:
+    """Add ``paper``, created by ``user``, unless a paper with any of its identifiers is
+    here already: then raises ``PaperExists`` with it, whether it was found first or added
+    by someone else while this one was being written."""
+    if clash := _same_identifiers(paper):
+        raise clash
+    paper.created_by = user
+    paper._history_user = user  # type: ignore[attr-defined]
+
+    def add() -> Paper:
+        # Inserted afresh on every attempt (an attempt rolled back leaves its id).
+        paper.pk, paper._state.adding = None, True
+        paper.save()
+        return paper
+
+    try:
+        return retrying(add)
+    except IntegrityError:
+        if clash := _same_identifiers(paper):
+            raise clash from None
+        raise
+
+
 def paper_save(*, paper: Paper, user: User) -> Paper:
-    """Save a paper's details; its notes' search data and sort keys follow."""
+    """Save a paper's details; its notes' search data and sort keys follow. Raises
+    ``PaperExists`` when another paper has one of the identifiers it is given."""
+    if clash := _same_identifiers(paper):
+        raise clash
 
     def save() -> Paper:
         paper._history_user = user  # type: ignore[attr-defined]
@@ -163,7 +214,13 @@ def paper_save(*, paper: Paper, user: User) -> Paper:
             search.refresh(note_ids=note_ids)
         return paper
 
-    return retrying(save)
+    try:
+        return retrying(save)
+    except IntegrityError:
+        # Another writer gave the same identifier to another paper meanwhile.
+        if clash := _same_identifiers(paper):
+            raise clash from None
+        raise
 
 
 # Rendering happens before the transaction: it can take a while for a long text and
