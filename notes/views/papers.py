@@ -34,6 +34,15 @@ from papernotes.numbers import page_param
 from papernotes.outages import quietly, retry_after
 
 
+def _busy_form(request: HttpRequest, exc: DatabaseError, context: dict) -> HttpResponse:
+    """The form again, with what was typed, when the database is too busy to save it."""
+    if (kind := busy_failure(exc)) is None:
+        raise exc
+    context["form"].add_error(None, BUSY_MESSAGE)
+    response = render(request, "notes/paper_form.html", context, status=503)
+    return quietly(retry_after(response, kind), kind, exc)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def paper_new(request: HttpRequest) -> HttpResponse:
@@ -45,13 +54,7 @@ def paper_new(request: HttpRequest) -> HttpResponse:
             messages.info(request, "This paper is already here, so we opened it for you.")
             return redirect(exists.paper)
         except DatabaseError as exc:
-            if (kind := busy_failure(exc)) is None:
-                raise
-            form.add_error(None, BUSY_MESSAGE)
-            response = render(
-                request, "notes/paper_form.html", {"form": form, "adding": True}, status=503
-            )
-            return quietly(retry_after(response, kind), kind, exc)
+            return _busy_form(request, exc, {"form": form, "adding": True})
         messages.success(request, "Paper added. Now write your summary of it.")
         return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "adding": True})
@@ -111,13 +114,7 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for field in clash.fields:
                 form.add_error(field, f"Another paper already has this: “{clash.paper.title}”.")
         except DatabaseError as exc:
-            if (kind := busy_failure(exc)) is None:
-                raise
-            form.add_error(None, BUSY_MESSAGE)
-            response = render(
-                request, "notes/paper_form.html", {"form": form, "paper": paper}, status=503
-            )
-            return quietly(retry_after(response, kind), kind, exc)
+            return _busy_form(request, exc, {"form": form, "paper": paper})
         else:
             messages.success(request, "Paper updated.")
             return redirect(paper)
