@@ -19,8 +19,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from taggit.models import Tag
 
-from accounts.forms import users_named
-from accounts.models import User
+from accounts.models import User, users_named
 from notes import counters, generations, search, visibility
 from notes.fragments import read_entries
 from notes.models import Note

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from notes.browse import Listing
 from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
@@ -23,6 +24,7 @@ from notes.services import NoteContent
 from papernotes.numbers import MAX_REVISION, NumberField
 
 MAX_TAGS = 30
+MAX_TAGS_IN_FILTER = 10
 MAX_TAG_LENGTH = 50
 TAG_RE = re.compile(r"^[\w][\w.+#-]*$")  # no "/": a tag is one URL path segment
 
@@ -35,6 +37,14 @@ def parse_tags(text: str) -> list[str]:
     text = text.replace("\x00", "")
     names = {part.strip().lstrip("#").lower() for part in re.split(r"[,\s]+", text)}
     return sorted(name for name in names if name)
+
+
+def url_tags(request: HttpRequest, *extra: str) -> list[str]:
+    """The tags a list is filtered by: ``extra`` (from the path), then each ``?tag=``."""
+    tags = [tag for value in extra for tag in parse_tags(value)]
+    for value in request.GET.getlist("tag"):
+        tags.extend(parse_tags(value))
+    return list(dict.fromkeys(t for t in tags if t))[:MAX_TAGS_IN_FILTER]
 
 
 def tag_errors(tags: list[str]) -> list[str]:

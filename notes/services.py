@@ -21,7 +21,7 @@ from accounts.models import User
 from notes import counters, follows, notifications, render_worker, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.rendering import Rendered, RenderRefused, comment_id_prefix, note_id_prefix
-from papernotes import metrics
+from papernotes import metrics, queue
 from papernotes.db import retrying
 
 
@@ -407,9 +407,7 @@ def relink_after_commit(target: Note) -> None:
     from then on, outside the request and without holding its locks; it is retried when it
     fails, and it never undoes the change itself.
     """
-    from papernotes import jobs
-
-    jobs.defer(jobs.relink_references, target_id=target.pk)
+    queue.defer("relink_references", target_id=target.pk)
 
 
 def relink_references_to(*, target: Note) -> int:
