@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 from taggit.models import Tag
 
 from accounts.models import User, users_named
-from notes import counters, generations, search, visibility
+from notes import generations, public_counts, search, visibility
 from notes.fragments import read_entries
 from notes.models import Note
 
@@ -30,13 +30,6 @@ SORTS = {
     "created": "created",
     "year": "paper_year",
     "title": "paper_title",
-}
-SORT_LABELS = {
-    "modified": "date modified",
-    "created": "chronology (created)",
-    "year": "paper year",
-    "title": "title",
-    "relevance": "relevance",
 }
 # The pager's links ("previous", "next") in each order, newest or Z–A first (descending)
 # and oldest or A–Z first.
@@ -187,15 +180,15 @@ def page_number(number: Any) -> int:
 def stored_count(viewer: Any, listing: Listing) -> int | None:
     """The exact number of notes in ``listing`` from the stored counts, when there is one.
 
-    The public counts are stored (``notes.counters``); a reader's own private notes, which
+    The public counts are stored (``notes.public_counts``); a reader's own private notes, which
     nobody else counts, are added from their own (indexed) rows.
     """
     if listing.text or listing.users or len(listing.tags) > 1:
         return None
     if listing.year_from is not None or listing.year_to is not None:
         return None
-    key = counters.tag_key(listing.tags[0]) if listing.tags else counters.ALL
-    total = counters.public_count(key)
+    key = public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
+    total = public_counts.public_count(key)
     if getattr(viewer, "is_authenticated", False):
         # The viewer's own notes that the public counts leave out: private or hidden.
         own = Note.objects.filter(visibility.own_unlisted_q(viewer))
@@ -291,15 +284,15 @@ WHERE {visibility.own_unlisted_sql()} GROUP BY tag.name
 
 def public_tag_counts() -> dict[str, int]:
     """Each tag of the vocabulary (taggit's ``Tag``) with its number of public notes (not
-    hidden), remembered under the public generation, so a change in any process shows in
+    hidden), cached under the public generation, so a change in any process shows in
     every other at once."""
     key = f"{PUBLIC_TAG_COUNTS_KEY}:{generations.public()}"
     counts = cache.get(key)
     if counts is None:
-        prefix = counters.tag_key("")
+        prefix = public_counts.tag_key("")
         stored = {
             key.removeprefix(prefix): count
-            for key, count in counters.public_counts_starting(prefix).items()
+            for key, count in public_counts.public_counts_starting(prefix).items()
         }
         names = Tag.objects.filter(name__in=list(stored)).values_list("name", flat=True)
         counts = {name: stored[name] for name in names}

@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters, follows, notifications, render_worker, search
+from notes import follows, notifications, public_counts, render_worker, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.rendering import Rendered, RenderRefused, comment_id_prefix, note_id_prefix
 from papernotes import metrics, queue
@@ -110,7 +110,7 @@ def reserve_id(model: type[Model]) -> int:
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
     # A new note (its id reserved already) was not counted before.
-    counted_before = frozenset() if note._state.adding else counters.keys_of(note)
+    counted_before = frozenset() if note._state.adding else public_counts.keys_of(note)
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -125,7 +125,7 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note.tags.set(note.tag_names, clear=False)
     _set_note_references(note, rendered)
     search.refresh(note_ids=[note.pk])
-    counters.record_change(counted_before, counters.keys_of(note))
+    public_counts.record_change(counted_before, public_counts.keys_of(note))
 
 
 # Locks, in the one order every writer takes them: a paper's row, then note rows (by id when
@@ -491,12 +491,12 @@ def _set_trash(note: Note, deleted_at: object) -> Note:
             .only("visibility", "tag_names", "deleted_at", "hidden_at")
             .get(pk=note.pk)
         )
-        counted_before = counters.keys_of(head)
+        counted_before = public_counts.keys_of(head)
         in_trash_before = head.deleted_at is not None
         head.deleted_at = deleted_at
         note.deleted_at = deleted_at
         save_state(note, ["deleted_at"])
-        counters.record_change(counted_before, counters.keys_of(head))
+        public_counts.record_change(counted_before, public_counts.keys_of(head))
         if head.in_trash != in_trash_before:
             relink_after_commit(note)
         return note
@@ -515,7 +515,7 @@ def note_restore(*, note: Note) -> Note:
 # ------------------------------------------------- papers from sources, imports (exchange)
 
 PAPER_DETAIL_FIELDS = ("title", "authors", "year", "venue", "abstract", "url")
-PAPER_IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+PAPER_IDENTIFIER_FIELDS = IDENTIFIER_FIELDS
 
 
 def paper_refresh(*, paper: Paper, details: dict[str, object], user: User) -> list[str]:
@@ -526,20 +526,20 @@ def paper_refresh(*, paper: Paper, details: dict[str, object], user: User) -> li
     where the paper has none and no other paper holds it.
     """
     changed = []
-    for field in PAPER_DETAIL_FIELDS:
-        value = details.get(field)
-        if value not in (None, "") and getattr(paper, field) != value:
-            setattr(paper, field, value)
-            changed.append(field)
-    for field in PAPER_IDENTIFIER_FIELDS:
-        value = details.get(field)
+    for name in PAPER_DETAIL_FIELDS:
+        value = details.get(name)
+        if value not in (None, "") and getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed.append(name)
+    for name in PAPER_IDENTIFIER_FIELDS:
+        value = details.get(name)
         if (
             value
-            and not getattr(paper, field)
-            and not Paper.objects.filter(**{field: value}).exclude(pk=paper.pk).exists()
+            and not getattr(paper, name)
+            and not Paper.objects.filter(**{name: value}).exclude(pk=paper.pk).exists()
         ):
-            setattr(paper, field, value)
-            changed.append(field)
+            setattr(paper, name, value)
+            changed.append(name)
     if changed:
         paper._change_reason = "Refreshed from source"  # type: ignore[attr-defined]
         paper_save(paper=paper, user=user)
@@ -690,30 +690,14 @@ def normalized_identifier(name: str, value: str) -> str:
     return normalize(value)
 
 
-def paper_add(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:
+def paper_add_or_find(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:
     """Add a paper with ``fields`` (identifiers already normalised), or find the one that
     already carries any of its identifiers; returns it and whether it was added."""
-    identifiers = {name: fields.get(name) or "" for name in ("doi", "arxiv_id", "pmid")}
-    existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-    if existing is not None:
-        return existing, False
-    paper = Paper(**{**fields, **{k: v or None for k, v in identifiers.items()}}, created_by=user)
-
-    def add() -> None:
-        # Inserted afresh on every attempt (an attempt rolled back leaves its id).
-        paper.pk, paper._state.adding = None, True
-        paper._history_user = user  # type: ignore[attr-defined]
-        paper.save()
-
+    identifiers = {name: fields.get(name) or None for name in IDENTIFIER_FIELDS}
     try:
-        retrying(add)
-    except IntegrityError:
-        # Someone added the same paper a moment ago.
-        existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-        if existing is None:
-            raise
-        return existing, False
-    return paper, True
+        return paper_add(paper=Paper(**{**fields, **identifiers}), user=user), True
+    except PaperExists as exists:
+        return exists.paper, False
 
 
 class WriteRefused(Exception):

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes import counters
+from notes import public_counts
 from notes.models import Note, Visibility
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, revise
@@ -66,10 +66,10 @@ def test_an_admin_edit_is_a_new_revision_rendered_searched_and_counted(
     assert f'id="n{note.pk}"' in found
     gone = Client().get("/search/", {"q": "lasers"}).content.decode()
     assert f'id="n{note.pk}"' not in gone
-    assert counters.public_counts_starting("") == {
-        counters.ALL: 1,
-        counters.tag_key("brewing"): 1,
-        counters.tag_key("chemistry"): 1,
+    assert public_counts.public_counts_starting("") == {
+        public_counts.ALL: 1,
+        public_counts.tag_key("brewing"): 1,
+        public_counts.tag_key("chemistry"): 1,
     }
 
 
@@ -78,7 +78,7 @@ def test_an_admin_edit_making_a_note_private_takes_it_out_of_the_counts(
 ) -> None:
     note = make_note(alice, tags=["optics"])
     assert _post(admin_client, note, visibility=Visibility.PRIVATE).status_code == 302
-    assert counters.public_counts_starting("") == {}
+    assert public_counts.public_counts_starting("") == {}
     assert Note.objects.get(pk=note.pk).revision == 1
     assert f'id="n{note.pk}"' not in Client().get("/").content.decode()
 

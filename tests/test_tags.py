@@ -9,7 +9,7 @@ from django.test import Client
 from taggit.models import Tag
 
 from accounts.models import User
-from notes import counters, follows
+from notes import follows, public_counts
 from notes.models import Follow, ModerationVerb, Note, Visibility
 from notes.moderation import flag, moderate
 from notes.services import (
@@ -41,10 +41,10 @@ def assert_tags_agree() -> None:
 
 
 def _public_tag_counts() -> dict[str, int]:
-    prefix = counters.tag_key("")
+    prefix = public_counts.tag_key("")
     return {
         key.removeprefix(prefix): n
-        for key, n in counters.public_counts_starting(prefix).items()
+        for key, n in public_counts.public_counts_starting(prefix).items()
         if key.startswith(prefix)
     }
 

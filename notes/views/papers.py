@@ -68,7 +68,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     # The summaries as entry rows, with what their vote buttons need, in one query; a
-    # note's text is read only to render an entry that is not remembered.
+    # note's text is read only to render an entry that is not cached.
     rows = entries_of(
         Note.objects.visible_to(request.user).filter(paper=paper),
         order,
