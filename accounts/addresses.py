@@ -22,8 +22,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from accounts.forms import is_taken
-from accounts.models import User
+from accounts.models import User, is_taken
 from accounts.signups import CONFIRM_DAYS, existing_account, mail
 
 SALT = "accounts.addresses.change"

@@ -16,10 +16,8 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Lower
 
-from accounts.models import User
+from accounts.models import User, is_taken, users_named
 
 USERNAME_TAKEN = "This username is already taken (usernames ignore case). Please choose another."
 EMAIL_TAKEN = "An account with this e-mail address already exists (addresses ignore case)."
@@ -33,23 +31,6 @@ MAX_LENGTH_MESSAGE = "Keep this to %(limit_value)d characters or fewer (it has %
 
 # The fields unique ignoring case, and what to say when a value is taken.
 TAKEN_MESSAGES = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN}
-
-
-def _matching(field: str, value: str) -> QuerySet[User]:
-    return User.objects.alias(folded=Lower(field)).filter(folded=Lower(Value(value)))
-
-
-def users_named(username: str) -> QuerySet[User]:
-    """The user (at most one) whose username is ``username`` ignoring case."""
-    return _matching("username", username)
-
-
-def is_taken(field: str, value: str, *, exclude_pk: int | None = None) -> bool:
-    """Whether another user already has ``value`` in ``field``, compared as the constraint does."""
-    users = _matching(field, value)
-    if exclude_pk is not None:
-        users = users.exclude(pk=exclude_pk)
-    return users.exists()
 
 
 def save_or_add_errors(form: forms.ModelForm) -> User | None:

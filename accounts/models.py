@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -58,3 +59,21 @@ class PendingSignup(models.Model):
 
     def __str__(self) -> str:
         return f"pending sign-up of {self.username}"
+
+
+# Usernames and e-mail addresses are unique ignoring case (the constraints use lower()).
+def _matching(field: str, value: str) -> QuerySet[User]:
+    return User.objects.alias(folded=Lower(field)).filter(folded=Lower(Value(value)))
+
+
+def users_named(username: str) -> QuerySet[User]:
+    """The user (at most one) whose username is ``username`` ignoring case."""
+    return _matching("username", username)
+
+
+def is_taken(field: str, value: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether another user already has ``value`` in ``field``, compared as the constraint does."""
+    users = _matching(field, value)
+    if exclude_pk is not None:
+        users = users.exclude(pk=exclude_pk)
+    return users.exists()

@@ -29,8 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.forms import is_taken, users_named
-from accounts.models import PendingSignup, User
+from accounts.models import PendingSignup, User, is_taken, users_named
 
 CONFIRM_DAYS = 3
 

@@ -53,7 +53,7 @@ from bench.corpus import (
     references,
     zipf_cum_weights,
 )
-from notes import counters, search
+from notes import public_counts, search
 from notes.models import (
     Delivery,
     Follow,
@@ -335,7 +335,7 @@ class Seeder:
                 f"{sizes.readers} readers with follows and notifications",
                 lambda: self._readers(corpus, users, papers, now),
             )
-            self.phase("public counts (notes.counters.rebuild)", counters.rebuild)
+            self.phase("public counts (notes.public_counts.rebuild)", public_counts.rebuild)
             commit_started = time.perf_counter()
         self.say(f"  commit: {time.perf_counter() - commit_started:.1f} s")
         self.phase("vacuum analyze", self._vacuum)

@@ -22,7 +22,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
 from bench.corpus import FUNCTION_WORDS, RARE_WORDS, vocabulary
-from notes import counters
+from notes import public_counts
 from notes.models import Note, Paper, PublicCount
 
 PAGE_SIZE = 20  # notes per list page
@@ -88,7 +88,7 @@ def read_data() -> Data:
             "`DJANGO_SETTINGS_MODULE=bench.settings python manage.py seed_bench`."
         )
     special = max(notes, key=lambda note: (note[1], -note[0]))
-    prefix = counters.tag_key("")
+    prefix = public_counts.tag_key("")
     tags = sorted(
         (
             (key.removeprefix(prefix), count)
@@ -118,7 +118,7 @@ def read_data() -> Data:
         busiest_paper=busiest,
         tags=tags or [("physics", 0)],
         authors=authors,
-        public_count=counters.public_count(counters.ALL),
+        public_count=public_counts.public_count(public_counts.ALL),
     )
 
 

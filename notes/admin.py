@@ -1,13 +1,26 @@
 from typing import Any
 
-from django.contrib import admin
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
+from taggit.models import Tag
 
-from notes import counters
+from notes.forms import NoteForm, TagNameField
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
-from notes.services import paper_save
+from notes.rendering import note_id_prefix
+from notes.services import (
+    EditConflict,
+    TooComplexToRender,
+    note_save,
+    paper_save,
+    render_note_body,
+    tags_rename,
+)
 from papernotes.numbers import parse_int
 
 
@@ -33,22 +46,114 @@ class PaperAdmin(HistoryAdmin):
         paper_save(paper=obj, user=request.user)
 
 
+class NoteAdminForm(forms.ModelForm):
+    """A note's text, tags and visibility, checked as the site's own form checks them.
+
+    Saved through ``notes.services.note_save`` (see ``NoteAdmin.save_model``), so that an
+    edit here is a revision like any other: rendered, searchable, counted, in the history.
+    """
+
+    tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Separated by spaces or commas.",
+    )
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    class Meta:
+        model = Note
+        fields = ("body", "tags", "visibility", "edit_message")
+
+    clean_body = NoteForm.clean_body
+    clean_tags = NoteForm.clean_tags
+    content = NoteForm.content
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        note = self.instance
+        self.fields["body"].strip = False
+        self.initial.update(
+            tags=" ".join(note.tag_names), edit_message="", base_revision=note.revision
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        note = self.instance
+        head = Note.objects.filter(pk=note.pk).values_list("revision", flat=True).first()
+        if data.get("base_revision") is not None and head != data["base_revision"]:
+            raise ValidationError(
+                f"This note was saved (revision {head}) since this page was opened; your "
+                "text is below: copy it, reload the page, and apply your change again."
+            )
+        if "body" in data:
+            try:
+                render_note_body(
+                    author=note.author, body=data["body"], id_prefix=note_id_prefix(note.pk)
+                )
+            except TooComplexToRender as exc:
+                self.add_error("body", exc.message)
+        return data
+
+
 @admin.register(Note)
 class NoteAdmin(HistoryAdmin):
+    """Notes are written on the site; here staff see them and may edit one, which writes
+    a new revision attributed to the staff member (the one write path of a note)."""
+
+    form = NoteAdminForm
     list_display = ("id", "paper", "author", "visibility", "revision", "modified", "deleted_at")
     list_select_related = ("paper", "author")
     list_filter = ("visibility",)
-    raw_id_fields = ("paper", "author")
-    readonly_fields = ("revision",)
+    readonly_fields = ("paper", "author", "revision", "created", "modified", "deleted_at")
+    fields = (
+        "paper",
+        "author",
+        "revision",
+        "body",
+        "tags",
+        "visibility",
+        "edit_message",
+        "base_revision",
+        "created",
+        "modified",
+        "deleted_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
-        # An edit here can change what the note counts for in the public lists.
-        before = Note.objects.filter(pk=obj.pk).first() if change else None
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            counters.record_change(
-                counters.keys_of(before) if before else frozenset(), counters.keys_of(obj)
+        note = Note.objects.select_related("author", "paper").get(pk=obj.pk)
+        try:
+            saved = note_save(
+                note=note,
+                user=request.user,
+                content=form.content(),
+                base_revision=form.cleaned_data["base_revision"],
             )
+        except (EditConflict, TooComplexToRender) as exc:
+            # Between the form's checks and the save: rare, and said rather than lost.
+            request._note_not_saved = True  # type: ignore[attr-defined]
+            what = (
+                "it was saved by someone else meanwhile"
+                if isinstance(exc, EditConflict)
+                else exc.message
+            )
+            self.message_user(request, f"Not saved: {what}", messages.ERROR)
+            return
+        obj.__dict__.update(
+            {f.attname: getattr(saved, f.attname) for f in Note._meta.concrete_fields}
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The tags were written by note_save with the rest of the revision.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def response_change(self, request: HttpRequest, obj: Note) -> HttpResponse:
+        if getattr(request, "_note_not_saved", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 @admin.register(Comment)
@@ -93,3 +198,67 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TagRenameForm(forms.Form):
+    new_name = TagNameField(label="New name")
+
+
+# taggit's own admin edits and merges its rows directly: the notes' tags would no longer
+# say the same, and no revision would record the change.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """The tag vocabulary. A tag changes only by the rename action, through the notes."""
+
+    list_display = ("name", "note_count")
+    search_fields = ("name",)
+    ordering = ("name",)
+    readonly_fields = ("name", "slug")
+    actions = ("rename_tags",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(notes=Count("notes_taggednote_items"))
+
+    @admin.display(description="notes", ordering="notes")
+    def note_count(self, tag: Tag) -> int:
+        return tag.notes  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return False
+
+    @admin.action(description="Rename or merge the selected tags", permissions=["change"])
+    def rename_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
+        form = TagRenameForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            names = sorted(queryset.values_list("name", flat=True))
+            to = form.cleaned_data["new_name"]
+            done = tags_rename(names=names, to=to, user=request.user)
+            self.message_user(
+                request,
+                f"{', '.join(names)} → {to}: {done.notes} note(s) revised.",
+                messages.SUCCESS,
+            )
+            if done.not_rendered:
+                left = ", ".join(f"{{{pk}}}" for pk in done.not_rendered)
+                self.message_user(
+                    request,
+                    f"Left with their old tags, their text being too complex to render "
+                    f"again: {left}.",
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Rename or merge tags",
+            "opts": self.model._meta,
+            "tags": queryset.order_by("name"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/notes/tag_rename.html", context)

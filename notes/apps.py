@@ -7,9 +7,9 @@ class NotesConfig(AppConfig):
     verbose_name = "Notes"
 
     def ready(self) -> None:
-        from notes import counters
+        from notes import public_counts
         from notes.models import Note
 
         # Notes are deleted only with their author (a cascade, in the admin), which no
         # service sees; the stored counts must still follow, or paging would go wrong.
-        post_delete.connect(counters.forget_deleted, sender=Note, dispatch_uid="notes.counts")
+        post_delete.connect(public_counts.forget_deleted, sender=Note, dispatch_uid="notes.counts")

@@ -17,10 +17,10 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
+from taggit.models import Tag
 
-from accounts.forms import users_named
-from accounts.models import User
-from notes import counters, generations, search, visibility
+from accounts.models import User, users_named
+from notes import generations, public_counts, search, visibility
 from notes.fragments import read_entries
 from notes.models import Note
 
@@ -30,13 +30,6 @@ SORTS = {
     "created": "created",
     "year": "paper_year",
     "title": "paper_title",
-}
-SORT_LABELS = {
-    "modified": "date modified",
-    "created": "chronology (created)",
-    "year": "paper year",
-    "title": "title",
-    "relevance": "relevance",
 }
 # The pager's links ("previous", "next") in each order, newest or Z–A first (descending)
 # and oldest or A–Z first.
@@ -187,15 +180,15 @@ def page_number(number: Any) -> int:
 def stored_count(viewer: Any, listing: Listing) -> int | None:
     """The exact number of notes in ``listing`` from the stored counts, when there is one.
 
-    The public counts are stored (``notes.counters``); a reader's own private notes, which
+    The public counts are stored (``notes.public_counts``); a reader's own private notes, which
     nobody else counts, are added from their own (indexed) rows.
     """
     if listing.text or listing.users or len(listing.tags) > 1:
         return None
     if listing.year_from is not None or listing.year_to is not None:
         return None
-    key = counters.tag_key(listing.tags[0]) if listing.tags else counters.ALL
-    total = counters.public_count(key)
+    key = public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
+    total = public_counts.public_count(key)
     if getattr(viewer, "is_authenticated", False):
         # The viewer's own notes that the public counts leave out: private or hidden.
         own = Note.objects.filter(visibility.own_unlisted_q(viewer))
@@ -280,22 +273,29 @@ def _counts(sql: str, params: list[Any]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-_TAG_COUNT_SQL = (
-    "SELECT tag, count(*) FROM notes_note, unnest(tag_names) AS tag WHERE {where} GROUP BY tag"
-)
+# A reader's own notes that are in no public count, by tag of the vocabulary (taggit's).
+_OWN_TAG_COUNT_SQL = f"""
+SELECT tag.name, count(*) FROM notes_note
+JOIN notes_taggednote AS tagged ON tagged.content_object_id = notes_note.id
+JOIN taggit_tag AS tag ON tag.id = tagged.tag_id
+WHERE {visibility.own_unlisted_sql()} GROUP BY tag.name
+"""  # noqa: S608 - built from constants only
 
 
 def public_tag_counts() -> dict[str, int]:
-    """Each tag's number of public notes (not hidden), remembered under the public
-    generation, so a change in any process shows in every other at once."""
+    """Each tag of the vocabulary (taggit's ``Tag``) with its number of public notes (not
+    hidden), cached under the public generation, so a change in any process shows in
+    every other at once."""
     key = f"{PUBLIC_TAG_COUNTS_KEY}:{generations.public()}"
     counts = cache.get(key)
     if counts is None:
-        prefix = counters.tag_key("")
-        counts = {
+        prefix = public_counts.tag_key("")
+        stored = {
             key.removeprefix(prefix): count
-            for key, count in counters.public_counts_starting(prefix).items()
+            for key, count in public_counts.public_counts_starting(prefix).items()
         }
+        names = Tag.objects.filter(name__in=list(stored)).values_list("name", flat=True)
+        counts = {name: stored[name] for name in names}
         cache.set(key, counts, TAG_COUNTS_SECONDS)
     return counts
 
@@ -309,10 +309,7 @@ def tag_counts(viewer: Any) -> dict[str, int]:
     """
     counts = dict(public_tag_counts())
     if getattr(viewer, "is_authenticated", False):
-        own = _counts(
-            _TAG_COUNT_SQL.format(where=visibility.own_unlisted_sql()),
-            [viewer.pk],
-        )
+        own = _counts(_OWN_TAG_COUNT_SQL, [viewer.pk])
         for tag, count in own.items():
             counts[tag] = counts.get(tag, 0) + count
     return counts
@@ -320,9 +317,11 @@ def tag_counts(viewer: Any) -> dict[str, int]:
 
 def autocomplete(viewer: Any, prefix: str, *, limit: int = 10) -> list[tuple[str, int]]:
     prefix = prefix.strip().lower().lstrip("#")
-    if not prefix:
-        return []
-    found = [(tag, n) for tag, n in tag_counts(viewer).items() if tag.startswith(prefix)]
+    if not prefix or "\x00" in prefix:
+        return []  # no tag has a NUL, which PostgreSQL text cannot hold
+    counts = tag_counts(viewer)
+    names = Tag.objects.filter(name__startswith=prefix).values_list("name", flat=True)
+    found = [(name, counts[name]) for name in names if name in counts]
     return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
 
 

@@ -1,7 +1,7 @@
 """What readers add to papers and notes: votes, star ratings and daily views.
 
 Each row is one person's vote, rating or day of viewing; the totals shown on pages are
-counters on ``Note`` and ``Paper`` that ``notes.reactions`` keeps in step with these
+counts on ``Note`` and ``Paper`` that ``notes.reactions`` keeps in step with these
 rows, in the same statement or transaction.
 """
 

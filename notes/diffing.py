@@ -55,10 +55,10 @@ DIFF_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def revision_diff(old: HistoricalRevision, new: HistoricalRevision) -> TextDiff:
-    """``word_diff`` of two revisions' bodies, remembered under the two history rows' ids.
+    """``word_diff`` of two revisions' bodies, cached under the two history rows' ids.
 
     A history row is written once and never changed, and its id is never reused, so the
-    remembered comparison cannot be stale.
+    cached comparison cannot be stale.
     """
     key = f"notes:diff:{old.history_id}:{new.history_id}"
     found = cache.get(key)

@@ -4,7 +4,7 @@ A feed URL is handed to feed readers and shared freely, so every feed is built f
 anonymous viewer whoever asks for it: a logged-in owner's private notes never leak into
 it. Each feed mirrors a page (the index, ``/tags/<tag>/``, ``/u/<username>/``,
 ``/search/``) with the same filters, always newest modified first, and loads its
-entries with their paper and author in one query.
+items with their paper and author in one query.
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ from django.views.decorators.http import require_safe
 from accounts.models import User
 from notes import browse, search
 from notes.browse import Listing
-from notes.forms import ListingForm
+from notes.forms import ListingForm, url_tags
 from notes.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note
-from notes.views.browse import url_tags
 
 # Characters XML 1.0 cannot carry at all. Django's generator raises on some of them (a
 # 500) and writes others into a document no reader can parse; titles and queries come
@@ -74,8 +73,8 @@ def _link(href: str, rel: str) -> str:
     return f"<link href={_attribute(href)} rel={_attribute(rel)}/>"
 
 
-class EntryRow(NamedTuple):
-    """What an entry shows of a note, as read: its fields in ``ROW_FIELDS``' order."""
+class ItemRow(NamedTuple):
+    """What an item shows of a note, as read: its fields in ``ROW_FIELDS``' order."""
 
     pk: int
     created: datetime
@@ -87,7 +86,7 @@ class EntryRow(NamedTuple):
     display_name: str
 
 
-def _entry(row: EntryRow, root: str) -> str:
+def _item(row: ItemRow, root: str) -> str:
     """The ``<entry>`` of a note; ``root`` is the site's scheme and host (no slash)."""
     # Unsaved models, for what they say of a note and its author: the note's number and
     # address, the author's name and address.
@@ -104,7 +103,7 @@ def _entry(row: EntryRow, root: str) -> str:
         _element("name", author.name),
         _element("uri", iri_to_uri(root + author.get_absolute_url())),
         "</author>",
-        # The link is the entry's id, as Django's Feed makes it when items have no guid.
+        # The link is the item's id, as Django's Feed makes it when items have no guid.
         _element("id", link),
         # Sanitised and with math as MathML since the note was saved; nothing to render.
         _element("summary", _without_tex(row.body_html), ' type="html"'),
@@ -114,8 +113,8 @@ def _entry(row: EntryRow, root: str) -> str:
     return "".join(parts)
 
 
-# Part of every entry's key: whoever changes what ``_entry`` writes increments it, so that
-# no document mixes entries written the old way (remembered for a day) with new ones.
+# Part of every item's key: whoever changes what ``_item`` writes increments it, so that
+# no document mixes items written the old way (cached for a day) with new ones.
 ENTRY_FORMAT = 2
 
 # A formula's TeX source, kept in its MathML for the page (browsers show only the MathML). A
@@ -128,25 +127,25 @@ def _without_tex(body_html: str) -> str:
     return _TEX_ANNOTATION_RE.sub("", body_html)
 
 
-def _entry_key(row: EntryRow, context: tuple[Any, ...]) -> str:
-    """A digest of the whole row (the body by its own digest): all that ``_entry`` shows."""
+def _item_key(row: ItemRow, context: tuple[Any, ...]) -> str:
+    """A digest of the whole row (the body by its own digest): all that ``_item`` shows."""
     body = hashlib.sha256(row.body_html.encode()).hexdigest()
     return digest("feed-entry", (context, row._replace(body_html=body)))
 
 
-def _entries(rows: list[EntryRow], root: str) -> list[str]:
-    """The entries of ``rows``, in order, each written or remembered under its key.
+def _items(rows: list[ItemRow], root: str) -> list[str]:
+    """The items of ``rows``, in order, each written or cached under its key.
 
-    Like the pieces of notes/fragments.py, an entry is remembered under a digest of all
+    Like the pieces of notes/fragments.py, an item is cached under a digest of all
     it shows (the site's address and URL prefix included), so it is never stale.
     """
     context = (ENTRY_FORMAT, root, get_script_prefix())
-    keys = [_entry_key(row, context) for row in rows]
+    keys = [_item_key(row, context) for row in rows]
     found = cache.get_many(keys)
     written: dict[str, str] = {}
     for row, key in zip(rows, keys, strict=True):
         if key not in found:
-            found[key] = written[key] = _entry(row, root)
+            found[key] = written[key] = _item(row, root)
     if written:
         cache.set_many(written, FRAGMENT_SECONDS)
     return [found[key] for key in keys]
@@ -198,7 +197,7 @@ def _source(
     )
 
 
-# What an entry shows and nothing more, in ``EntryRow``'s order; ``for_entries`` also
+# What an item shows and nothing more, in ``ItemRow``'s order; ``for_entries`` also
 # reads what list pages show (the plain text for snippets, the counters), much of the data.
 ROW_FIELDS = (
     *("pk", "created", "modified", "tag_names", "body_html"),
@@ -206,13 +205,13 @@ ROW_FIELDS = (
 )
 
 
-def _load(notes: QuerySet[Note]) -> list[EntryRow]:
+def _load(notes: QuerySet[Note]) -> list[ItemRow]:
     """The first page of ``notes``, with their paper and author, in one query.
 
-    Read as rows: a remembered entry needs no model, and making three per note cost
-    more than writing the document from remembered entries.
+    Read as rows: a cached item needs no model, and making three per note cost
+    more than writing the document from cached items.
     """
-    return [EntryRow(*row) for row in notes.values_list(*ROW_FIELDS)[: browse.PAGE_SIZE]]
+    return [ItemRow(*row) for row in notes.values_list(*ROW_FIELDS)[: browse.PAGE_SIZE]]
 
 
 @method_decorator(require_safe, name="__call__")
@@ -230,7 +229,7 @@ class NotesFeed:
         source = self.get_object(request, *args, **kwargs)
         rows = [] if source.notes is None else _load(source.notes)
         root = source.site_root.rstrip("/")
-        # The feed changed when its newest entry was last modified.
+        # The feed changed when its newest item was last modified.
         updated = max((row.modified for row in rows), default=None) or timezone.now()
         head = [
             '<?xml version="1.0" encoding="utf-8"?>\n',
@@ -243,9 +242,9 @@ class NotesFeed:
             _element("id", source.feed_url),
             _element("updated", rfc3339_date(updated)),
         ]
-        entries = _entries(rows, root)
+        items = _items(rows, root)
         response = HttpResponse(
-            "".join([*head, *entries, "</feed>"]), content_type=Atom1Feed.content_type
+            "".join([*head, *items, "</feed>"]), content_type=Atom1Feed.content_type
         )
         # As Django's Feed does, for conditional GETs.
         response.headers["Last-Modified"] = http_date(updated.timestamp())
@@ -309,7 +308,7 @@ class SearchFeed(NotesFeed):
 
     Takes what ``/search/`` takes (``tag:`` and ``user:`` terms, ``user``, ``year_from``,
     ``year_to``, ``tag``). With nothing to search for it is an empty, valid feed: feed
-    readers keep polling a URL once subscribed, and cope with no entries better than
+    readers keep polling a URL once subscribed, and cope with no items better than
     with an error.
     """
 

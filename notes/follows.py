@@ -59,6 +59,17 @@ def unfollow(
     Follow.objects.filter(user=follower, **_target(tag=tag, user=user, paper=paper)).delete()
 
 
+def tags_renamed(*, old: set[str], to: str) -> None:
+    """Those who followed a tag of ``old`` follow ``to`` (once) after a rename or merge."""
+    with transaction.atomic():
+        already = Follow.objects.filter(tag=to).values("user_id")
+        Follow.objects.filter(tag__in=old, user_id__in=already).delete()
+        # Two old names followed by one person: the lowest id moves, the others go.
+        kept = Follow.objects.filter(tag__in=old).order_by("user_id", "pk").distinct("user_id")
+        Follow.objects.filter(tag__in=old).exclude(pk__in=kept.values("pk")).delete()
+        Follow.objects.filter(tag__in=old).update(tag=to)
+
+
 def is_following(
     follower: User, *, tag: str = "", user: User | None = None, paper: Paper | None = None
 ) -> bool:

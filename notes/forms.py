@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from notes.browse import Listing
 from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
@@ -23,6 +24,7 @@ from notes.services import NoteContent
 from papernotes.numbers import MAX_REVISION, NumberField
 
 MAX_TAGS = 30
+MAX_TAGS_IN_FILTER = 10
 MAX_TAG_LENGTH = 50
 TAG_RE = re.compile(r"^[\w][\w.+#-]*$")  # no "/": a tag is one URL path segment
 
@@ -37,18 +39,49 @@ def parse_tags(text: str) -> list[str]:
     return sorted(name for name in names if name)
 
 
-def checked_tags(text: str) -> list[str]:
-    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
-    tags = parse_tags(text)
+def url_tags(request: HttpRequest, *extra: str) -> list[str]:
+    """The tags a list is filtered by: ``extra`` (from the path), then each ``?tag=``."""
+    tags = [tag for value in extra for tag in parse_tags(value)]
+    for value in request.GET.getlist("tag"):
+        tags.extend(parse_tags(value))
+    return list(dict.fromkeys(t for t in tags if t))[:MAX_TAGS_IN_FILTER]
+
+
+def tag_errors(tags: list[str]) -> list[str]:
+    """What is wrong with ``tags`` (parsed), as messages for their field."""
     bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
+    errors = []
     if bad:
-        raise ValidationError(
+        errors.append(
             "Tags are words made of letters, digits and - _ . + #, up to "
             f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
         )
     if len(tags) > MAX_TAGS:
-        raise ValidationError(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+        errors.append(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+    return errors
+
+
+def checked_tags(text: str) -> list[str]:
+    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
+    tags = parse_tags(text)
+    if errors := tag_errors(tags):
+        raise ValidationError(errors[0])
     return tags
+
+
+class TagNameField(forms.CharField):
+    """One tag name, normalised as tags are (lower case, no leading ``#``)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_length=MAX_TAG_LENGTH + 1, **kwargs)
+
+    def clean(self, value: str) -> str:
+        tags = parse_tags(super().clean(value))
+        if len(tags) != 1:
+            raise ValidationError("Give one tag name.")
+        if errors := tag_errors(tags):
+            raise ValidationError(errors)
+        return tags[0]
 
 
 class PaperForm(forms.ModelForm):
@@ -109,20 +142,9 @@ class PaperForm(forms.ModelForm):
         return title
 
     def validate_unique(self) -> None:
-        # Duplicates by identifier are answered by the view (it opens the existing paper),
-        # so only the other identifiers' clashes are errors here.
+        # Duplicates by identifier are answered by notes.services (PaperExists): adding
+        # opens the existing paper, editing names the identifier that clashes.
         pass
-
-    def existing_paper(self) -> Paper | None:
-        data = self.cleaned_data
-        found = Paper.objects.by_identifier(
-            doi=data.get("doi") or "",
-            arxiv_id=data.get("arxiv_id") or "",
-            pmid=data.get("pmid") or "",
-        )
-        if found is not None and found.pk == self.instance.pk:
-            return None
-        return found
 
 
 class NoteForm(forms.Form):

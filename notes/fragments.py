@@ -1,9 +1,9 @@
-"""Rendered pieces of pages, remembered under a digest of everything they show.
+"""Rendered pieces of pages, cached under a digest of everything they show.
 
 A list page repeats the same entry markup twenty or more times and a long history repeats
 its row markup hundreds of times; rendering them is most of such a page's cost. A piece
-is remembered under a digest of all its inputs (the note's revision and text, the paper's
-title and year, the author's names, the time zone and the URL prefix), so a remembered
+is cached under a digest of all its inputs (the note's revision and text, the paper's
+title and year, the author's names, the time zone and the URL prefix), so a cached
 piece is always exactly what rendering would give: any change makes a new key.
 """
 
@@ -31,7 +31,7 @@ RESULT_TEMPLATE = "notes/_search_result.html"
 HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
 # Where an entry's reader-dependent vote button goes (``notes/_entry.html`` with
-# ``votable``); the remembered entry is the same for every reader. Sanitised note bodies
+# ``votable``); the cached entry is the same for every reader. Sanitised note bodies
 # never hold comments, and the slot comes before the body anyway.
 VOTE_SLOT = "<!--vote-->"
 
@@ -40,7 +40,7 @@ VOTE_SLOT = "<!--vote-->"
 def _templates_version() -> str:
     """A digest of the templates and template helpers the pieces are made with.
 
-    Part of every key, so that pieces remembered in a shared cache (Redis) by an earlier
+    Part of every key, so that pieces cached in a shared cache (Redis) by an earlier
     release of the templates are not served after a deploy that changes them.
     """
     base = Path(settings.BASE_DIR)
@@ -82,10 +82,10 @@ _ENTRY_SQL = _ENTRY_SELECT.format(extra="") + "WHERE notes_note.id = ANY(%s)"
 
 
 class Entry:
-    """A note in a list: the row its entry is remembered under, then the entry's HTML.
+    """A note in a list: the row its entry is cached under, then the entry's HTML.
 
     The note itself (a model with its paper, author and text) is read only when its entry
-    is not remembered: a list page whose entries are remembered reads one small row each.
+    is not cached: a list page whose entries are cached reads one small row each.
     """
 
     __slots__ = ("created", "entry_html", "pk", "result_html", "row", "snippet")
@@ -167,7 +167,7 @@ def _render_each(
     context: Callable[[Entry, Note], dict[str, Any]],
     inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
 ) -> list[SafeString]:
-    """Each of ``entries`` rendered with ``template``, in order, remembered under its row
+    """Each of ``entries`` rendered with ``template``, in order, cached under its row
     and ``inputs``; ``context`` is the template's context for an entry's note."""
     keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
@@ -184,10 +184,10 @@ def _render_each(
 
 
 def render_entries(entries: Sequence[Entry], *, vote_buttons: dict[int, str] | None = None) -> None:
-    """Set ``entry_html`` on each of ``entries``: its entry, rendered or remembered.
+    """Set ``entry_html`` on each of ``entries``: its entry, rendered or cached.
 
     With ``vote_buttons`` (a note's id: the reader's button for it, made on every request),
-    each entry carries its button in the remembered entry's vote slot.
+    each entry carries its button in the cached entry's vote slot.
     """
     if vote_buttons is None:
         rendered = _render_each(
@@ -227,7 +227,7 @@ def render_history_rows(
     records: list[tuple[Any, ...]],
     table_rows: Callable[[Note, list[tuple[Any, ...]]], list[dict[str, Any]]],
 ) -> SafeString:
-    """The rows of a note's history table, rendered or remembered.
+    """The rows of a note's history table, rendered or cached.
 
     ``records`` are the history rows as read; ``table_rows`` makes the table's rows of
     them, only when they have to be rendered.

@@ -2,7 +2,7 @@
 
 It changes with every committed change to public notes and papers (see
 ``notes.models.Generation`` and the triggers of migrations 0009 and 0012), in every process
-at once, so whatever is made only of public notes and papers can be remembered under it in
+at once, so whatever is made only of public notes and papers can be cached under it in
 a shared or a per-process cache and is never served after a change. Read the generation
 before (or in the same query as) the rows a piece is made of: a piece made of rows newer
 than its generation is only ever replaced, never served stale.
@@ -24,24 +24,24 @@ deferred trigger, queued behind the transaction's foreign-key checks). Three fac
    snapshot at least as new as the one that gave the number.
 
 Together: rows read after reading number G contain every change a reader who sees G can
-see, and perhaps newer ones; a piece remembered under G is never older than G. A second
+see, and perhaps newer ones; a piece cached under G is never older than G. A second
 reader who reads G gets such a piece, never one missing a change it could see. Holding the
 row only from the last step to the commit keeps writers from queueing on it and takes it
 out of every cycle of waits (it is taken after every other lock).
 
 What does not work: reading the sequence itself (``last_value``), or any number taken
 before the commit. A writer takes its number, then a reader reads that number and the rows
-(which do not show the uncommitted change yet) and remembers them under it; the writer
+(which do not show the uncommitted change yet) and caches them under it; the writer
 commits; every later reader sees the same number and is served the piece without the
-change, for as long as it is remembered.
+change, for as long as it is cached.
 
 Inside a transaction that has changed something public but not committed, the row still
 holds the number from before the change while the transaction's own reads already show the
-change. A piece read there must not be remembered under the row's number, which every other
+change. A piece read there must not be cached under the row's number, which every other
 process also reads. So each such change also takes a fresh number from the sequence as a
 setting of that transaction alone (``notes.public_generation``), and the readers below
 return it instead of the row's: nobody else can ever read that number (the row only ever
-gets numbers the sequence has not given out before), so what is remembered under it is
+gets numbers the sequence has not given out before), so what is cached under it is
 seen by that transaction only, and a savepoint rolled back takes the setting back with the
 change. After the commit every reader goes back to the row, which has a new number.
 """

@@ -35,15 +35,15 @@ from notes.community import NoteView, NoteVote, PaperRating, PaperView  # noqa: 
 MAX_BODY_BYTES = 200 * 1024
 
 
-class KeepsCounters(models.Model):
-    """A model with counters that single UPDATE statements keep (votes, views, ratings).
+class KeepsCounts(models.Model):
+    """A model with counts that single UPDATE statements keep (votes, views, ratings).
 
-    Saving an instance read a moment ago must not write its stale counters back over
+    Saving an instance read a moment ago must not write its stale counts back over
     increments made meanwhile, so an ordinary ``save()`` of an existing row leaves them
-    out. The counters are not part of the model's history either.
+    out. The counts are not part of the model's history either.
     """
 
-    COUNTERS: tuple[str, ...] = ()
+    COUNT_FIELDS: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -53,12 +53,12 @@ class KeepsCounters(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.COUNTERS
+                if not field.primary_key and field.name not in self.COUNT_FIELDS
             ]
         super().save(*args, **kwargs)
 
 
-def counter() -> models.PositiveIntegerField:
+def count_field() -> models.PositiveIntegerField:
     # db_default too, so rows loaded in bulk (COPY, raw INSERT) start at zero as well.
     return models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
@@ -76,8 +76,8 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         return self.filter(match).first()
 
 
-class Paper(KeepsCounters):
-    COUNTERS = ("view_count", "rating_count", "rating_sum")
+class Paper(KeepsCounts):
+    COUNT_FIELDS = ("view_count", "rating_count", "rating_sum")
 
     title = models.CharField(max_length=500)
     authors = models.CharField(max_length=2000, blank=True, help_text="Comma separated.")
@@ -102,10 +102,10 @@ class Paper(KeepsCounters):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     # Kept by notes.reactions; the average is rating_sum / rating_count.
-    view_count = counter()
-    rating_count = counter()
-    rating_sum = counter()
-    history = HistoricalRecords(excluded_fields=list(COUNTERS))
+    view_count = count_field()
+    rating_count = count_field()
+    rating_sum = count_field()
+    history = HistoricalRecords(excluded_fields=list(COUNT_FIELDS))
 
     objects = PaperQuerySet.as_manager()
 
@@ -341,10 +341,10 @@ PUBLIC_SORT_INDEXES = {
 }
 
 
-class Note(Hideable, KeepsCounters):
+class Note(Hideable, KeepsCounts):
     """One user's summary of one paper. The public number ``{N}`` is the primary key."""
 
-    COUNTERS = ("comment_count", "vote_count", "view_count")
+    COUNT_FIELDS = ("comment_count", "vote_count", "view_count")
 
     # No index of their own: (paper, author) leads the unique constraint's index and
     # (author, -modified) the author index. Every index of this table is one more that
@@ -379,9 +379,9 @@ class Note(Hideable, KeepsCounters):
     search_vector = SearchVectorField(null=True, editable=False)
     # Live (not deleted or removed) comments, kept by notes.comments; votes and views, kept
     # by notes.reactions. List pages show them without a join.
-    comment_count = counter()
-    vote_count = counter()
-    view_count = counter()
+    comment_count = count_field()
+    vote_count = count_field()
+    view_count = count_field()
     # Title, tags and authors only: small enough to rank every match of a common word
     # without reading the whole document (see notes.search).
     search_head = SearchVectorField(null=True, editable=False)
@@ -399,7 +399,7 @@ class Note(Hideable, KeepsCounters):
             "search_pairs",
             "hidden_at",
             "hidden_by",
-            *COUNTERS,
+            *COUNT_FIELDS,
         ]
     )
 
@@ -456,7 +456,7 @@ class Note(Hideable, KeepsCounters):
 class PublicCount(models.Model):
     """How many public notes out of the trash there are: in all, and with each tag.
 
-    Kept by ``notes.counters`` on every change of a note, so that the index and the tag
+    Kept by ``notes.public_counts`` on every change of a note, so that the index and the tag
     pages know their number of pages without counting tens of thousands of rows.
     """
 
@@ -471,7 +471,7 @@ class PublicCountDelta(models.Model):
     """A change to a ``PublicCount`` not yet added to it: rows that live only inside the
     transaction that wrote them.
 
-    ``notes.counters`` writes here, without touching the shared count rows; a trigger adds
+    ``notes.public_counts`` writes here, without touching the shared count rows; a trigger adds
     the transaction's changes to the counts as it commits, last of all (migration 0012,
     ``notes.generations``), and deletes them.
     """

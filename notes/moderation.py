@@ -25,7 +25,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters, visibility
+from notes import public_counts, visibility
 from notes.models import (
     Comment,
     Flag,
@@ -80,12 +80,12 @@ def _label(item: Item) -> str:
 def _set_hidden(item: Item, *, hidden_by: User | None) -> None:
     # A hidden note leaves the stored public counts (index, tags) and a restored one
     # comes back to them.
-    counted_before = counters.keys_of(item) if isinstance(item, Note) else frozenset()
+    counted_before = public_counts.keys_of(item) if isinstance(item, Note) else frozenset()
     item.hidden_at = timezone.now() if hidden_by is not None else None
     item.hidden_by = hidden_by
     save_state(item, ["hidden_at", "hidden_by"])
     if isinstance(item, Note):
-        counters.record_change(counted_before, counters.keys_of(item))
+        public_counts.record_change(counted_before, public_counts.keys_of(item))
 
 
 def _lock(item: Item) -> Item:
@@ -218,8 +218,8 @@ def queue_page(number: Any, *, moderator: User) -> Page:
     )
     grouped: dict[tuple[str, int], QueueItem] = {}
     for f in flags:
-        entry = grouped.setdefault(_key(f.note_id, f.comment_id), QueueItem(f.note or f.comment))
-        entry.flags.append(f)
+        item = grouped.setdefault(_key(f.note_id, f.comment_id), QueueItem(f.note or f.comment))
+        item.flags.append(f)
     keys = [_key(r["note_id"], r["comment_id"]) for r in rows]
     # An item whose flags were settled between the two queries drops out of the page.
     page.object_list = [grouped[key] for key in keys if key in grouped]

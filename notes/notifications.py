@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from notes import follows, visibility
 from notes.models import Comment, Delivery, Mute, Note, Notification, NotificationKind
-from papernotes import jobs
+from papernotes import queue
 
 DEFAULT_DELIVERY = Delivery.IN_APP
 MAX_MENTIONS = 25
@@ -138,7 +138,7 @@ def note_saved(
     published = previous_body is None or not was_public
     before = "" if published else previous_body or ""
     if published:
-        jobs.defer(jobs.notify_publication, note_id=note.pk, actor_id=actor.pk)
+        queue.defer("notify_publication", note_id=note.pk, actor_id=actor.pk)
     return _notify(
         actor=actor,
         note=note,
@@ -207,7 +207,7 @@ def _notify(
     Notification.objects.bulk_create(chosen.values(), ignore_conflicts=True)
     at_once = [n.recipient_id for n in chosen.values() if n.delivery == Delivery.IMMEDIATE]
     if at_once:
-        jobs.defer(jobs.send_immediate_emails, recipient_ids=at_once)
+        queue.defer("send_immediate_emails", recipient_ids=at_once)
     return list(chosen.values())
 
 
@@ -326,3 +326,8 @@ def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def unread_count(user: User) -> int:
+    """How many notifications ``user`` has not read (the header's badge): one indexed count."""
+    return Notification.objects.shown_to(user).unread().count()

@@ -1,7 +1,7 @@
-"""Votes, star ratings and view counts: the rows and the counters shown on pages.
+"""Votes, star ratings and view counts: the rows and the counts shown on pages.
 
-Each function changes a row and the matching counter together, so two requests at the
-same moment leave the counters equal to the rows. Counters change by ``UPDATE … SET n =
+Each function changes a row and the matching count together, so two requests at the
+same moment leave the counts equal to the rows. Counts change by ``UPDATE … SET n =
 n + 1`` (never by ``save()``): they are not revisions of a note or a paper, and
 django-simple-history records nothing for them.
 """
@@ -159,7 +159,7 @@ def viewer_key(request: HttpRequest, day: date) -> str | None:
     return f"a{digest[:40]}"
 
 
-# One statement: the day's view row is inserted unless it exists, and the counter grows
+# One statement: the day's view row is inserted unless it exists, and the count grows
 # only when it was. Returns the new count, or no row when this viewer already counted.
 _VIEW_SQL = """
 WITH seen AS (
@@ -214,7 +214,7 @@ def record_paper_view(*, paper: Paper, request: HttpRequest) -> None:
 
 
 def forget_old_views(*, keep_days: int = 2) -> int:
-    """Delete the daily view rows older than ``keep_days``; the counters keep their totals.
+    """Delete the daily view rows older than ``keep_days``; the counts keep their totals.
 
     A row only matters on its own day (to count a viewer once); run this daily
     (``manage.py prune_views``) so the tables stay small.

@@ -13,7 +13,7 @@ else never shows through a recommendation, and a paper is offered only when the 
 can read a note on it.
 
 A page shows the section as ``related_section`` renders it; for a reader who is not logged
-in it depends on public notes and papers alone, so it is remembered under the public
+in it depends on public notes and papers alone, so it is cached under the public
 generation (``notes.generations``) and computed again only after a change.
 """
 
@@ -90,7 +90,7 @@ def related_section(
     """The "Read also" section of ``paper``'s page (or of a note's on it), rendered.
 
     ``generation`` is the public generation read before the page's notes (or with them);
-    for an anonymous reader the section is remembered under it.
+    for an anonymous reader the section is cached under it.
     """
     if viewer.is_authenticated or generation is None:
         return _render(read_also(paper=paper, viewer=viewer, tags=tags))

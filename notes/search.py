@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -149,10 +149,6 @@ class ParsedQuery:
     text: str
     tags: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.text or self.tags or self.users)
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -342,12 +338,6 @@ class RelevanceWindow:
 HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
 
 
-@dataclass(frozen=True)
-class Snippet:
-    html: SafeString
-    found: bool = field(default=True)
-
-
 SNIPPET_SECONDS = 24 * 3600
 
 
@@ -363,7 +353,7 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
 
     PostgreSQL marks the matches with control characters; the extract is escaped here and
     only then are the markers turned into <mark>, so no text from a note is ever markup.
-    An extract is remembered under its note's text and the query, so it is never stale.
+    An extract is cached under its note's text and the query, so it is never stale.
     """
     if not notes or not text:
         return {}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -17,10 +18,10 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.models import User
-from notes import counters, notifications, render_worker, search
+from notes import follows, notifications, public_counts, render_worker, search
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.rendering import Rendered, RenderRefused, comment_id_prefix, note_id_prefix
-from papernotes import metrics
+from papernotes import metrics, queue
 from papernotes.db import retrying
 
 
@@ -109,7 +110,7 @@ def reserve_id(model: type[Model]) -> int:
 
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
     # A new note (its id reserved already) was not counted before.
-    counted_before = frozenset() if note._state.adding else counters.keys_of(note)
+    counted_before = frozenset() if note._state.adding else public_counts.keys_of(note)
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -124,7 +125,7 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note.tags.set(note.tag_names, clear=False)
     _set_note_references(note, rendered)
     search.refresh(note_ids=[note.pk])
-    counters.record_change(counted_before, counters.keys_of(note))
+    public_counts.record_change(counted_before, public_counts.keys_of(note))
 
 
 # Locks, in the one order every writer takes them: a paper's row, then note rows (by id when
@@ -145,8 +146,59 @@ def _locked_note(pk: int) -> Note:
     )
 
 
+IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+
+
+class PaperExists(Exception):
+    """Another paper carries one of this paper's identifiers: ``paper`` is that one, and
+    ``fields`` the identifiers the two share."""
+
+    def __init__(self, paper: Paper, fields: list[str]) -> None:
+        super().__init__(f"paper {paper.pk} has the same {', '.join(fields)}")
+        self.paper = paper
+        self.fields = fields
+
+
+def _same_identifiers(paper: Paper) -> PaperExists | None:
+    found = Paper.objects.by_identifier(
+        doi=paper.doi or "", arxiv_id=paper.arxiv_id or "", pmid=paper.pmid or ""
+    )
+    if found is None or found.pk == paper.pk:
+        return None
+    shared = [
+        f for f in IDENTIFIER_FIELDS if getattr(paper, f) and getattr(paper, f) == getattr(found, f)
+    ]
+    return PaperExists(found, shared)
+
+
+def paper_add(*, paper: Paper, user: User) -> Paper:
+    """Add ``paper``, created by ``user``, unless a paper with any of its identifiers is
+    here already: then raises ``PaperExists`` with it, whether it was found first or added
+    by someone else while this one was being written."""
+    if clash := _same_identifiers(paper):
+        raise clash
+    paper.created_by = user
+    paper._history_user = user  # type: ignore[attr-defined]
+
+    def add() -> Paper:
+        # Inserted afresh on every attempt (an attempt rolled back leaves its id).
+        paper.pk, paper._state.adding = None, True
+        paper.save()
+        return paper
+
+    try:
+        return retrying(add)
+    except IntegrityError:
+        if clash := _same_identifiers(paper):
+            raise clash from None
+        raise
+
+
 def paper_save(*, paper: Paper, user: User) -> Paper:
-    """Save a paper's details; its notes' search data and sort keys follow."""
+    """Save a paper's details; its notes' search data and sort keys follow. Raises
+    ``PaperExists`` when another paper has one of the identifiers it is given."""
+    if clash := _same_identifiers(paper):
+        raise clash
 
     def save() -> Paper:
         paper._history_user = user  # type: ignore[attr-defined]
@@ -162,7 +214,13 @@ def paper_save(*, paper: Paper, user: User) -> Paper:
             search.refresh(note_ids=note_ids)
         return paper
 
-    return retrying(save)
+    try:
+        return retrying(save)
+    except IntegrityError:
+        # Another writer gave the same identifier to another paper meanwhile.
+        if clash := _same_identifiers(paper):
+            raise clash from None
+        raise
 
 
 # Rendering happens before the transaction: it can take a while for a long text and
@@ -253,6 +311,65 @@ def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user
         relink_after_commit(head)
 
 
+@dataclass
+class TagsRenamed:
+    """What ``tags_rename`` did: the notes given a new revision, and those left as they
+    were because their text could not be rendered again within its budget."""
+
+    notes: int = 0
+    not_rendered: list[int] = field(default_factory=list)
+
+
+def tags_rename(*, names: Iterable[str], to: str, user: User) -> TagsRenamed:
+    """Rename the tags ``names`` to ``to`` in every note that carries one of them; several
+    names, or a ``to`` that exists already, make a merge.
+
+    The notes are found through taggit's rows (the tag vocabulary). Each changes by a new
+    revision written by ``user`` (counts, search data and history follow, as for any save),
+    one note per transaction, so that a long rename holds no lock on many notes at once;
+    running it again finishes what an interrupted run left. Follows of an old name move to
+    ``to``, and an old name no note carries any more leaves the vocabulary.
+    """
+    from taggit.models import Tag
+
+    old = set(names) - {to}
+    done = TagsRenamed()
+    message = f"Tags renamed: {', '.join(sorted(old))} → {to}"
+    note_ids = Note.objects.filter(tags__name__in=old).order_by("pk").values_list("pk", flat=True)
+    for pk in list(dict.fromkeys(note_ids)):
+        while True:
+            note = Note.objects.select_related("author").get(pk=pk)
+            if not old & set(note.tag_names):
+                break
+            try:
+                rendered = render_note_body(
+                    author=note.author, body=note.body, id_prefix=note_id_prefix(pk)
+                )
+            except TooComplexToRender:
+                done.not_rendered.append(pk)
+                break
+
+            def save(read: Note = note, rendered: Rendered = rendered) -> bool:
+                head = _locked_note(read.pk)
+                if head.revision != read.revision:
+                    return False  # saved meanwhile: read it again
+                content = NoteContent(
+                    body=head.body,
+                    tags=sorted((set(head.tag_names) - old) | {to}),
+                    visibility=head.visibility,
+                    edit_message=message,
+                )
+                _save_revision(head, content, rendered, user=user)
+                return True
+
+            if retrying(save):
+                done.notes += 1
+                break
+    follows.tags_renamed(old=old, to=to)
+    Tag.objects.filter(name__in=old, notes_taggednote_items__isnull=True).delete()
+    return done
+
+
 def _cited(body: str, rendered: Rendered, *, source: int | None = None) -> set[int]:
     """The existing notes ``body`` cites as ``{N}`` (linked or not), ``source`` left out."""
     left_out = {source} if source is not None else set()
@@ -290,9 +407,7 @@ def relink_after_commit(target: Note) -> None:
     from then on, outside the request and without holding its locks; it is retried when it
     fails, and it never undoes the change itself.
     """
-    from papernotes import jobs
-
-    jobs.defer(jobs.relink_references, target_id=target.pk)
+    queue.defer("relink_references", target_id=target.pk)
 
 
 def relink_references_to(*, target: Note) -> int:
@@ -376,12 +491,12 @@ def _set_trash(note: Note, deleted_at: object) -> Note:
             .only("visibility", "tag_names", "deleted_at", "hidden_at")
             .get(pk=note.pk)
         )
-        counted_before = counters.keys_of(head)
+        counted_before = public_counts.keys_of(head)
         in_trash_before = head.deleted_at is not None
         head.deleted_at = deleted_at
         note.deleted_at = deleted_at
         save_state(note, ["deleted_at"])
-        counters.record_change(counted_before, counters.keys_of(head))
+        public_counts.record_change(counted_before, public_counts.keys_of(head))
         if head.in_trash != in_trash_before:
             relink_after_commit(note)
         return note
@@ -400,7 +515,7 @@ def note_restore(*, note: Note) -> Note:
 # ------------------------------------------------- papers from sources, imports (exchange)
 
 PAPER_DETAIL_FIELDS = ("title", "authors", "year", "venue", "abstract", "url")
-PAPER_IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+PAPER_IDENTIFIER_FIELDS = IDENTIFIER_FIELDS
 
 
 def paper_refresh(*, paper: Paper, details: dict[str, object], user: User) -> list[str]:
@@ -411,20 +526,20 @@ def paper_refresh(*, paper: Paper, details: dict[str, object], user: User) -> li
     where the paper has none and no other paper holds it.
     """
     changed = []
-    for field in PAPER_DETAIL_FIELDS:
-        value = details.get(field)
-        if value not in (None, "") and getattr(paper, field) != value:
-            setattr(paper, field, value)
-            changed.append(field)
-    for field in PAPER_IDENTIFIER_FIELDS:
-        value = details.get(field)
+    for name in PAPER_DETAIL_FIELDS:
+        value = details.get(name)
+        if value not in (None, "") and getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed.append(name)
+    for name in PAPER_IDENTIFIER_FIELDS:
+        value = details.get(name)
         if (
             value
-            and not getattr(paper, field)
-            and not Paper.objects.filter(**{field: value}).exclude(pk=paper.pk).exists()
+            and not getattr(paper, name)
+            and not Paper.objects.filter(**{name: value}).exclude(pk=paper.pk).exists()
         ):
-            setattr(paper, field, value)
-            changed.append(field)
+            setattr(paper, name, value)
+            changed.append(name)
     if changed:
         paper._change_reason = "Refreshed from source"  # type: ignore[attr-defined]
         paper_save(paper=paper, user=user)
@@ -575,30 +690,14 @@ def normalized_identifier(name: str, value: str) -> str:
     return normalize(value)
 
 
-def paper_add(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:
+def paper_add_or_find(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:
     """Add a paper with ``fields`` (identifiers already normalised), or find the one that
     already carries any of its identifiers; returns it and whether it was added."""
-    identifiers = {name: fields.get(name) or "" for name in ("doi", "arxiv_id", "pmid")}
-    existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-    if existing is not None:
-        return existing, False
-    paper = Paper(**{**fields, **{k: v or None for k, v in identifiers.items()}}, created_by=user)
-
-    def add() -> None:
-        # Inserted afresh on every attempt (an attempt rolled back leaves its id).
-        paper.pk, paper._state.adding = None, True
-        paper._history_user = user  # type: ignore[attr-defined]
-        paper.save()
-
+    identifiers = {name: fields.get(name) or None for name in IDENTIFIER_FIELDS}
     try:
-        retrying(add)
-    except IntegrityError:
-        # Someone added the same paper a moment ago.
-        existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-        if existing is None:
-            raise
-        return existing, False
-    return paper, True
+        return paper_add(paper=Paper(**{**fields, **identifiers}), user=user), True
+    except PaperExists as exists:
+        return exists.paper, False
 
 
 class WriteRefused(Exception):

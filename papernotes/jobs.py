@@ -21,13 +21,14 @@ the database keeps one of each per scheduled time, however many workers there ar
 
 from __future__ import annotations
 
-import datetime
 import logging
 from typing import Any
 
 from django.conf import settings
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
+
+from papernotes import queue
 
 logger = logging.getLogger("papernotes.jobs")
 
@@ -133,67 +134,7 @@ async def delete_old_jobs(context: JobContext, timestamp: int) -> None:
     await manager.delete_old_jobs(nb_hours=24 * 30, include_failed=True)
 
 
-# ------------------------------------------------------------------ what the site calls
-
-
 def defer(task: Any, **kwargs: Any) -> None:
-    """Queue ``task`` with ``kwargs`` in the current transaction: the job exists once the
-    transaction commits, and never if it rolls back."""
-    task.defer(**kwargs)
-
-
-def queue_check() -> str:
-    """For ``/health/ready``: "ok" when the queue's tables answer, else what failed (never a
-    server's message)."""
-    from django.db import DatabaseError, transaction
-
-    from papernotes.db import failure_kind
-
-    try:
-        with transaction.atomic():  # a failure leaves an enclosing transaction usable
-            queue_stats()
-    except DatabaseError as exc:
-        return f"job queue: {failure_kind(exc) or 'database error'}"
-    return "ok"
-
-
-def queue_stats() -> dict[str, int]:
-    """Jobs by state, for health and metrics: waiting (``todo``), running (``doing``),
-    failed for good (``failed``)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT status, count(*) FROM procrastinate_jobs "
-            "WHERE status IN ('todo', 'doing', 'failed') GROUP BY status"
-        )
-        counts = dict(cursor.fetchall())
-    return {state: counts.get(state, 0) for state in ("todo", "doing", "failed")}
-
-
-def oldest_waiting_seconds() -> float:
-    """How long the oldest job that could run now has waited (0 when none waits)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT min(scheduled_at) FROM procrastinate_jobs WHERE status = 'todo' "
-            "AND (scheduled_at IS NULL OR scheduled_at <= now())"
-        )
-        (oldest,) = cursor.fetchone()
-    if oldest is None:
-        return 0.0
-    return max((datetime.datetime.now(datetime.UTC) - oldest).total_seconds(), 0.0)
-
-
-def failed_attempts(*, hours: int) -> int:
-    """Attempts that failed within the last ``hours`` (to be retried, or for good)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM procrastinate_events WHERE type IN "
-            "('deferred_for_retry', 'failed') AND at > now() - make_interval(hours => %s)",
-            [hours],
-        )
-        return cursor.fetchone()[0]
+    """Queue ``task`` (one of the jobs above) in the current transaction; the site's own
+    code queues jobs by name through ``papernotes.queue.defer``."""
+    queue.defer(task.name, **kwargs)

@@ -96,13 +96,13 @@ class JobQueueCollector(Collector):
     """The job queue as the database has it, read at each scrape."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from papernotes import jobs
+        from papernotes import queue
 
         up = GaugeMetricFamily("papernotes_jobs_up", "1 when the job queue could be read.")
         try:
-            stats = jobs.queue_stats()
-            oldest = jobs.oldest_waiting_seconds()
-            failed_recently = jobs.failed_attempts(hours=1)
+            stats = queue.queue_stats()
+            oldest = queue.oldest_waiting_seconds()
+            failed_recently = queue.failed_attempts(hours=1)
         except DatabaseError:
             up.add_metric([], 0)
             yield up

@@ -174,7 +174,7 @@ if REDIS_URL:
         }
     }
 else:
-    # Room for the remembered pieces of pages (notes.fragments: a list page alone keeps 20
+    # Room for the cached pieces of pages (notes.fragments: a list page alone keeps 20
     # entries) instead of Django's 300, past which a third of them would be dropped.
     CACHES = {
         "default": {

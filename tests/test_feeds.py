@@ -316,7 +316,7 @@ def test_an_empty_search_is_an_empty_valid_feed(alice: User) -> None:
     assert "nothing to search for" in feed.findtext(f"{ATOM}title")
 
 
-# ------------------------------------------------------------------ remembered entries
+# ------------------------------------------------------------------ cached entries
 
 
 def _retitle_the_paper(note: Note) -> str:
@@ -386,7 +386,7 @@ def _documents(client: Client, urls: list[str]) -> list[bytes]:
     return [client.get(url).content for url in urls]
 
 
-def test_a_feed_from_remembered_entries_is_the_one_written_anew(alice: User, bob: User) -> None:
+def test_a_feed_from_cached_entries_is_the_one_written_anew(alice: User, bob: User) -> None:
     for n in range(5):
         make_note(alice if n % 2 else bob, body=f"Summary {n}: $a_{n}$ & <b>.", tags=["optics"])
     urls = ["/feeds/notes/", "/feeds/tags/optics/", "/feeds/users/bob/", "/feeds/search/?q=summary"]

@@ -1,4 +1,4 @@
-"""Remembered pieces of pages (entries, results, history rows) are never stale."""
+"""Cached pieces of pages (entries, results, history rows) are never stale."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _all(client: Client, note_pk: int) -> str:
 def test_pages_follow_paper_edits_name_changes_and_new_revisions(alice: User) -> None:
     client = Client()
     note = make_note(alice, body="A summary of the first kind.")
-    before = _all(client, note.pk)  # remembers every piece
+    before = _all(client, note.pk)  # caches every piece
     assert "Alice Liddell" in before
 
     paper = note.paper
@@ -60,7 +60,7 @@ def test_paper_page_entries_carry_each_readers_own_vote_button(
     note = make_note(alice)
     url = f"/papers/{note.paper_id}/"
     anonymous = Client()
-    for _ in range(2):  # the second time from the remembered entries
+    for _ in range(2):  # the second time from the cached entries
         assert "Log in to vote" in _vote_part(anonymous.get(url).content.decode(), note.pk)
         mine = _vote_part(alice_client.get(url).content.decode(), note.pk)
         assert "vote" not in mine.lower()  # never on one's own note

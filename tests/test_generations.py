@@ -16,7 +16,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
-from notes import counters, generations
+from notes import generations, public_counts
 from notes.models import Note, Paper, PublicCount, PublicCountDelta
 from notes.moderation import flag, moderate
 from notes.reactions import note_vote, paper_rate
@@ -133,7 +133,10 @@ def test_a_writer_holds_no_shared_row_until_it_commits(alice: User) -> None:
         after = _committed(other)
     assert after not in {before, own}
     assert generations.public() == after
-    assert counters.public_counts([counters.ALL, "tag:optics"]) == {"*": 1, "tag:optics": 1}
+    assert public_counts.public_counts([public_counts.ALL, "tag:optics"]) == {
+        "*": 1,
+        "tag:optics": 1,
+    }
     assert dict(PublicCount.objects.values_list("key", "count")) == {"*": 1, "tag:optics": 1}
     # Nothing is left behind for a later transaction.
     assert not PublicCountDelta.objects.exists()
@@ -143,7 +146,7 @@ def test_a_writer_holds_no_shared_row_until_it_commits(alice: User) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reader_never_remembers_rows_under_a_number_they_are_older_than(alice: User) -> None:
+def test_a_reader_never_caches_rows_under_a_number_they_are_older_than(alice: User) -> None:
     """A reader that reads the generation, then the rows, while a writer has not committed
     yet, keys old rows under the old number; once the writer commits, every reader reads a
     new number. (A number taken before the commit, from the sequence, would fail here.)"""
@@ -166,7 +169,7 @@ def test_a_reader_never_remembers_rows_under_a_number_they_are_older_than(alice:
         assert written.wait(timeout=30)
         seen = generations.public()
         rows = list(Note.objects.filter(paper=paper))
-        assert rows == []  # not committed yet: remembered under ``seen``, it is the old state
+        assert rows == []  # not committed yet: cached under ``seen``, it is the old state
     finally:
         done.set()
         thread.join(timeout=30)

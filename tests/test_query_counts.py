@@ -100,9 +100,9 @@ def test_paper_page_query_count_does_not_grow_with_its_summaries(
         make_note(user, paper)
     # 6 before votes, ratings and "read also": + the view count, the reader's own rating,
     # the related papers, and whether the reader follows the paper; the summaries are read
-    # as entry rows, and the notes themselves only for entries not yet remembered.
+    # as entry rows, and the notes themselves only for entries not yet cached.
     assert _queries(bob_client, f"/papers/{paper.pk}/") == small <= 12
-    assert _queries(bob_client, f"/papers/{paper.pk}/") == small - 1  # all remembered
+    assert _queries(bob_client, f"/papers/{paper.pk}/") == small - 1  # all cached
 
 
 LIST_PAGES = [

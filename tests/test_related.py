@@ -162,7 +162,7 @@ def test_a_note_hidden_by_moderators_leads_only_its_author_to_its_paper(
     assert _read_also(alice_client, url) == ["Hidden one's paper"]
 
 
-def test_for_anonymous_readers_it_is_remembered_until_something_public_changes(
+def test_for_anonymous_readers_it_is_cached_until_something_public_changes(
     alice: User, bob: User
 ) -> None:
     source = make_note(alice, _paper("Source"), tags=["optics"])
@@ -171,7 +171,7 @@ def test_for_anonymous_readers_it_is_remembered_until_something_public_changes(
     reader = Client()
     first = reader.get(url).content
     assert _read_also(reader, url) == ["First neighbour"]
-    # Remembered: the second view does not look for related papers again.
+    # Cached: the second view does not look for related papers again.
     with CaptureQueriesContext(connection) as cold:
         cache.clear()
         reader.get(url)

@@ -208,7 +208,7 @@ def test_a_negative_prepare_threshold_is_refused() -> None:
     assert "DB_PREPARE_THRESHOLD" in result.stderr
 
 
-def test_the_memory_cache_has_room_for_remembered_pieces() -> None:
+def test_the_memory_cache_has_room_for_cached_pieces() -> None:
     printed = "from django.conf import settings; print(settings.CACHES['default'])"
     result = _manage("shell", "-c", printed, REDIS_URL="", LOCMEM_CACHE_ENTRIES="1234")
     assert result.returncode == 0, result.stderr

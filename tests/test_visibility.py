@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notes import browse, counters, moderation, visibility
+from notes import browse, moderation, public_counts, visibility
 from notes.browse import Listing
 from notes.models import Comment, Note, Visibility
 from notes.related import read_also
@@ -98,7 +98,7 @@ def test_every_form_of_the_note_rule_agrees(
     # The public state, which the stored counts are made of, is the anonymous reader's.
     anonymous = "anonymous" in READABLE[state]
     assert visibility.is_public_now(note) is anonymous
-    assert bool(counters.keys_of(note)) is anonymous
+    assert bool(public_counts.keys_of(note)) is anonymous
     assert Note.objects.filter(visibility.public_q(), pk=note.pk).exists() is anonymous
 
 

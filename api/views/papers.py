@@ -47,7 +47,9 @@ def papers(request: Request) -> Response:
     if request.method == "POST":
         serializer = PaperSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        paper, added = services.paper_add(user=request.user, fields=serializer.validated_data)
+        paper, added = services.paper_add_or_find(
+            user=request.user, fields=serializer.validated_data
+        )
         return Response(
             PaperSerializer(paper).data,
             status=status.HTTP_201_CREATED if added else status.HTTP_200_OK,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 # Existing notes get their counts and their title/tags/authors search document once; from
-# then on notes.services keeps both (the same SQL as notes.counters and notes.search).
+# then on notes.services keeps both (the same SQL as notes.public_counts and notes.search).
 COUNT_SQL = """
 INSERT INTO notes_publiccount (key, count)
 SELECT '*', count(*) FROM notes_note

@@ -26,15 +26,15 @@ def _reverse(name: str, args: tuple[str | int, ...], prefix: str) -> str:
 
 @register.simple_tag
 def url0(name: str) -> str:
-    """``{% url name %}`` for a URL without arguments, remembered (the header's links)."""
+    """``{% url name %}`` for a URL without arguments, cached (the header's links)."""
     return _reverse(name, (), get_script_prefix())
 
 
 @register.simple_tag
 def url1(name: str, arg: str | int) -> str:
-    """``{% url name arg %}`` for a URL with one argument, remembered.
+    """``{% url name arg %}`` for a URL with one argument, cached.
 
-    A URL depends only on its name, its argument and the script prefix, so a remembered
+    A URL depends only on its name, its argument and the script prefix, so a cached
     one is never stale; lists ask for the same few hundred tag and profile links again
     and again.
     """
@@ -43,7 +43,7 @@ def url1(name: str, arg: str | int) -> str:
 
 @register.simple_tag
 def url2(name: str, first: str | int, second: str | int) -> str:
-    """``{% url name first second %}``, remembered like ``url1``: a note's revision links,
+    """``{% url name first second %}``, cached like ``url1``: a note's revision links,
     a comment's links."""
     return _reverse(name, (first, second), get_script_prefix())
 

@@ -10,20 +10,10 @@ from django.views.decorators.http import require_GET
 
 from notes import browse, search
 from notes.browse import Listing
-from notes.forms import ListingForm, parse_tags
+from notes.forms import ListingForm, parse_tags, url_tags
 from notes.fragments import render_entries, render_results
 from notes.views.follows import follow_button
 from papernotes.numbers import page_param
-
-MAX_TAGS_IN_FILTER = 10
-
-
-def url_tags(request: HttpRequest, *extra: str) -> list[str]:
-    """The tags a list is filtered by: ``extra`` (from the path), then each ``?tag=``."""
-    tags = [tag for value in extra for tag in parse_tags(value)]
-    for value in request.GET.getlist("tag"):
-        tags.extend(parse_tags(value))
-    return list(dict.fromkeys(t for t in tags if t))[:MAX_TAGS_IN_FILTER]
 
 
 def _paging_query(request: HttpRequest) -> str:

@@ -34,7 +34,7 @@ from notes.services import (
 )
 from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview, with_retry_after
-from papernotes import jobs
+from papernotes import queue
 from papernotes.db import Failure, failure_kind
 from papernotes.outages import quietly, reporter, retry_after
 
@@ -253,7 +253,7 @@ def health_ready(request: HttpRequest) -> HttpResponse:
     }
     if checks["database"] == "ok":
         checks["migrations"] = _migrations_check()
-        checks["jobs"] = jobs.queue_check()
+        checks["jobs"] = queue.queue_check()
     ready = all(result == "ok" for result in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     response = JsonResponse(body, status=200 if ready else 503)

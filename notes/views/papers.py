@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, IntegrityError
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,16 +18,29 @@ from notes.fragments import entries_of, render_entries
 from notes.models import Note, Paper
 from notes.reactions import rating_of, record_paper_view
 from notes.related import related_section, tags_of
-from notes.services import EditConflict, TooComplexToRender, note_create, paper_save
+from notes.services import (
+    EditConflict,
+    PaperExists,
+    TooComplexToRender,
+    note_create,
+    paper_add,
+    paper_save,
+)
 from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview, with_retry_after
 from notes.views.follows import follow_button
 from notes.views.notes import BUSY_MESSAGE, busy_failure, conflict_page
-from papernotes.db import retrying
 from papernotes.numbers import page_param
 from papernotes.outages import quietly, retry_after
 
-IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
+
+def _busy_form(request: HttpRequest, exc: DatabaseError, context: dict) -> HttpResponse:
+    """The form again, with what was typed, when the database is too busy to save it."""
+    if (kind := busy_failure(exc)) is None:
+        raise exc
+    context["form"].add_error(None, BUSY_MESSAGE)
+    response = render(request, "notes/paper_form.html", context, status=503)
+    return quietly(retry_after(response, kind), kind, exc)
 
 
 @login_required
@@ -35,36 +48,15 @@ IDENTIFIER_FIELDS = ("doi", "arxiv_id", "pmid")
 def paper_new(request: HttpRequest) -> HttpResponse:
     form = PaperForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        existing = form.existing_paper()
-        if existing is None:
-            paper = form.save(commit=False)
-            paper.created_by = request.user
-
-            def add() -> None:
-                # Inserted afresh on every attempt (an attempt rolled back leaves its id).
-                paper.pk, paper._state.adding = None, True
-                paper.save()
-
-            try:
-                retrying(add)
-            except IntegrityError:
-                # Someone added the same paper a moment ago.
-                existing = form.existing_paper()
-                if existing is None:
-                    raise
-            except DatabaseError as exc:
-                if (kind := busy_failure(exc)) is None:
-                    raise
-                form.add_error(None, BUSY_MESSAGE)
-                response = render(
-                    request, "notes/paper_form.html", {"form": form, "adding": True}, status=503
-                )
-                return quietly(retry_after(response, kind), kind, exc)
-            else:
-                messages.success(request, "Paper added. Now write your summary of it.")
-                return redirect(paper)
-        messages.info(request, "This paper is already here, so we opened it for you.")
-        return redirect(existing)
+        try:
+            paper = paper_add(paper=form.save(commit=False), user=request.user)
+        except PaperExists as exists:
+            messages.info(request, "This paper is already here, so we opened it for you.")
+            return redirect(exists.paper)
+        except DatabaseError as exc:
+            return _busy_form(request, exc, {"form": form, "adding": True})
+        messages.success(request, "Paper added. Now write your summary of it.")
+        return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "adding": True})
 
 
@@ -76,7 +68,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     # The summaries as entry rows, with what their vote buttons need, in one query; a
-    # note's text is read only to render an entry that is not remembered.
+    # note's text is read only to render an entry that is not cached.
     rows = entries_of(
         Note.objects.visible_to(request.user).filter(paper=paper),
         order,
@@ -116,24 +108,14 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk, write=True)
     form = PaperForm(request.POST or None, instance=paper)
     if request.method == "POST" and form.is_valid():
-        clash = form.existing_paper()
-        if clash is not None:
-            for field in IDENTIFIER_FIELDS:
-                if form.cleaned_data.get(field) and form.cleaned_data[field] == getattr(
-                    clash, field
-                ):
-                    form.add_error(field, f"Another paper already has this: “{clash.title}”.")
+        try:
+            paper = paper_save(paper=form.save(commit=False), user=request.user)
+        except PaperExists as clash:
+            for field in clash.fields:
+                form.add_error(field, f"Another paper already has this: “{clash.paper.title}”.")
+        except DatabaseError as exc:
+            return _busy_form(request, exc, {"form": form, "paper": paper})
         else:
-            try:
-                paper = paper_save(paper=form.save(commit=False), user=request.user)
-            except DatabaseError as exc:
-                if (kind := busy_failure(exc)) is None:
-                    raise
-                form.add_error(None, BUSY_MESSAGE)
-                response = render(
-                    request, "notes/paper_form.html", {"form": form, "paper": paper}, status=503
-                )
-                return quietly(retry_after(response, kind), kind, exc)
             messages.success(request, "Paper updated.")
             return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "paper": paper})

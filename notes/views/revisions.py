@@ -54,7 +54,7 @@ def _revisions(note: Note, *numbers: int, reader: Any, bodies: bool = True) -> l
     """The history rows of revisions ``numbers`` of ``note``, in that order, in one query;
     a revision ``reader`` may not read is a 404, as one that does not exist.
 
-    Without ``bodies``, the texts are left unread (a remembered diff needs none of them).
+    Without ``bodies``, the texts are left unread (a cached diff needs none of them).
     """
     records = note.history.filter(
         visibility.revisions_q(note, reader), revision__in=numbers
