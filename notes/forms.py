@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django import forms
@@ -21,22 +20,14 @@ from notes.models import (
     Visibility,
 )
 from notes.services import NoteContent
+from notes.tag_rules import (
+    MAX_TAG_LENGTH,
+    MAX_TAGS_IN_FILTER,
+    checked_tags,
+    parse_tags,
+    tag_errors,
+)
 from papernotes.numbers import MAX_REVISION, NumberField
-
-MAX_TAGS = 30
-MAX_TAGS_IN_FILTER = 10
-MAX_TAG_LENGTH = 50
-TAG_RE = re.compile(r"^[\w][\w.+#-]*$")  # no "/": a tag is one URL path segment
-
-
-def parse_tags(text: str) -> list[str]:
-    """Tags as typed in the source sites: space or comma separated, case-insensitive.
-
-    ``"ML, deep-learning  #Bayes ml"`` → ``["bayes", "deep-learning", "ml"]``.
-    """
-    text = text.replace("\x00", "")
-    names = {part.strip().lstrip("#").lower() for part in re.split(r"[,\s]+", text)}
-    return sorted(name for name in names if name)
 
 
 def url_tags(request: HttpRequest, *extra: str) -> list[str]:
@@ -45,28 +36,6 @@ def url_tags(request: HttpRequest, *extra: str) -> list[str]:
     for value in request.GET.getlist("tag"):
         tags.extend(parse_tags(value))
     return list(dict.fromkeys(t for t in tags if t))[:MAX_TAGS_IN_FILTER]
-
-
-def tag_errors(tags: list[str]) -> list[str]:
-    """What is wrong with ``tags`` (parsed), as messages for their field."""
-    bad = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH or not TAG_RE.match(tag)]
-    errors = []
-    if bad:
-        errors.append(
-            "Tags are words made of letters, digits and - _ . + #, up to "
-            f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
-        )
-    if len(tags) > MAX_TAGS:
-        errors.append(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
-    return errors
-
-
-def checked_tags(text: str) -> list[str]:
-    """``parse_tags``, refusing (``ValidationError``) names that are not tags, or too many."""
-    tags = parse_tags(text)
-    if errors := tag_errors(tags):
-        raise ValidationError(errors[0])
-    return tags
 
 
 class TagNameField(forms.CharField):

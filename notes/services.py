@@ -669,7 +669,7 @@ def note_tags(text: str) -> list[str]:
     sorted; raises ``ValueError`` saying which are not tags, or that there are too many."""
     from django.core.exceptions import ValidationError
 
-    from notes.forms import checked_tags
+    from notes.tag_rules import checked_tags
 
     try:
         return checked_tags(text)

@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         [
             r"notes\.markup(\..*)?",
             r"notes\.(rendering|bounded_markdown|html_rules|identifiers|diffing|render_worker)",
+            r"notes\.(mathml|tag_rules)",
         ],
     ),
     (

@@ -41,7 +41,6 @@ from accounts.models import User
 from notes.exchange import citations
 from notes.exchange.bibtex_import import title_key
 from notes.exchange.uploads import Refused, open_zip, read_member
-from notes.forms import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
@@ -63,6 +62,7 @@ from notes.services import (
     paper_find_or_create,
     reserve_id,
 )
+from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 
 FORMAT = "papernotes-notes"
 VERSION = 1
