@@ -150,6 +150,11 @@ class ParsedQuery:
     tags: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to search for (the API's search answers 400 then)."""
+        return not (self.text or self.tags or self.users)
+
 
 def parse_query(raw: str) -> ParsedQuery:
     """Split ``tag:`` and ``user:`` terms from the words to search for."""
