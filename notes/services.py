@@ -550,29 +550,14 @@ def paper_find_or_create(*, fields: dict[str, object], user: User) -> tuple[Pape
     """The paper with any of these identifiers, else a new one; and whether it is new.
 
     For imports: ``fields`` are the paper's details and identifiers, already normalised and
-    within the model's sizes.
+    within the model's sizes; what they leave out is empty. ``paper_add_or_find`` does the
+    rest.
     """
-    identifiers = {f: fields.get(f) or "" for f in PAPER_IDENTIFIER_FIELDS}
-    existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-    if existing is not None:
-        return existing, False
-    paper = Paper(
-        created_by=user,
-        **{f: fields.get(f) or "" for f in PAPER_DETAIL_FIELDS if f != "year"},
-        year=fields.get("year"),
-        **{f: (fields.get(f) or None) for f in PAPER_IDENTIFIER_FIELDS},
+    details = {f: fields.get(f) or "" for f in PAPER_DETAIL_FIELDS if f != "year"}
+    identifiers = {f: fields.get(f) for f in PAPER_IDENTIFIER_FIELDS}
+    return paper_add_or_find(
+        user=user, fields={**details, "year": fields.get("year"), **identifiers}
     )
-    paper._history_user = user  # type: ignore[attr-defined]
-    try:
-        with transaction.atomic():
-            paper.save()
-    except IntegrityError:
-        # Added a moment ago by someone else, under one of these identifiers.
-        existing = Paper.objects.by_identifier(**identifiers)  # type: ignore[arg-type]
-        if existing is None:
-            raise
-        return existing, False
-    return paper, True
 
 
 def papers_create(*, fields: list[dict[str, object]], user: User) -> list[tuple[Paper, bool]]:
