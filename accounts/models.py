@@ -16,7 +16,7 @@ class User(AbstractUser):
     affiliation = models.CharField(max_length=200, blank=True)
     bio = models.TextField(max_length=5000, blank=True)
     # How each kind of notification reaches the user: {kind: delivery}; a kind missing
-    # here uses the default in notes.notifications.
+    # here uses the default in notes.services.notifications.
     notification_settings = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -11,8 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from notes.forms import NoteForm, TagNameField
+from notes.markup.rendering import note_id_prefix
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
-from notes.rendering import note_id_prefix
 from notes.services import (
     EditConflict,
     TooComplexToRender,

@@ -32,11 +32,11 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
-from notes import browse, search
-from notes.browse import Listing
+from notes.caching.fragments import FRAGMENT_SECONDS, digest
 from notes.forms import ListingForm, url_tags
-from notes.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note
+from notes.selectors import browse, search
+from notes.selectors.browse import Listing
 
 # Characters XML 1.0 cannot carry at all. Django's generator raises on some of them (a
 # 500) and writes others into a document no reader can parse; titles and queries come

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes import public_counts
+from notes.caching import public_counts
 from notes.models import Note, Visibility
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, revise

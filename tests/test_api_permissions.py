@@ -10,9 +10,8 @@ from django.test import Client
 
 from accounts.models import User
 from api.tokens import token_create
-from notes import moderation
 from notes.models import Note, Visibility
-from notes.services import note_trash
+from notes.services import moderation, note_trash
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note, make_paper
 

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes.comments import comment_post
 from notes.forms import CommentForm
 from notes.models import Comment
+from notes.services.comments import comment_post
 from tests.factories import make_note
 from tests.test_hostile_input import _all_strings, _executable_markup
 

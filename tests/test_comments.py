@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes.comments import MAX_DEPTH, build_thread, comment_delete
 from notes.models import MAX_COMMENT_BYTES, Comment, Note
+from notes.selectors.threads import MAX_DEPTH, build_thread
+from notes.services.comments import comment_delete
 from tests.factories import make_comment, make_note, make_paper
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes.comments import replies_container
-from notes.rendering import SITE_ID_SUFFIXES
+from notes.markup.rendering import SITE_ID_SUFFIXES
+from notes.selectors.threads import replies_container
 from tests.factories import make_comment, make_note
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes import diffing
+from notes.markup import diffing
 from tests.factories import make_note, revise
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
-from notes.diffing import tag_changes, word_diff
-from notes.revbar import NEWEST, revision_bar
+from notes.markup.diffing import tag_changes, word_diff
+from notes.selectors.revbar import NEWEST, revision_bar
 
 
 def test_word_diff_marks_changed_words_only() -> None:

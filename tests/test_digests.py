@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from accounts.models import User
-from notes import notifications
 from notes.models import Delivery, Notification, NotificationKind
+from notes.services import notifications
 from tests.factories import make_comment, make_note
 from tests.jobs import run_jobs
 

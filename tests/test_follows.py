@@ -10,9 +10,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from notes import follows, notifications
 from notes.models import Delivery, Follow, Notification, NotificationKind, Visibility
-from notes.services import NoteContent, note_save
+from notes.services import NoteContent, follows, note_save, notifications
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper
 from tests.jobs import run_jobs

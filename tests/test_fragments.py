@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
-from notes import fragments
+from notes.caching import fragments
 from notes.services import paper_save
 from tests.factories import make_note, revise
 
@@ -103,7 +103,7 @@ def test_entries_of_a_condition_come_in_order_with_author_and_the_readers_vote(
     from django.contrib.auth.models import AnonymousUser
 
     from notes.models import Note
-    from notes.reactions import note_vote
+    from notes.services.reactions import note_vote
     from tests.conftest import make_user
     from tests.factories import make_paper
 

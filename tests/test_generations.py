@@ -16,11 +16,11 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
-from notes import generations, public_counts
+from notes.caching import generations, public_counts
 from notes.models import Note, Paper, PublicCount, PublicCountDelta
-from notes.moderation import flag, moderate
-from notes.reactions import note_vote, paper_rate
 from notes.services import NoteContent, note_save, note_trash, paper_save
+from notes.services.moderation import flag, moderate
+from notes.services.reactions import note_vote, paper_rate
 from tests.conftest import BROWSER_AGENT
 from tests.factories import make_note, make_paper, revise
 

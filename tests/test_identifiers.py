@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.models import User
-from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import Paper
 from tests.conftest import client_for
 from tests.factories import make_paper

@@ -10,9 +10,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from accounts.models import User
-from notes import browse
-from notes.browse import Listing
 from notes.models import Note
+from notes.selectors import browse
+from notes.selectors.browse import Listing
 from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
-from notes import mathml, render_worker
-from notes.rendering import MathProblem, Rendered, render_markdown
+from notes.markup import mathml, render_worker
+from notes.markup.rendering import MathProblem, Rendered, render_markdown
 from tests.factories import make_paper
 from tests.test_rendering import problems_in
 

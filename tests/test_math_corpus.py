@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from notes.rendering import render_markdown
+from notes.markup.rendering import render_markdown
 from tests.test_rendering import problems_in
 
 CORPUS = Path(__file__).parent / "corpora" / "math_formulas.txt"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from notes.rendering import render_markdown
+from notes.markup.rendering import render_markdown
 
 GOLDEN = Path(__file__).parent / "golden" / "math_mathml.json"
 

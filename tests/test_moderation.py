@@ -9,7 +9,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from notes import moderation
 from notes.models import (
     Comment,
     Flag,
@@ -18,7 +17,7 @@ from notes.models import (
     Note,
     Notification,
 )
-from notes.services import NoteContent, note_create
+from notes.services import NoteContent, moderation, note_create
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
 from tests.jobs import run_jobs
@@ -392,7 +391,7 @@ def test_a_hidden_comment_with_replies_stays_as_a_bare_placeholder(
 def test_counts_stay_right_through_hide_delete_and_restore(
     alice: User, bob: User, staff: User
 ) -> None:
-    from notes.comments import comment_delete
+    from notes.services.comments import comment_delete
 
     note = make_note(alice)
     comment = make_comment(note, bob, "words")

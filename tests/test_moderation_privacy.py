@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes import moderation
-from notes.comments import comment_delete
 from notes.models import Comment, Flag, ModerationAction, Note, Visibility
-from notes.services import NoteContent, note_save, note_trash
+from notes.services import NoteContent, moderation, note_save, note_trash
+from notes.services.comments import comment_delete
 from tests.factories import make_comment, make_note
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from accounts.models import User
 from notes.forms import parse_tags
 from notes.models import MAX_BODY_BYTES, Mute, Note
-from notes.reactions import note_vote
+from notes.services.reactions import note_vote
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper, revise
 from tests.texts import ordinary_note, scaled

@@ -9,10 +9,16 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
-from notes import moderation, notifications
-from notes.comments import comment_delete, comment_edit
 from notes.models import Comment, Delivery, Note, Notification, NotificationKind, Visibility
-from notes.services import NoteContent, note_restore, note_save, note_trash
+from notes.services import (
+    NoteContent,
+    moderation,
+    note_restore,
+    note_save,
+    note_trash,
+    notifications,
+)
+from notes.services.comments import comment_delete, comment_edit
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
 

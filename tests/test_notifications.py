@@ -9,9 +9,9 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import User
-from notes import notifications
-from notes.comments import comment_edit
 from notes.models import Delivery, Mute, Notification, NotificationKind
+from notes.services import notifications
+from notes.services.comments import comment_edit
 from tests.conftest import make_user
 from tests.factories import make_comment, make_note, make_paper, revise
 from tests.jobs import run_jobs

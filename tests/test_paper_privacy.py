@@ -10,9 +10,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes import moderation
 from notes.models import Paper, Visibility
-from notes.services import note_trash, paper_save
+from notes.services import moderation, note_trash, paper_save
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper
 

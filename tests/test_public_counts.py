@@ -9,10 +9,10 @@ from django.contrib.admin.sites import site
 from django.test import Client, RequestFactory
 
 from accounts.models import User
-from notes import public_counts
+from notes.caching import public_counts
 from notes.models import ModerationVerb, Note, Visibility
-from notes.moderation import flag, moderate
 from notes.services import NoteContent, note_restore, note_save, note_trash
+from notes.services.moderation import flag, moderate
 from tests.conftest import client_for
 from tests.factories import make_note
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note
-from notes.reactions import note_vote, paper_rate
+from notes.services.reactions import note_vote, paper_rate
 from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note, make_paper, with_revisions
 
@@ -46,7 +46,7 @@ def test_note_pages_with_300_revisions_stay_within_a_fixed_query_count(
 def test_the_note_page_asks_for_backlinks_summaries_and_comments_only_when_there_are_some(
     alice: User, bob: User, bob_client: Client
 ) -> None:
-    from notes.comments import comment_delete, comment_post
+    from notes.services.comments import comment_delete, comment_post
 
     note = make_note(alice)
     url = f"/n/{note.pk}/"
@@ -61,7 +61,7 @@ def test_the_note_page_asks_for_backlinks_summaries_and_comments_only_when_there
 
 
 def test_the_note_page_reads_no_markdown_source_or_account_details(alice: User, bob: User) -> None:
-    from notes.comments import comment_post
+    from notes.services.comments import comment_post
 
     paper = make_paper(alice)
     note = make_note(alice, paper, body="Long enough. " * 100)
@@ -151,7 +151,7 @@ def test_list_pages_keep_a_fixed_query_count(
 
 def _threaded_comments(note: Note, people: list[User], count: int) -> None:
     """``count`` comments in threads: every fifth starts a thread, the others answer."""
-    from notes.comments import comment_post
+    from notes.services.comments import comment_post
 
     comments = []
     for n in range(count):

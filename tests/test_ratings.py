@@ -9,7 +9,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Paper, PaperRating
-from notes.reactions import paper_rate
+from notes.services.reactions import paper_rate
 from tests.conftest import client_for, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_paper

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notes import moderation, services
-from notes.comments import comment_edit
+from notes import services
 from notes.models import Comment, CommentReference, Note, NoteReference, Visibility
-from notes.services import NoteContent, note_restore, note_revert, note_save, note_trash
+from notes.services import NoteContent, moderation, note_restore, note_revert, note_save, note_trash
+from notes.services.comments import comment_edit
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
 from tests.jobs import run_jobs

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notes.models import Note, Paper
-from notes.related import LIMIT, read_also
+from notes.selectors.related import LIMIT, read_also
 from tests.conftest import make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper

@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from accounts.models import User
-from notes import render_worker
+from notes.markup import render_worker
 from notes.models import MAX_BODY_BYTES, MAX_COMMENT_BYTES, Comment, Note
 from tests.factories import make_note
 from tests.texts import SHAPES, Shape, ordinary_note, scaled

@@ -1,7 +1,7 @@
 """The render child: every render runs in it, bounded by CPU time, and it survives what happens
 to it and to the process that owns it.
 
-No database: these call ``notes.render_worker`` directly; the endpoints are tested in
+No database: these call ``notes.markup.render_worker`` directly; the endpoints are tested in
 test_render_limits.py.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from notes import render_worker
-from notes.render_worker import RenderTimeout
-from notes.rendering import RenderRefused, render_markdown
+from notes.markup import render_worker
+from notes.markup.render_worker import RenderTimeout
+from notes.markup.rendering import RenderRefused, render_markdown
 from tests.texts import ordinary_note, scaled
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,8 +158,10 @@ def test_a_forked_process_starts_its_own_child() -> None:
 
 
 def test_the_renderer_imports_no_django() -> None:
-    # The child runs only notes.rendering; it must not need (or configure) Django.
-    check = "import sys, notes.render_worker; print([m for m in sys.modules if 'django' in m])"
+    # The child runs only notes.markup.rendering; it must not need (or configure) Django.
+    check = (
+        "import sys, notes.markup.render_worker; print([m for m in sys.modules if 'django' in m])"
+    )
     result = subprocess.run(
         [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=True
     )

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.rendering import (
+from notes.markup.rendering import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_PROTOCOLS,
     ALLOWED_TAGS,

@@ -12,8 +12,8 @@ import markdown
 import pytest
 from markdown.extensions import Extension
 
-from notes import bounded_markdown, rendering
-from notes.rendering import RenderRefused, render_markdown
+from notes.markup import bounded_markdown, rendering
+from notes.markup.rendering import RenderRefused, render_markdown
 from tests.corpora import naughty_strings, xss_list_names, xss_payloads
 from tests.texts import ordinary_note, scaled
 

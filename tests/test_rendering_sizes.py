@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.rendering import render_markdown
+from notes.markup.rendering import render_markdown
 
 # Every length attribute the allowlists allow, with the range (in em) it must stay in.
 LENGTHS = {

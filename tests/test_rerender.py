@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from notes import search
 from notes.management.commands import rerender as command
 from notes.models import Comment, Note
+from notes.selectors import search
 from tests.factories import make_comment, make_note, revise
 from tests.texts import scaled
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Note
-from notes.search import parse_query
+from notes.selectors.search import parse_query
 from notes.services import paper_save
 from tests.corpora import naughty_strings, xss_list_names, xss_payloads
 from tests.factories import make_note, make_paper

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Note
-from notes.search import fold
+from notes.selectors.search import fold
 from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note
-from notes.search import CONFIG, did_you_mean, required_phrases, search_query
+from notes.selectors.search import CONFIG, did_you_mean, required_phrases, search_query
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper, revise
 
@@ -212,7 +212,7 @@ def test_pairs_are_never_more_than_a_match_needs_for_hostile_phrases(alice: User
 
 def test_word_pair_hashes_are_stable_across_postgresql_versions(db) -> None:
     # Stored pairs are hashes made by PostgreSQL; a server whose hashtext() differed would
-    # need every note's pairs rebuilt (notes.search.refresh()).
+    # need every note's pairs rebuilt (notes.selectors.search.refresh()).
     with connection.cursor() as cursor:
         cursor.execute("SELECT notes_word_pairs(to_tsvector('english', 'cell spectrum'))")
         assert cursor.fetchone()[0] == [1327002874]

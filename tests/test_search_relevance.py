@@ -61,9 +61,9 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
 ) -> None:
     # The window is one statement over the list's own condition; a list that needs a join
     # (by user) compiles the two parts as querysets. Both are held to the ORM's order.
-    from notes.browse import Listing, notes_for
-    from notes.fragments import condition_of
-    from notes.search import RelevanceWindow, matching, parse_query
+    from notes.caching.fragments import condition_of
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow, matching, parse_query
 
     for i in range(30):
         author = alice if i % 3 else bob

@@ -9,17 +9,18 @@ from django.test import Client
 from taggit.models import Tag
 
 from accounts.models import User
-from notes import follows, public_counts
+from notes.caching import public_counts
 from notes.models import Follow, ModerationVerb, Note, Visibility
-from notes.moderation import flag, moderate
 from notes.services import (
     NoteContent,
+    follows,
     note_restore,
     note_revert,
     note_save,
     note_trash,
     tags_rename,
 )
+from notes.services.moderation import flag, moderate
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, revise
 

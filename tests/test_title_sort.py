@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notes import browse
-from notes.browse import Listing
+from notes.selectors import browse
+from notes.selectors.browse import Listing
 from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db

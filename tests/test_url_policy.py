@@ -1,7 +1,7 @@
 """No script URL survives (issue 18, item 1): every URL attribute of rendered HTML is http,
 https, mailto, relative or a fragment, whatever the spelling.
 
-The renderer checks URLs with its own parser (``notes.rendering.checked_url``). The checker
+The renderer checks URLs with its own parser (``notes.markup.rendering.checked_url``). The checker
 here is independent of it: it reads the output with Python's HTML parser, as a browser reads
 attributes, strips what browsers strip and finds the scheme the way the URL standard does.
 """
@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from notes.rendering import (
+from notes.markup.rendering import (
     ALLOWED_ATTRIBUTES,
     URL_ATTRIBUTES,
     checked_url,

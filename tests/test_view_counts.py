@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from notes import reactions
 from notes.models import Note, NoteView, Paper, PaperView
-from notes.reactions import is_bot
+from notes.services import reactions
+from notes.services.reactions import is_bot
 from tests.conftest import BROWSER_AGENT, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper

@@ -10,11 +10,13 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notes import browse, moderation, public_counts, visibility
-from notes.browse import Listing
+from notes import visibility
+from notes.caching import public_counts
 from notes.models import Comment, Note, Visibility
-from notes.related import read_also
-from notes.services import note_trash
+from notes.selectors import browse
+from notes.selectors.browse import Listing
+from notes.selectors.related import read_also
+from notes.services import moderation, note_trash
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note, make_paper
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Note, NoteVote
-from notes.reactions import OwnNoteVote, note_vote
+from notes.services.reactions import OwnNoteVote, note_vote
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper, revise
 

@@ -18,13 +18,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes import revbar
 from notes.access import get_note_for_user
-from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
+from notes.markup.diffing import tag_changes, word_diff
 from notes.models import Note
-from notes.reactions import record_note_view
-from notes.related import related_section, tags_of
+from notes.selectors import revbar
+from notes.selectors.related import related_section, tags_of
 from notes.services import (
     EditConflict,
     TooComplexToRender,
@@ -32,6 +31,7 @@ from notes.services import (
     note_save,
     note_trash,
 )
+from notes.services.reactions import record_note_view
 from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview, with_retry_after
 from papernotes import queue
