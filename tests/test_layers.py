@@ -1,8 +1,9 @@
 """Imports go one way: from the doors (views, feeds, admin, jobs, commands) down to the
 forms, the services (writes), the selectors (reads), the caching, the models, and the
-infrastructure and markup at the bottom. A module that imports one of a higher layer fails here, whether the import
-is at the top of the file or inside a function; only imports under ``TYPE_CHECKING`` (type
-hints, never run) are left out. The product never imports the benchmark app (``bench``).
+infrastructure and markup at the bottom. A module that imports one of a higher layer fails
+here, whether the import is at the top of the file or inside a function; only imports under
+``TYPE_CHECKING`` (type hints, never run) are left out. The product never imports the
+benchmark app (``bench``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -21,8 +20,8 @@ from papernotes.env import (
     env_secret_key,
     env_str,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "x7Gq2mV9pL4sT8wZ1cB6nR3yK5hJ0dF2aQ7eU9iO4uY6tW8rE1"
 
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from notes.models import Delivery
 from tests.factories import make_comment, make_note
 from tests.jobs import run_jobs
-from tests.test_notifications import _prefer
+from tests.notes.services.test_notifications import _prefer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import User
 from notes.models import Flag, Follow
 from tests.factories import make_note
-from tests.test_hostile_input import _all_strings, _executable_markup
+from tests.notes.test_hostile_input import _all_strings, _executable_markup
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ import pytest
 from notes.markup import render_worker
 from notes.markup.render_worker import RenderTimeout
 from notes.markup.rendering import RenderRefused, render_markdown
+from tests.paths import ROOT
 from tests.texts import ordinary_note, scaled
 
-ROOT = Path(__file__).resolve().parent.parent
 LONG_TEXT, _ = ordinary_note(150_000)
 
 

@@ -3,8 +3,6 @@ every entry, nothing new the second time, and refusals of what is not a .bib fil
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
@@ -12,9 +10,10 @@ from accounts.models import User
 from notes.models import Note, Paper
 from tests.exchange_helpers import upload
 from tests.factories import make_note, make_paper
+from tests.paths import TESTS
 
 URL = "/import/bibtex/"
-ZOTERO = (Path(__file__).parent / "data" / "bibtex" / "zotero.bib").read_bytes()
+ZOTERO = (TESTS / "data" / "bibtex" / "zotero.bib").read_bytes()
 
 
 def test_it_imports_a_zotero_library(alice: User, alice_client: Client) -> None:

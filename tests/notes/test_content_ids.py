@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -15,10 +14,11 @@ from accounts.models import User
 from notes.markup.rendering import SITE_ID_SUFFIXES
 from notes.selectors.threads import replies_container
 from tests.factories import make_comment, make_note
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.django_db
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = ROOT / "templates"
 FOOTNOTES = "A claim.[^1] Another.[^2]\n\n## Method\n\n[^1]: First source.\n[^2]: Second source."
 # Every id a writer might use to clobber the page's own: the skip link's target, the search
 # box, the preview panel, a note's body container, a comment's replies, plain words.

@@ -1,20 +1,20 @@
 """The MathML of 30 representative formulas, pinned (tests/golden/math_mathml.json): what a
 new Temml, a change of the site's macros or of the output policy does to stored notes shows
 here first. After checking a difference by eye, write the file again with
-``UPDATE_GOLDEN=1 pytest tests/test_math_golden.py``."""
+``UPDATE_GOLDEN=1 pytest tests/notes/markup/test_math_golden.py``."""
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from notes.markup.rendering import render_markdown
+from tests.paths import TESTS
 
-GOLDEN = Path(__file__).parent / "golden" / "math_mathml.json"
+GOLDEN = TESTS / "golden" / "math_mathml.json"
 
 FORMULAS = [
     r"\begin{aligned} a &= b \\ c &= d \end{aligned}",

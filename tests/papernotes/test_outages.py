@@ -264,7 +264,7 @@ def test_with_redis_down_comments_and_previews_are_refused_keeping_the_text(
 def test_with_redis_down_an_api_comment_is_a_503_to_retry(
     redis_down: None, alice: User, bob: User
 ) -> None:
-    from tests.test_api_writes import send, token_client
+    from tests.api.test_writes import send, token_client
 
     note = make_note(alice)
     response = send(token_client(bob), "post", f"/api/v1/notes/{note.pk}/comments/", {"body": "x"})

@@ -11,7 +11,7 @@ from notes.forms import CommentForm
 from notes.models import Comment
 from notes.services.comments import comment_post
 from tests.factories import make_note
-from tests.test_hostile_input import _all_strings, _executable_markup
+from tests.notes.test_hostile_input import _all_strings, _executable_markup
 
 pytestmark = pytest.mark.django_db
 

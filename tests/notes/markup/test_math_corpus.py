@@ -4,15 +4,15 @@ several fields) renders without an error mark, and its output passes the final p
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from notes.markup.rendering import render_markdown
-from tests.test_rendering import problems_in
+from tests.notes.markup.test_rendering import problems_in
+from tests.paths import TESTS
 
-CORPUS = Path(__file__).parent / "corpora" / "math_formulas.txt"
+CORPUS = TESTS / "corpora" / "math_formulas.txt"
 
 
 def corpus() -> list[str]:

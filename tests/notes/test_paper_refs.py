@@ -12,7 +12,7 @@ from accounts.models import User
 from notes.models import Paper
 from tests.corpora import xss_payloads
 from tests.factories import make_note, make_paper
-from tests.test_hostile_input import _executable_markup
+from tests.notes.test_hostile_input import _executable_markup
 
 pytestmark = pytest.mark.django_db
 

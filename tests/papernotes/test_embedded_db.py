@@ -14,8 +14,7 @@ import psycopg
 import pytest
 
 from papernotes import embedded_db
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 def _postmaster_pid(pgdata: Path) -> int:

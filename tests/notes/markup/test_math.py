@@ -14,7 +14,7 @@ from accounts.models import User
 from notes.markup import mathml, render_worker
 from notes.markup.rendering import MathProblem, Rendered, render_markdown
 from tests.factories import make_paper
-from tests.test_rendering import problems_in
+from tests.notes.markup.test_rendering import problems_in
 
 pytestmark = pytest.mark.django_db
 

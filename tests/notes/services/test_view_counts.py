@@ -18,7 +18,7 @@ from notes.services.reactions import is_bot
 from tests.conftest import BROWSER_AGENT, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper
-from tests.test_votes import _at_once
+from tests.notes.services.test_votes import _at_once
 
 pytestmark = pytest.mark.django_db
 

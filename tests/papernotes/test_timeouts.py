@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -23,8 +22,7 @@ from accounts.models import User
 from notes.models import Note
 from papernotes.outages import reporter
 from tests.factories import make_note, make_paper
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 @pytest.fixture(autouse=True)

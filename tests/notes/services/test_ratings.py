@@ -13,7 +13,7 @@ from notes.services.reactions import paper_rate
 from tests.conftest import client_for, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_paper
-from tests.test_votes import _at_once
+from tests.notes.services.test_votes import _at_once
 
 pytestmark = pytest.mark.django_db
 
