@@ -10,6 +10,7 @@ piece is always exactly what rendering would give: any change makes a new key.
 from __future__ import annotations
 
 import hashlib
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -61,21 +62,40 @@ def digest(kind: str, inputs: Iterable[Any]) -> str:
     return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-# What an entry shows of a note, as one row (the body by its MD5 digest, which PostgreSQL
-# keeps in a column of its own, migration 0010, so the text itself is read only for an
-# entry that has to be rendered). A new field shown in an entry is added here (at the end,
-# before the digest). The notes table keeps its own name, so that a condition compiled by
-# the ORM (``entries_of``) can follow.
-_ENTRY_SELECT = """
-SELECT notes_note.id, notes_note.created, notes_note.revision, notes_note.visibility,
-       notes_note.modified, notes_note.tag_names, notes_note.hidden_at,
-       notes_note.comment_count, notes_note.vote_count, notes_note.view_count,
-       notes_note.paper_id, p.title, p.year, u.username, u.display_name, p.authors,
-       notes_note.body_digest{extra}
+# What an entry shows of a note, as one row read by column name (the body by its MD5
+# digest, which PostgreSQL keeps in a column of its own, migration 0010, so the text itself
+# is read only for an entry that has to be rendered). A field shown in an entry is added
+# here. The notes table keeps its own name, so that a condition compiled by the ORM
+# (``entries_of``) can follow.
+ENTRY_COLUMNS = {
+    "id": "notes_note.id",
+    "created": "notes_note.created",
+    "revision": "notes_note.revision",
+    "visibility": "notes_note.visibility",
+    "modified": "notes_note.modified",
+    "tag_names": "notes_note.tag_names",
+    "hidden_at": "notes_note.hidden_at",
+    "comment_count": "notes_note.comment_count",
+    "vote_count": "notes_note.vote_count",
+    "view_count": "notes_note.view_count",
+    "paper_id": "notes_note.paper_id",
+    "title": "p.title",
+    "year": "p.year",
+    "username": "u.username",
+    "display_name": "u.display_name",
+    "authors": "p.authors",
+    "body_digest": "notes_note.body_digest",
+}
+EntryRow = namedtuple("EntryRow", ENTRY_COLUMNS)  # type: ignore[misc]
+_ENTRY_SELECT = (
+    "SELECT "
+    + ", ".join(ENTRY_COLUMNS.values())
+    + """{extra}
 FROM notes_note
 JOIN notes_paper AS p ON p.id = notes_note.paper_id
 JOIN accounts_user AS u ON u.id = notes_note.author_id
 """
+)
 # A constant statement: no query to build on each page, and the server keeps its plan (a
 # prepared statement) from one page to the next.
 _ENTRY_SQL = _ENTRY_SELECT.format(extra="") + "WHERE notes_note.id = ANY(%s)"
@@ -90,23 +110,23 @@ class Entry:
 
     __slots__ = ("created", "entry_html", "pk", "result_html", "row", "snippet")
 
-    def __init__(self, row: tuple[Any, ...]) -> None:
-        self.row = row
-        self.pk, self.created = row[0], row[1]
+    def __init__(self, row: Sequence[Any]) -> None:
+        self.row = EntryRow._make(row)
+        self.pk, self.created = self.row.id, self.row.created
         self.snippet: SafeString | None = None
         self.entry_html = self.result_html = SafeString()
 
     @property
     def tag_names(self) -> list[str]:
-        return self.row[5]
+        return self.row.tag_names
 
     @property
     def vote_count(self) -> int:
-        return self.row[8]
+        return self.row.vote_count
 
     @property
     def body_digest(self) -> str:
-        return self.row[-1]
+        return self.row.body_digest
 
 
 def read_entries(ids: Sequence[int]) -> list[Entry]:
@@ -151,7 +171,8 @@ def entries_of(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*voted[1], *params])
-        return [(Entry(row[:-2]), row[-2], row[-1]) for row in cursor.fetchall()]
+        width = len(ENTRY_COLUMNS)
+        return [(Entry(row[:width]), *row[width:]) for row in cursor.fetchall()]
 
 
 def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:

@@ -52,6 +52,30 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 PUBLIC = "public"
+
+# The columns whose change gives the public generation a new number: the statement triggers
+# of migrations 0012 and 0015 name them (``UPDATE OF …``), besides any insert, delete or
+# truncate. A piece cached under the generation may read these columns, and columns that
+# never change once a row is written (``IMMUTABLE_COLUMNS``), and nothing else:
+# tests/notes/caching/test_public_columns.py checks both the triggers and what the cached
+# pieces read. Counts that readers move (votes, views, comments) are left out on purpose:
+# they change all the time and no piece cached under the generation shows them.
+PUBLIC_COLUMNS = {
+    "notes_note": frozenset(
+        {
+            "paper_id",
+            "author_id",
+            "tag_names",
+            "paper_title",
+            "search_head",
+            "visibility",
+            "deleted_at",
+            "hidden_at",
+        }
+    ),
+    "notes_paper": frozenset({"title", "year", "rating_count", "rating_sum"}),
+}
+IMMUTABLE_COLUMNS = frozenset({"id", "created"})
 _SQL = (
     "SELECT coalesce(nullif(current_setting('notes.public_generation', true), '')::bigint, value)"
     " FROM notes_generation WHERE key = 'public'"
