@@ -198,7 +198,7 @@ def _source(
 
 
 # What an item shows and nothing more, in ``ItemRow``'s order; ``for_entries`` also
-# reads what list pages show (the plain text for snippets, the counters), much of the data.
+# reads what list pages show (the plain text for snippets, the counts), much of the data.
 ROW_FIELDS = (
     *("pk", "created", "modified", "tag_names", "body_html"),
     *("paper__title", "author__username", "author__display_name"),

@@ -1,7 +1,7 @@
 """Writes of notes: a note with its tags, references and history.
 
 Every save of a note goes through here, so that rendering, tags, references and the
-revision counter change together, in one transaction, and history is written by
+revision number change together, in one transaction, and history is written by
 ``save()`` (django-simple-history records nothing for ``QuerySet.update()``).
 """
 
