@@ -14,8 +14,7 @@ from django.db import DatabaseError, connection
 from django.test import Client, RequestFactory
 
 from accounts.models import User
-from notes.views import notes as note_views
-from papernotes import outages
+from papernotes import health, outages
 from papernotes.outages import reporter
 from tests.conftest import BROWSER_AGENT, PASSWORD, client_for
 from tests.factories import make_note
@@ -168,7 +167,7 @@ def test_with_the_database_down_live_answers_and_ready_says_what_failed(
 
 @pytest.mark.django_db
 def test_ready_is_503_with_migrations_left_to_apply(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(note_views, "_migrated_until", 0.0)
+    monkeypatch.setattr(health, "_migrated_until", 0.0)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM django_migrations WHERE app = 'notes'")  # rolled back
     status, body = _health(Client(), "/health/ready")
