@@ -256,7 +256,7 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
                 {
                     "n": notification,
                     "url": _url_of(notification),
-                    "settings_url": _absolute("/notifications/settings/"),
+                    "settings_url": _absolute(reverse("notification_settings")),
                     "SITE_NAME": settings.SITE_NAME,
                 },
             )
@@ -302,8 +302,8 @@ def send_digests() -> int:
                 {
                     "recipient": recipient,
                     "items": items,
-                    "inbox_url": _absolute("/notifications/"),
-                    "settings_url": _absolute("/notifications/settings/"),
+                    "inbox_url": _absolute(reverse("notifications")),
+                    "settings_url": _absolute(reverse("notification_settings")),
                     "SITE_NAME": settings.SITE_NAME,
                 },
             )
