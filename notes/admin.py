@@ -122,6 +122,11 @@ class NoteAdmin(HistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Note | None = None) -> bool:
+        # Deleting a note here would take its text, comments and counts with it, past the
+        # trash and the services; its author trashes it, and staff hide it (moderation).
+        return False
+
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:
         note = Note.objects.select_related("author", "paper").get(pk=obj.pk)
         try:

@@ -126,3 +126,22 @@ def test_staff_without_admin_rights_cannot_edit_notes(alice: User, staff: User) 
     response = _post(client_for(staff), note, body="Changed by staff.")
     assert response.status_code == 403
     assert Note.objects.get(pk=note.pk).revision == 0
+
+
+def test_notes_cannot_be_deleted_in_the_admin(alice: User, admin_client: Client) -> None:
+    # Not one by one, nor with the list's bulk action: a note leaves by its author's trash
+    # or by moderation, both of which keep it and its history.
+    note = make_note(alice)
+    assert admin_client.get(f"/admin/notes/note/{note.pk}/delete/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/notes/note/{note.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    listing = admin_client.get("/admin/notes/note/").content.decode()
+    assert 'value="delete_selected"' not in listing
+    response = admin_client.post(
+        "/admin/notes/note/",
+        {"action": "delete_selected", "_selected_action": [note.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    assert Note.objects.filter(pk=note.pk).exists()
