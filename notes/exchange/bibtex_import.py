@@ -29,10 +29,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.models import User
+from notes.bulk import NewNote, notes_create
 from notes.exchange.uploads import Refused
 from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
-from notes.services import NoteContent, TooComplexToRender, note_create, papers_create
+from notes.services import EditConflict, NoteContent, TooComplexToRender, papers_create
 from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 
 CREATED, MATCHED, SKIPPED = "created", "matched", "skipped"
@@ -407,27 +408,32 @@ def _add_notes(
             author=user, paper_id__in={papers[i].pk for i, _ in wanted}
         ).values_list("paper_id", flat=True)
     )
+    todo = []
     for i, entry in wanted:
-        paper = papers[i]
-        if paper.pk in have:
+        if papers[i].pk in have:
             kept = "You already have a note on this paper; it was left as it is."
             results[i].reason = f"{results[i].reason} {kept}".strip()
-            continue
-        try:
-            with transaction.atomic():
-                note = note_create(
-                    paper=paper,
-                    author=user,
-                    content=NoteContent(
-                        body=entry.note_body,
-                        tags=entry.tags,
-                        visibility=Visibility.PRIVATE,
-                        edit_message="Imported from BibTeX",
-                    ),
-                )
-        except TooComplexToRender as refused:
-            results[i].reason = f"{results[i].reason} Note not added: {refused.message}".strip()
-            continue
-        have.add(paper.pk)
-        results[i].note_id = note.pk
-        results[i].reason = f"{results[i].reason} Private note {{{note.pk}}} added.".strip()
+        elif all(papers[i].pk != papers[j].pk for j, _ in todo):
+            todo.append((i, entry))
+    content = [
+        NewNote(
+            papers[i],
+            NoteContent(
+                body=entry.note_body,
+                tags=entry.tags,
+                visibility=Visibility.PRIVATE,
+                edit_message="Imported from BibTeX",
+            ),
+        )
+        for i, entry in todo
+    ]
+    for (i, _), outcome in zip(todo, notes_create(author=user, new=content), strict=True):
+        if isinstance(outcome, TooComplexToRender):
+            results[i].reason = f"{results[i].reason} Note not added: {outcome.message}".strip()
+        elif isinstance(outcome, EditConflict):
+            kept = "You already have a note on this paper; it was left as it is."
+            results[i].reason = f"{results[i].reason} {kept}".strip()
+        else:
+            results[i].note_id = outcome.pk
+            added = f"Private note {{{outcome.pk}}} added."
+            results[i].reason = f"{results[i].reason} {added}".strip()
