@@ -23,7 +23,7 @@ from django.http import Http404
 
 from accounts.models import User
 from notes import visibility
-from notes.models import Comment, ModerationVerb, Note, NoteQuerySet, Paper
+from notes.models import Comment, Import, ModerationVerb, Note, NoteQuerySet, Paper
 from notes.services import moderation
 
 
@@ -136,3 +136,17 @@ def get_item_for_moderation(user: User, *, kind: str, pk: int, verb: str) -> Not
     if not applies:
         raise Http404(f"No such {kind} to moderate.")
     return item
+
+
+def get_import_for_user(user: User, pk: int) -> Import:
+    """An import (its progress and results) as its owner sees it; anyone else, staff
+    included, gets a 404: what a file held is its owner's alone. The uploaded file itself
+    is not loaded."""
+    found = (
+        Import.objects.defer("upload", "plan")
+        .filter(pk=pk, user_id=visibility.reader_id(user))
+        .first()
+    )
+    if found is None:
+        raise Http404("No such import.")
+    return found

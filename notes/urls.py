@@ -40,6 +40,7 @@ urlpatterns = [
     path("import/bibtex/", exchange.bibtex_import_view, name="bibtex_import"),
     path("my-notes/download/", exchange.notes_download, name="notes_download"),
     path("my-notes/import/", exchange.notes_import_view, name="notes_import"),
+    path("imports/<id:pk>/", exchange.import_status, name="import_status"),
     path("papers/lookup/", lookup.paper_lookup, name="paper_lookup"),
     path("papers/<id:pk>/refresh/", lookup.paper_refresh_view, name="paper_refresh"),
     path("papers/<id:pk>/", papers.paper_detail, name="paper"),

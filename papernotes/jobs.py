@@ -138,3 +138,12 @@ def defer(task: Any, **kwargs: Any) -> None:
     """Queue ``task`` (one of the jobs above) in the current transaction; the site's own
     code queues jobs by name through ``papernotes.queue.defer``."""
     queue.defer(task.name, **kwargs)
+
+
+@app.task(name="run_import", retry=RETRY)
+def run_import(*, import_id: int) -> int:
+    """Go on with an uploaded file's import (``notes.exchange.imports``) from where it got;
+    each step commits with its progress, so a retry does nothing twice."""
+    from notes.exchange import imports
+
+    return imports.run(import_id=import_id)

@@ -278,6 +278,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100, minimum=2)
 IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 20000, minimum=1)
+# An import job works at most this many seconds, then queues its own continuation, so that
+# one large import does not keep a worker from other users' jobs for minutes.
+IMPORT_JOB_SECONDS = env_int("IMPORT_JOB_SECONDS", 60, minimum=0)
 # Uploads larger than this go to a temporary file rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

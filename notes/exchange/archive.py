@@ -15,7 +15,9 @@ zip goes out file by file, so a user with thousands of notes costs the worker no
 memory than a chunk. Notes in the trash stay out.
 
 ``read_archive`` checks an uploaded archive whole (``uploads.open_zip``, then the
-structure and every field of ``notes.json``) before ``import_archive`` writes anything.
+structure and every field of ``notes.json``) before anything is written; then
+``plan_import``, ``import_notes`` (a part at a time) and ``link_imported`` write it, run as
+a job by ``notes.exchange.imports``.
 """
 
 from __future__ import annotations
@@ -325,15 +327,20 @@ def _bad(where: str, what: str) -> Refused:
     return Refused(f"notes.json is not a notes archive this site can read: {where} {what}.")
 
 
+def read_json(upload: UploadedFile) -> Any:
+    """The archive's ``notes.json``, parsed; ``Refused`` when it cannot be."""
+    upload.seek(0)
+    raw = read_member(open_zip(upload), "notes.json")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Refused("notes.json in the archive is not valid JSON (damaged or edited).") from None
+
+
 def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
     """The archive's origin (site and author) and its notes, checked whole; ``Refused``
     with the first problem found."""
-    archive = open_zip(upload)
-    raw = read_member(archive, "notes.json")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise Refused("notes.json in the archive is not valid JSON (damaged or edited).") from None
+    data = read_json(upload)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise Refused("This zip is not a PaperNotes notes archive (its notes.json says otherwise).")
     if data.get("version") != VERSION:
@@ -362,13 +369,15 @@ def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
         numbers.add(number)
         planned.append(
             PlannedNote(
-                number, _paper(item.get("paper"), where), _revisions(item.get("revisions"), where)
+                number,
+                paper_fields(item.get("paper"), where),
+                _revisions(item.get("revisions"), where),
             )
         )
     return origin, planned
 
 
-def _paper(value: Any, where: str) -> dict[str, Any]:
+def paper_fields(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _bad(where, "has no paper")
     fields: dict[str, Any] = {}
@@ -447,7 +456,8 @@ def _revisions(value: Any, where: str) -> list[ImportedRevision]:
     return revisions
 
 
-def _find_paper(fields: dict[str, Any], user: User) -> Paper:
+def find_paper(fields: dict[str, Any]) -> Paper | None:
+    """The paper here with any of these identifiers, else with this title and year."""
     identifiers = {name: fields.get(name) or "" for name in ("doi", "arxiv_id", "pmid")}
     found = Paper.objects.by_identifier(**identifiers)
     if found is None:
@@ -457,47 +467,74 @@ def _find_paper(fields: dict[str, Any], user: User) -> Paper:
         ).order_by("pk"):
             if (title_key(candidate.title), candidate.year) == key:
                 return candidate
+    return found
+
+
+def _find_paper(fields: dict[str, Any], user: User) -> Paper:
+    found = find_paper(fields)
+    if found is None:
         found, _ = paper_find_or_create(fields=fields, user=user)
     return found
 
 
-def import_archive(planned: list[PlannedNote], *, origin: str, user: User) -> list[ArchiveResult]:
-    """Write the archive's notes as ``user``'s; a result per note. A paper the user has a
-    note on already keeps it: the archive's note is reported, not written."""
-    results: list[ArchiveResult] = []
-    todo: list[tuple[PlannedNote, Paper, ArchiveResult]] = []
+def plan_import(planned: list[PlannedNote], *, user: User) -> list[dict[str, Any]]:
+    """What becomes of each of the archive's notes, decided before any is written, so that
+    references between them can be renumbered: the paper (matched or created), and either
+    the note ``user`` has on it already (``exists``) or the number reserved for the new one
+    (``number``)."""
+    plan = []
     for item in planned:
         paper = _find_paper(item.paper, user)
-        result = ArchiveResult(title=paper.title, outcome="created")
-        results.append(result)
         existing = (
             Note.objects.filter(paper=paper, author=user).values_list("pk", flat=True).first()
         )
-        if existing is not None:
-            result.outcome, result.note_id = "exists", existing
+        plan.append(
+            {
+                "paper": paper.pk,
+                "title": paper.title,
+                "exists": existing,
+                "number": None if existing is not None else reserve_id(Note),
+            }
+        )
+    return plan
+
+
+def numbers_of(planned: list[PlannedNote], plan: list[dict[str, Any]]) -> dict[int, int]:
+    """The archive's note numbers to the new notes' numbers."""
+    return {
+        item.number: step["number"]
+        for item, step in zip(planned, plan, strict=True)
+        if step["number"] is not None
+    }
+
+
+def import_notes(
+    planned: list[PlannedNote],
+    plan: list[dict[str, Any]],
+    *,
+    numbers: dict[int, int],
+    origin: str,
+    user: User,
+) -> list[ArchiveResult]:
+    """Write these notes of the archive (a part of it, with their part of the plan) as
+    ``user``'s; a result per note. A paper the user has a note on already keeps it: the
+    archive's note is reported, not written."""
+    results: list[ArchiveResult] = []
+    reason = f"Imported from {origin}"[:100]
+    papers = Paper.objects.in_bulk([step["paper"] for step in plan])
+    for item, step in zip(planned, plan, strict=True):
+        result = ArchiveResult(title=step["title"], outcome="created")
+        results.append(result)
+        if step["exists"] is not None:
+            result.outcome, result.note_id = "exists", step["exists"]
             result.reason = (
-                f"You already have a note {{{existing}}} on this paper; it was left as it is."
+                f"You already have a note {{{step['exists']}}} on this paper; it was left as it is."
             )
             continue
-        todo.append((item, paper, result))
-    # New numbers first, so that references between the imported notes can follow them.
-    numbers = {item.number: reserve_id(Note) for item, _, _ in todo}
-
-    def renumber(body: str) -> str:
-        return _REF_RE.sub(
-            lambda m: (
-                f"{{{numbers[int(m.group(1))]}}}" if int(m.group(1)) in numbers else m.group(0)
-            ),
-            body,
-        )
-
-    created: list[Note] = []
-    reason = f"Imported from {origin}"[:100]
-    for item, paper, result in todo:
         revisions = [
             ImportedRevision(
                 content=NoteContent(
-                    body=renumber(r.content.body),
+                    body=renumber(r.content.body, numbers),
                     tags=r.content.tags,
                     visibility=r.content.visibility,
                     edit_message=r.content.edit_message,
@@ -508,8 +545,8 @@ def import_archive(planned: list[PlannedNote], *, origin: str, user: User) -> li
         ]
         try:
             note = note_import(
-                pk=numbers[item.number],
-                paper=paper,
+                pk=step["number"],
+                paper=papers[step["paper"]],
                 author=user,
                 revisions=revisions,
                 reason=reason,
@@ -522,9 +559,20 @@ def import_archive(planned: list[PlannedNote], *, origin: str, user: User) -> li
             result.reason = "You already have a note on this paper; it was left as it is."
             continue
         result.note_id = note.pk
-        created.append(note)
-    # Links to notes imported after the note that cites them.
-    for note in created:
-        if any(int(n) in numbers.values() for n in _REF_RE.findall(note.body)):
-            note_render_again(note=note)
     return results
+
+
+def renumber(body: str, numbers: dict[int, int]) -> str:
+    return _REF_RE.sub(
+        lambda m: f"{{{numbers[int(m.group(1))]}}}" if int(m.group(1)) in numbers else m.group(0),
+        body,
+    )
+
+
+def link_imported(numbers: dict[int, int]) -> None:
+    """Render again the imported notes that cite others of the archive: links to notes
+    imported after the note that cites them. Doing it twice changes nothing."""
+    new = set(numbers.values())
+    for note in Note.objects.filter(pk__in=new).select_related("author"):
+        if any(int(n) in new for n in _REF_RE.findall(note.body)):
+            note_render_again(note=note)

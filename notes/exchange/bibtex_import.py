@@ -2,17 +2,18 @@
 
 ``parse_library`` reads the whole file first (bibtexparser 2, LaTeX accents decoded,
 ``@string`` macros and ``crossref`` parents resolved) into ``Entry`` rows, each with the
-reason it cannot be imported if it cannot. ``import_entries`` then takes them in batches,
-each in its own transaction: a paper is matched by any identifier, else by its title and
-year, else created; with the chosen notes option the user gets a private note per paper,
-its text from the entry's ``annote``/``note`` and its tags from ``keywords``. A paper the
-user already has a note on keeps it untouched, so importing a file again creates nothing.
+reason it cannot be imported if it cannot. ``import_batch`` then takes them a batch at a
+time, each in its own transaction (``notes.exchange.imports`` runs them as a job): a
+paper is matched by any identifier, else by its title and year, else created; with the
+chosen notes option the user gets a private note per paper, its text from the entry's
+``annote``/``note`` and its tags from ``keywords``. A paper the user already has a note
+on keeps it untouched, so importing a file again creates nothing.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import bibtexparser
@@ -24,7 +25,6 @@ from bibtexparser.model import Entry as BibEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -32,7 +32,8 @@ from accounts.models import User
 from notes.exchange.uploads import Refused
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
-from notes.services import NoteContent, TooComplexToRender, note_create, papers_create
+from notes.services import EditConflict, NoteContent, TooComplexToRender, papers_create
+from notes.services.bulk import NewNote, notes_create
 from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 
 CREATED, MATCHED, SKIPPED = "created", "matched", "skipped"
@@ -295,15 +296,11 @@ def _tags(entry: Entry, keywords: str) -> list[str]:
 # ---------------------------------------------------------------------------- writing
 
 
-def import_entries(
-    entries: list[Entry], *, user: User, notes: str, start: int = 0
-) -> Iterator[list[Result]]:
-    """Import ``entries`` batch by batch, each batch in its own transaction; yields each
-    batch's results as it is done (for the progress the user sees)."""
-    seen: dict[str, Paper] = {}  # identifiers and title keys of papers met in this file
-    for begin in range(start, len(entries), BATCH):
-        with transaction.atomic():
-            yield _import_batch(entries[begin : begin + BATCH], user=user, notes=notes, seen=seen)
+def import_batch(batch: list[Entry], *, user: User, notes: str) -> list[Result]:
+    """Import ``batch`` (at most ``BATCH`` entries), in the caller's transaction; a result
+    per entry. Papers are matched against what the database holds, so a batch done again
+    (an import job retried) matches what it created the first time."""
+    return _import_batch(batch, user=user, notes=notes, seen={})
 
 
 def _keys_of(fields: dict[str, object]) -> list[str]:
@@ -407,27 +404,32 @@ def _add_notes(
             author=user, paper_id__in={papers[i].pk for i, _ in wanted}
         ).values_list("paper_id", flat=True)
     )
+    todo = []
     for i, entry in wanted:
-        paper = papers[i]
-        if paper.pk in have:
+        if papers[i].pk in have:
             kept = "You already have a note on this paper; it was left as it is."
             results[i].reason = f"{results[i].reason} {kept}".strip()
-            continue
-        try:
-            with transaction.atomic():
-                note = note_create(
-                    paper=paper,
-                    author=user,
-                    content=NoteContent(
-                        body=entry.note_body,
-                        tags=entry.tags,
-                        visibility=Visibility.PRIVATE,
-                        edit_message="Imported from BibTeX",
-                    ),
-                )
-        except TooComplexToRender as refused:
-            results[i].reason = f"{results[i].reason} Note not added: {refused.message}".strip()
-            continue
-        have.add(paper.pk)
-        results[i].note_id = note.pk
-        results[i].reason = f"{results[i].reason} Private note {{{note.pk}}} added.".strip()
+        elif all(papers[i].pk != papers[j].pk for j, _ in todo):
+            todo.append((i, entry))
+    content = [
+        NewNote(
+            papers[i],
+            NoteContent(
+                body=entry.note_body,
+                tags=entry.tags,
+                visibility=Visibility.PRIVATE,
+                edit_message="Imported from BibTeX",
+            ),
+        )
+        for i, entry in todo
+    ]
+    for (i, _), outcome in zip(todo, notes_create(author=user, new=content), strict=True):
+        if isinstance(outcome, TooComplexToRender):
+            results[i].reason = f"{results[i].reason} Note not added: {outcome.message}".strip()
+        elif isinstance(outcome, EditConflict):
+            kept = "You already have a note on this paper; it was left as it is."
+            results[i].reason = f"{results[i].reason} {kept}".strip()
+        else:
+            results[i].note_id = outcome.pk
+            added = f"Private note {{{outcome.pk}}} added."
+            results[i].reason = f"{results[i].reason} {added}".strip()

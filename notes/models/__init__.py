@@ -7,6 +7,7 @@
 - ``reactions``: votes, star ratings, daily views;
 - ``follows``: follows of tags, users and papers;
 - ``moderation``: flags and staff actions;
+- ``imports``: files being imported by a job;
 - ``derived``: what the services keep in step (public counts, the public generation,
   ``{N}`` references);
 - ``base``: counts kept on the row, and hiding by staff.
@@ -38,6 +39,11 @@ from notes.models.discussion import (  # noqa: F401
 from notes.models.follows import (  # noqa: F401
     Follow,
     FollowQuerySet,
+)
+from notes.models.imports import (  # noqa: F401
+    Import,
+    ImportKind,
+    ImportState,
 )
 from notes.models.moderation import (  # noqa: F401
     Flag,

@@ -9,6 +9,7 @@ the CPU-bounded render child); pages never render.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from accounts import throttle
 from accounts.models import User
-from notes.markup.rendering import comment_id_prefix
+from notes.markup.rendering import Rendered, comment_id_prefix
 from notes.models import Comment, Note
 from notes.services import notifications
 from notes.services.errors import WriteRefused
@@ -94,21 +95,42 @@ def comment_post(*, note: Note, author: User, body: str, parent: Comment | None 
     pk = reserve_id(Comment)
     rendered = render_note_body(author=author, body=body, id_prefix=comment_id_prefix(pk))
     with transaction.atomic():
-        comment = Comment(
-            pk=pk,
-            note=note,
-            author=author,
-            parent=parent,
-            depth=0 if parent is None else parent.depth + 1,
-            body=body,
-            body_html=rendered.html,
-            body_text=rendered.text,
-        )
-        comment._history_user = author  # type: ignore[attr-defined]
-        comment.save(force_insert=True)
-        set_comment_references(comment=comment, rendered=rendered)
-        Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
+        comment = _write(pk, note=note, author=author, parent=parent, body=body, rendered=rendered)
         notifications.comment_posted(comment)
+    return comment
+
+
+def _write(
+    pk: int,
+    *,
+    note: Note,
+    author: User,
+    parent: Comment | None,
+    body: str,
+    rendered: Rendered,
+    created: datetime | None = None,
+) -> Comment:
+    comment = Comment(
+        pk=pk,
+        note=note,
+        author=author,
+        parent=parent,
+        depth=0 if parent is None else parent.depth + 1,
+        body=body,
+        body_html=rendered.html,
+        body_text=rendered.text,
+    )
+    comment._history_user = author  # type: ignore[attr-defined]
+    if created is not None:
+        comment._history_date = created  # type: ignore[attr-defined]
+    comment.save(force_insert=True)
+    if created is not None:
+        # auto_now_add gave the comment today's date; an imported one keeps its own.
+        Comment.objects.filter(pk=pk).update(created=created)
+        Comment.history.filter(id=pk).update(created=created)
+        comment.created = created
+    set_comment_references(comment=comment, rendered=rendered)
+    Note.objects.filter(pk=note.pk).update(comment_count=F("comment_count") + 1)
     return comment
 
 
@@ -158,4 +180,22 @@ def comment_remove(*, comment: Comment, user: User) -> Comment:
     return _take_down(comment, removed_by=user)
 
 
-# -------------------------------------------------------------------------------- tree
+def comment_import(
+    *, note: Note, author: User, body: str, parent: Comment | None, created: datetime
+) -> Comment:
+    """A comment of ``author``'s from a notes archive, with its own date: written as
+    ``comment_post`` writes one, but outside the rate limit (the author wrote these over
+    time) and telling nobody (they were told when it was first posted). Raises
+    services.TooComplexToRender before writing."""
+    pk = reserve_id(Comment)
+    rendered = render_note_body(author=author, body=body, id_prefix=comment_id_prefix(pk))
+    with transaction.atomic():
+        return _write(
+            pk,
+            note=note,
+            author=author,
+            parent=parent,
+            body=body,
+            rendered=rendered,
+            created=created,
+        )

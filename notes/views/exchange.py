@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
-from notes.access import get_paper_for_user
-from notes.exchange import archive, bibtex_import, citations
-from notes.exchange.uploads import Refused, read_text
+from notes.access import get_import_for_user, get_paper_for_user
+from notes.exchange import archive, bibtex_import, citations, imports
+from notes.exchange.uploads import Refused
 from notes.forms import ListingForm
 from notes.models import Paper
 from notes.selectors import browse
@@ -81,8 +79,8 @@ def _papers(papers: QuerySet[Paper]) -> list[Paper]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bibtex_import_view(request: HttpRequest) -> HttpResponse:
-    """Upload a .bib file; the answer streams the progress, then what became of each
-    entry. The whole file is read and checked before anything is written."""
+    """Upload a .bib file: checked whole here (a bad file is refused at once), imported by
+    a job; the answer is the import's status page."""
     notes = request.POST.get("notes", bibtex_import.NOTES_FROM_ENTRY)
     context = {
         "choices": bibtex_import.NOTES_CHOICES,
@@ -94,7 +92,9 @@ def bibtex_import_view(request: HttpRequest) -> HttpResponse:
     if notes not in dict(bibtex_import.NOTES_CHOICES):
         notes = bibtex_import.NOTES_FROM_ENTRY
     try:
-        entries, broken = bibtex_import.parse_library(read_text(request.FILES.get("file")))
+        started = imports.start_bibtex(
+            user=request.user, upload=request.FILES.get("file"), notes=notes
+        )
     except Refused as refused:
         return render(
             request,
@@ -102,35 +102,42 @@ def bibtex_import_view(request: HttpRequest) -> HttpResponse:
             {**context, "error": refused.message},
             status=400,
         )
-    page = render_to_string(
-        "notes/exchange/bibtex_import_results.html",
-        {"total": len(entries) + len(broken)},
-        request=request,
-    )
-    head, tail = page.split("<!--results-->", 1)
+    return redirect("import_status", started.pk)
 
-    def stream() -> Iterator[str]:
-        yield head
-        results: list[bibtex_import.Result] = []
-        for batch in bibtex_import.import_entries(entries, user=request.user, notes=notes):
-            results += batch
-            yield render_to_string(
-                "notes/exchange/_import_progress.html",
-                {"done": len(results), "total": len(entries)},
-            )
-        results += broken
-        yield render_to_string(
-            "notes/exchange/_bibtex_results.html",
-            {
-                "results": results,
-                "created": sum(r.outcome == bibtex_import.CREATED for r in results),
-                "matched": sum(r.outcome == bibtex_import.MATCHED for r in results),
-                "skipped": sum(r.outcome == bibtex_import.SKIPPED for r in results),
+
+@login_required
+@require_GET
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """An import's progress while its job runs (the page reloads itself with a meta
+    refresh: no script), then what became of each entry."""
+    record = get_import_for_user(request.user, pk)
+    results = record.results if record.is_finished else []
+    notes = [r for r in results if r.get("section", "notes") == "notes"]
+    community = [r for r in results if r.get("section") == "community"]
+
+    def count(items: list[dict], outcome: str) -> int:
+        return sum(r["outcome"] == outcome for r in items)
+
+    return render(
+        request,
+        "notes/exchange/import_status.html",
+        {
+            "record": record,
+            "refresh_seconds": IMPORT_REFRESH_SECONDS,
+            "results": notes,
+            "community": community,
+            "counts": {
+                outcome: count(notes, outcome)
+                for outcome in ("created", "matched", "exists", "skipped")
             },
-        )
-        yield tail
+            "community_counts": {
+                outcome: count(community, outcome) for outcome in ("created", "exists", "skipped")
+            },
+        },
+    )
 
-    return StreamingHttpResponse(stream(), content_type="text/html; charset=utf-8")
+
+IMPORT_REFRESH_SECONDS = 2
 
 
 # ------------------------------------------------------------------- the notes archive
@@ -152,26 +159,14 @@ def notes_download(request: HttpRequest) -> StreamingHttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notes_import_view(request: HttpRequest) -> HttpResponse:
-    """Upload an archive of notes; every note in it is checked before any is written."""
+    """Upload an archive of notes: checked whole here (every note in it, before any is
+    written), imported by a job; the answer is the import's status page."""
     if request.method == "GET":
         return render(request, "notes/exchange/notes_import.html", {})
-    upload = request.FILES.get("file")
     try:
-        if upload is None:
-            raise Refused("Choose a file to upload.")
-        origin, planned = archive.read_archive(upload)
+        started = imports.start_archive(user=request.user, upload=request.FILES.get("file"))
     except Refused as refused:
         return render(
             request, "notes/exchange/notes_import.html", {"error": refused.message}, status=400
         )
-    results = archive.import_archive(planned, origin=origin, user=request.user)
-    return render(
-        request,
-        "notes/exchange/notes_import.html",
-        {
-            "results": results,
-            "created": sum(r.outcome == "created" for r in results),
-            "existing": sum(r.outcome == "exists" for r in results),
-            "skipped": sum(r.outcome == "skipped" for r in results),
-        },
-    )
+    return redirect("import_status", started.pk)

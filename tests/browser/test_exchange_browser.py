@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from notes.models import Note
 from tests.browser.helpers import log_in
 from tests.conftest import make_user
+from tests.jobs import empty_queue, run_worker
 from tests.sources import Sources
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,7 @@ def test_papers_in_and_notes_out(
     sources: Sources,
     tmp_path: Path,
 ) -> None:
+    empty_queue()
     sources.serve("id_list=2106.01345", "arxiv_2106.01345.xml")
     alice = make_user("alice", display_name="Alice Liddell")
     bob = make_user("bob", display_name="Bob Builder")
@@ -58,6 +60,10 @@ def test_papers_in_and_notes_out(
     page.get_by_role("link", name="Import BibTeX").click()
     page.get_by_label("BibTeX file").set_input_files(str(ZOTERO))
     page.get_by_role("button", name="Import").click()
+    # The file is checked and queued; the page shows the progress and reloads itself.
+    expect(page.get_by_role("heading", name="Importing BibTeX library")).to_be_visible()
+    expect(page.locator("progress")).to_have_attribute("value", "0")
+    run_worker()
     expect(
         page.get_by_role("heading", name="Done: 6 created, 0 matched, 2 skipped")
     ).to_be_visible()
@@ -90,6 +96,8 @@ def test_papers_in_and_notes_out(
     bobs.get_by_role("link", name="Import notes").click()
     bobs.get_by_label("Notes archive").set_input_files(str(archive))
     bobs.get_by_role("button", name="Import notes").click()
+    expect(bobs.get_by_role("heading", name="Importing notes archive")).to_be_visible()
+    run_worker()
     expect(
         bobs.get_by_role("heading", name="Done: 2 created, 0 already here, 0 skipped")
     ).to_be_visible()
@@ -97,3 +105,4 @@ def test_papers_in_and_notes_out(
     bobs.get_by_role("link", name=f"{{{imported.pk}}}").click()
     expect(bobs.locator(".entry__body math").first).to_be_visible()
     context.close()
+    empty_queue()

@@ -269,7 +269,7 @@ def cluster() -> Iterator[Cluster]:
             env,
             "shell",
             "-c",
-            "from accounts.models import User; from notes import notifications;"
+            "from accounts.models import User; from notes.services import notifications;"
             "from notes.models import Delivery, NotificationKind as K;"
             f"[User.objects.create_user(n, n + '@example.org', {PASSWORD!r})"
             " for n in ('ada', 'bo')];"

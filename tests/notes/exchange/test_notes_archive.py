@@ -350,3 +350,78 @@ def test_hostile_strings_go_through_every_imported_field(alice: User) -> None:
     for note in Note.objects.filter(author=alice).select_related("paper")[:50]:
         page = answer_text(client_for(alice).get(f"/n/{note.pk}/"))
         assert "<script>alert" not in page.lower()
+
+
+def _community(alice: User, bob: User) -> dict[str, object]:
+    """Alice's library, and what she did around it: a comment and a reply on her own note,
+    a comment and a vote on bob's, a rating, and follows of a tag, of bob and of a paper."""
+    from notes.services import follow, note_vote, paper_rate
+
+    library = alices_library(alice, bob)
+    own = make_comment(library["math"], alice, "On my own note.")
+    make_comment(library["math"], alice, "And a reply to it.", parent=own)
+    bobs = Note.objects.get(author=bob)
+    note_vote(note=bobs, user=alice, vote=True)
+    paper_rate(paper=library["revised"].paper, user=alice, stars=4)
+    follow(follower=alice, tag="attention")
+    follow(follower=alice, user=bob)
+    follow(follower=alice, paper=library["links"].paper)
+    return {"library": library, "bobs": bobs}
+
+
+def test_comments_votes_ratings_and_follows_come_in_where_their_targets_are(
+    alice: User, bob: User
+) -> None:
+    from notes.models import Comment, Follow
+    from notes.models.reactions import NoteVote, PaperRating
+
+    made = _community(alice, bob)
+    data = download(client_for(alice))
+    dave = make_user("dave")
+    _, html = upload(client_for(dave), IMPORT, "notes.zip", data)
+    assert "Done: 4 created, 0 already here, 0 skipped" in html
+    assert "Comments, votes, ratings and follows: 8 added, 0 already here, 0 not imported" in html
+    daves_math = Note.objects.get(author=dave, paper=made["library"]["math"].paper)
+    own = Comment.objects.get(note=daves_math, author=dave, parent=None)
+    original = Comment.objects.get(author=alice, body="On my own note.")
+    assert (own.body, own.created) == (original.body, original.created), "its date is kept"
+    reply = Comment.objects.get(note=daves_math, parent=own)
+    assert (reply.author, reply.body, reply.depth) == (dave, "And a reply to it.", 1)
+    daves_math.refresh_from_db()
+    assert daves_math.comment_count == 2
+    # The archive came from this site: bob's note is the same note here.
+    on_bobs = Comment.objects.get(note=made["bobs"], author=dave)
+    assert on_bobs.body == "A comment of Alice's."
+    assert NoteVote.objects.filter(note=made["bobs"], user=dave).exists()
+    assert Note.objects.get(pk=made["bobs"].pk).vote_count == 2
+    rating = PaperRating.objects.get(user=dave)
+    assert (rating.paper, rating.stars) == (made["library"]["revised"].paper, 4)
+    assert Follow.objects.filter(user=dave, tag="attention").exists()
+    assert Follow.objects.filter(user=dave, followed_user=bob).exists()
+    assert Follow.objects.filter(user=dave, paper=made["library"]["links"].paper).exists()
+    # Imported twice: nothing new.
+    counts = (Comment.objects.count(), NoteVote.objects.count(), Follow.objects.count())
+    _, html = upload(client_for(dave), IMPORT, "notes.zip", data)
+    assert "Comments, votes, ratings and follows: 0 added, 8 already here, 0 not imported" in html
+    assert (Comment.objects.count(), NoteVote.objects.count(), Follow.objects.count()) == counts
+
+
+def test_what_was_on_another_sites_notes_is_reported_not_guessed(
+    alice: User, bob: User, settings
+) -> None:
+    from notes.models import Comment, Follow
+    from notes.models.reactions import NoteVote
+
+    made = _community(alice, bob)
+    data = download(client_for(alice))
+    # The same numbers on another site are other notes: bob's here means nothing.
+    settings.SITE_URL = "https://another.example"
+    dave = make_user("dave")
+    _, html = upload(client_for(dave), IMPORT, "notes.zip", data)
+    assert "Comments, votes, ratings and follows: 5 added, 0 already here, 3 not imported" in html
+    assert "is not among the archive&#x27;s notes, and is not on this site" in html
+    assert "a name from another site is not guessed" in html
+    assert not Comment.objects.filter(note=made["bobs"], author=dave).exists()
+    assert not NoteVote.objects.filter(user=dave).exists()
+    assert not Follow.objects.filter(user=dave, followed_user__isnull=False).exists()
+    assert Comment.objects.filter(author=dave).count() == 2, "the comments on her own note"

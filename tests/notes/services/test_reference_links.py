@@ -161,7 +161,7 @@ def test_a_text_saved_while_it_is_rendered_again_keeps_its_own_rendering(
             comment_edit(comment=current, user=bob, body=f"New comment {{{target.pk}}}.")
         return real_render(author=author, body=body, id_prefix=id_prefix)
 
-    monkeypatch.setattr(services, "render_note_body", render_while_its_author_saves)
+    monkeypatch.setattr(services.notes, "render_note_body", render_while_its_author_saves)
     Note.objects.filter(pk=target.pk).update(visibility="private")
     services.relink_references_to(target=target)
     citing_after = Note.objects.get(pk=citing.pk)
