@@ -18,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/tokens/", api_pages.tokens, name="api_tokens"),
     path("accounts/", include("accounts.urls")),
+    # set_language: the footer's language switch posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("u/<str:username>/", browse.user_notes, name="profile"),
     path("", include("notes.urls")),
     # After the notes' URLs, which register the path converters the API's use too.
