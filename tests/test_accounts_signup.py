@@ -190,7 +190,7 @@ def test_it_rejects_duplicate_username_ignoring_case(
     response = client.post(URL, _data(username=username))
 
     assert _errors(response) == {"username": [USERNAME_TAKEN]}
-    assert USERNAME_TAKEN in response.content.decode()
+    assert str(USERNAME_TAKEN) in response.content.decode()
     assert User.objects.count() == 1
     assert not get_user(client).is_authenticated
     assert mail.outbox == []
