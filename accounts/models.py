@@ -24,7 +24,7 @@ class User(AbstractUser):
     # choose): set again at each login, and the language of the e-mails they are sent.
     language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # How each kind of notification reaches the user: {kind: delivery}; a kind missing
-    # here uses the default in notes.notifications.
+    # here uses the default in notes.services.notifications.
     notification_settings = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 Bodies are real renderer output without rendering every note: a pool of a few hundred
 Markdown blocks (headings, paragraphs with inline math, lists, display math, ``{N}``
-references) is rendered once by ``notes.rendering.render_markdown``, and each body is a
+references) is rendered once by ``notes.markup.rendering.render_markdown``, and each body is a
 choice of blocks plus a sentence of its own. Blocks start at a heading or a paragraph and
 end with a blank line, so the HTML and text of the joined blocks are what the renderer gives
 for the joined Markdown. Words follow a Zipf-like law over a generated vocabulary ("network",
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from notes.rendering import render_markdown
+from notes.markup.rendering import render_markdown
 
 MIN_BODY, MAX_BODY = 300, 3000
 # Stand-ins for {N} in the rendered pool, replaced by a real note number in each note.

@@ -12,7 +12,7 @@ What makes it fast (1,000,000 notes in well under 20 minutes on two cores):
 - the tables' secondary indexes are dropped for the load and built again at the end
   (one sorted build is several times cheaper than a million insertions into each);
 - a note is written once, with its search data: the batch is copied into a temporary
-  table and inserted from there with what ``notes.search`` builds, instead of being
+  table and inserted from there with what ``notes.selectors.search`` builds, instead of being
   inserted and then updated (which writes every row twice);
 - large values are compressed with lz4 where the server has it (pglz, the default, costs
   more CPU than everything else together); pages read either the same way;
@@ -53,7 +53,7 @@ from bench.corpus import (
     references,
     zipf_cum_weights,
 )
-from notes import public_counts, search
+from notes.caching import public_counts
 from notes.models import (
     Delivery,
     Follow,
@@ -66,6 +66,7 @@ from notes.models import (
     TaggedNote,
     Visibility,
 )
+from notes.selectors import search
 
 USERNAME_PREFIX = "bench_"
 READER_PREFIX = f"{USERNAME_PREFIX}reader_"
@@ -327,7 +328,7 @@ class Seeder:
                 f"{sizes.notes} notes with history, tags and references",
                 lambda: self._notes(corpus, plan, now),
             )
-            self.phase("search data (notes.search)", self._search_data)
+            self.phase("search data (notes.selectors.search)", self._search_data)
             self.phase(f"build {len(dropped)} indexes", lambda: build_indexes(dropped))
             if self.triggers_skipped:
                 self._triggers_again()
@@ -335,7 +336,7 @@ class Seeder:
                 f"{sizes.readers} readers with follows and notifications",
                 lambda: self._readers(corpus, users, papers, now),
             )
-            self.phase("public counts (notes.public_counts.rebuild)", public_counts.rebuild)
+            self.phase("public counts (notes.caching.public_counts.rebuild)", public_counts.rebuild)
             commit_started = time.perf_counter()
         self.say(f"  commit: {time.perf_counter() - commit_started:.1f} s")
         self.phase("vacuum analyze", self._vacuum)
@@ -360,7 +361,7 @@ class Seeder:
 
     def _triggers_again(self) -> None:
         """Turn triggers back on, and fire those the load skipped once: the database's
-        triggers tell caches when public data changes (notes.generations), and a
+        triggers tell caches when public data changes (notes.caching.generations), and a
         statement's triggers fire whether or not it changes a row."""
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL session_replication_role = origin")
@@ -418,7 +419,7 @@ class Seeder:
         database): rows then go in frozen (see ``copy_rows``)."""
         database = connection.settings_dict["NAME"]
         self.say(f"  deleting every note, paper and tag in {database!r}")
-        # Not the public generation: its number only ever goes up (notes.generations).
+        # Not the public generation: its number only ever goes up (notes.caching.generations).
         models_ = [m for m in apps.get_app_config("notes").get_models() if m is not Generation]
         tables = [m._meta.db_table for m in models_]
         tables += [m._meta.db_table for m in apps.get_app_config("taggit").get_models()]
@@ -630,7 +631,7 @@ class Seeder:
 
     def _search_data(self) -> None:
         """Move the staged notes into the notes table, each written once, with the search
-        data ``notes.search`` builds (on several cores: see ``bulk_documents_sql``)."""
+        data ``notes.selectors.search`` builds (on several cores: see ``bulk_documents_sql``)."""
         quote = connection.ops.quote_name
         columns = [f.column for f in Note._meta.concrete_fields]
         kept = [c for c in columns if c not in search.SEARCH_COLUMNS]

@@ -22,7 +22,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
 from bench.corpus import FUNCTION_WORDS, RARE_WORDS, vocabulary
-from notes import public_counts
+from notes.caching import public_counts
 from notes.models import Note, Paper, PublicCount
 
 PAGE_SIZE = 20  # notes per list page

@@ -25,8 +25,8 @@ from accounts.models import User
 from bench.client import Answer, Session
 from bench.load import Batch
 from bench.seeding import READER_PREFIX, USER_PASSWORD, USERNAME_PREFIX
-from notes.community import NoteVote, PaperRating
 from notes.models import Comment, Note, Paper, Visibility
+from notes.models.reactions import NoteVote, PaperRating
 
 
 @dataclass

@@ -22,8 +22,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from notes import moderation, visibility
+from notes import visibility
 from notes.models import Comment, ModerationVerb, Note, NoteQuerySet, Paper
+from notes.services import moderation
 
 
 def get_note_for_user(

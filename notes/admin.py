@@ -11,8 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from notes.forms import NoteForm, TagNameField
+from notes.markup.rendering import note_id_prefix
 from notes.models import Comment, Flag, Follow, ModerationAction, Note, Notification, Paper
-from notes.rendering import note_id_prefix
 from notes.services import (
     EditConflict,
     TooComplexToRender,
@@ -120,6 +120,11 @@ class NoteAdmin(HistoryAdmin):
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Note | None = None) -> bool:
+        # Deleting a note here would take its text, comments and counts with it, past the
+        # trash and the services; its author trashes it, and staff hide it (moderation).
         return False
 
     def save_model(self, request: HttpRequest, obj: Note, form: Any, change: bool) -> None:

@@ -7,7 +7,7 @@ class NotesConfig(AppConfig):
     verbose_name = "Notes"
 
     def ready(self) -> None:
-        from notes import public_counts
+        from notes.caching import public_counts
         from notes.models import Note
 
         # Notes are deleted only with their author (a cascade, in the admin), which no

@@ -32,11 +32,11 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
-from notes import browse, search
-from notes.browse import Listing
+from notes.caching.fragments import FRAGMENT_SECONDS, digest
 from notes.forms import ListingForm, url_tags
-from notes.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note
+from notes.selectors import browse, search
+from notes.selectors.browse import Listing
 
 # Characters XML 1.0 cannot carry at all. Django's generator raises on some of them (a
 # 500) and writes others into a document no reader can parse; titles and queries come
@@ -198,7 +198,7 @@ def _source(
 
 
 # What an item shows and nothing more, in ``ItemRow``'s order; ``for_entries`` also
-# reads what list pages show (the plain text for snippets, the counters), much of the data.
+# reads what list pages show (the plain text for snippets, the counts), much of the data.
 ROW_FIELDS = (
     *("pk", "created", "modified", "tag_names", "body_html"),
     *("paper__title", "author__username", "author__display_name"),

@@ -6,8 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from notes.browse import Listing
-from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
     MAX_COMMENT_BYTES,
@@ -19,6 +18,7 @@ from notes.models import (
     Paper,
     Visibility,
 )
+from notes.selectors.browse import Listing
 from notes.services import NoteContent
 from notes.tag_rules import (
     MAX_TAG_LENGTH,

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from notes.notifications import unread_count
+from notes.selectors.inbox import unread_count
 
 
 def site(request: HttpRequest) -> dict[str, str]:

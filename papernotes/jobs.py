@@ -50,7 +50,7 @@ PERIODIC = {
 @app.task(name="send_immediate_emails", retry=RETRY)
 def send_immediate_emails(*, recipient_ids: list[int]) -> int:
     """E-mail these people's unsent "at once" notifications."""
-    from notes.notifications import send_immediate
+    from notes.services.notifications import send_immediate
 
     return send_immediate(recipient_ids=recipient_ids)
 
@@ -58,7 +58,7 @@ def send_immediate_emails(*, recipient_ids: list[int]) -> int:
 @app.periodic(cron=PERIODIC["send_digests"])
 @app.task(name="send_digests", retry=RETRY, queueing_lock="send_digests")
 def send_digests(timestamp: int) -> int:
-    from notes import notifications
+    from notes.services import notifications
 
     return notifications.send_digests()
 
@@ -66,7 +66,7 @@ def send_digests(timestamp: int) -> int:
 @app.periodic(cron=PERIODIC["prune_views"])
 @app.task(name="prune_views", retry=RETRY, queueing_lock="prune_views")
 def prune_views(timestamp: int) -> int:
-    from notes.reactions import forget_old_views
+    from notes.services.reactions import forget_old_views
 
     return forget_old_views(keep_days=2)
 
@@ -89,7 +89,7 @@ def notify_publication(*, note_id: int, actor_id: int) -> int:
     """Tell the followers of a note just published, and the paper's other summarisers."""
     from accounts.models import User
     from notes.models import Note
-    from notes.notifications import note_published
+    from notes.services.notifications import note_published
 
     note = Note.objects.select_related("author", "paper").filter(pk=note_id).first()
     actor = User.objects.filter(pk=actor_id).first()

@@ -178,7 +178,7 @@ if REDIS_URL:
         }
     }
 else:
-    # Room for the cached pieces of pages (notes.fragments: a list page alone keeps 20
+    # Room for the cached pieces of pages (notes.caching.fragments: a list page alone keeps 20
     # entries) instead of Django's 300, past which a third of them would be dropped.
     CACHES = {
         "default": {
@@ -233,12 +233,12 @@ COMMENT_RATE_WINDOW_SECONDS = env_int("COMMENT_RATE_WINDOW_SECONDS", 60, minimum
 # Each user may ask for PREVIEW_RATE_LIMIT previews within PREVIEW_RATE_WINDOW_SECONDS.
 PREVIEW_RATE_LIMIT = env_int("PREVIEW_RATE_LIMIT", 30, minimum=1)
 PREVIEW_RATE_WINDOW_SECONDS = env_int("PREVIEW_RATE_WINDOW_SECONDS", 60, minimum=1)
-# Rendering (notes.render_worker): the CPU seconds one render may use before the render
+# Rendering (notes.markup.render_worker): the CPU seconds one render may use before the render
 # child is killed and the author told the text is too complex, and a wall-clock cap as a
 # safety net for a machine too busy to give the child its CPU.
 RENDER_CPU_SECONDS = env_float("RENDER_CPU_SECONDS", 2.0, minimum=0.1)
 RENDER_WALL_SECONDS = env_float("RENDER_WALL_SECONDS", 20.0, minimum=1.0)
-# TeX macros every formula may use, for notations common in papers (notes.mathml). A note may
+# TeX macros every formula may use, for notations common in papers (notes.markup.mathml). A note may
 # define its own (\newcommand, \def), also over these. Changing them changes what stored
 # notes show only once they are rendered again (manage.py rerender).
 SITE_MACROS: dict[str, str] = {

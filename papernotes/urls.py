@@ -5,13 +5,16 @@ from accounts import languages
 from accounts import views as account_views
 from api import pages as api_pages
 from notes.views import browse
-from papernotes import metrics
+from papernotes import health, metrics
 
 admin.site.site_header = "PaperNotes administration"
 # A failure of the database or the cache outside a view answers 503 too (papernotes.outages).
 handler500 = "papernotes.outages.server_error"
 
 urlpatterns = [
+    path("health/", health.health, name="health"),
+    path("health/live", health.health_live, name="health_live"),
+    path("health/ready", health.health_ready, name="health_ready"),
     # Prometheus, for the scrapers METRICS_ALLOWED_IPS or METRICS_TOKEN admit.
     path("metrics", metrics.metrics_view, name="metrics"),
     # Before the admin's own URLs: its login page would bypass the login throttle.

@@ -6,9 +6,9 @@ from collections.abc import Container
 from itertools import count
 
 from accounts.models import User
-from notes.comments import comment_post
 from notes.models import Comment, Note, Paper, Visibility
 from notes.services import NoteContent, note_create, note_save
+from notes.services.comments import comment_post
 
 _numbers = count(1)
 

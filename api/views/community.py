@@ -33,8 +33,9 @@ from api.serializers import (
     VoteSerializer,
 )
 from api.views.common import int_param, refused_as_problems
-from notes import search, services, visibility
+from notes import services, visibility
 from notes.models import Comment, Follow, Note, Notification
+from notes.selectors import search
 
 # ---------------------------------------------------------------------------- comments
 

@@ -25,8 +25,11 @@ from api.serializers import (
     note_etag,
 )
 from api.views.common import int_param, refused_as_problems
-from notes import diffing, search, services, visibility
+from notes import services, visibility
+from notes.caching import diffs
+from notes.markup import diffing
 from notes.models import Note
+from notes.selectors import search
 
 MAX_TAGS_IN_FILTER = 10
 CONFLICT_TYPE = "/api/v1/problems/edit-conflict"
@@ -276,7 +279,7 @@ def revision(request: Request, pk: int, rev: int) -> Response:
 def revision_diff(request: Request, pk: int, a: int, b: int) -> Response:
     found = access.note_for(request.user, pk)
     old, new = _revision(request, found, a), _revision(request, found, b)
-    diff = diffing.revision_diff(old, new)
+    diff = diffs.revision_diff(old, new)
     added, removed = diffing.tag_changes(old.tag_names, new.tag_names)
     return Response(
         DiffSerializer(

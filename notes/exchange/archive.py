@@ -41,7 +41,7 @@ from accounts.models import User
 from notes.exchange import citations
 from notes.exchange.bibtex_import import title_key
 from notes.exchange.uploads import Refused, open_zip, read_member
-from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
     Comment,

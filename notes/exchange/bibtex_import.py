@@ -30,7 +30,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from notes.exchange.uploads import Refused
-from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
 from notes.services import NoteContent, TooComplexToRender, note_create, papers_create
 from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE

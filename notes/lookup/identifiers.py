@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from notes.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
+from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 
 ARXIV, DOI, PMID, PMCID = "arxiv_id", "doi", "pmid", "pmcid"
 

@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.utils.html import strip_tags
 
-from notes.identifiers import normalize_doi, normalize_pmid
 from notes.lookup import fetching
 from notes.lookup.details import NotFound, PaperDetails, SourceUnavailable
+from notes.markup.identifiers import normalize_doi, normalize_pmid
 
 ARXIV, CROSSREF, DATACITE, PUBMED = "arXiv", "Crossref", "DataCite", "PubMed"
 

@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from notes import browse, search
-from notes.browse import Listing
+from notes.caching.fragments import render_entries, render_results
 from notes.forms import ListingForm, parse_tags, url_tags
-from notes.fragments import render_entries, render_results
+from notes.selectors import browse, search
+from notes.selectors.browse import Listing
 from notes.views.follows import follow_button
 from papernotes.numbers import page_param
 

@@ -17,22 +17,19 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes import notifications
 from notes.access import can_moderate, get_comment_for_user, get_note_for_commenting
-from notes.comments import (
+from notes.forms import CommentForm
+from notes.models import Comment, Note
+from notes.selectors.threads import build_thread, node_for_new, shown_to
+from notes.services import TooComplexToRender, notifications
+from notes.services.comments import (
     RateLimited,
     ReplyNotAllowed,
-    build_thread,
     comment_delete,
     comment_edit,
     comment_post,
     comment_remove,
-    node_for_new,
-    shown_to,
 )
-from notes.forms import CommentForm
-from notes.models import Comment, Note
-from notes.services import TooComplexToRender
 
 _CONTAINER_RE = re.compile(r"^c[0-9]{1,19}-replies$")
 
@@ -76,8 +73,8 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         response = _errors_response(request, note, form, limited.status)
         response["Retry-After"] = str(limited.seconds)
         return response
-    except ReplyNotAllowed:
-        form.add_error(None, ReplyNotAllowed.message)
+    except ReplyNotAllowed as refused:
+        form.add_error(None, refused.message)
         return _errors_response(request, note, form, 400)
     except TooComplexToRender as refused:
         form.add_error("body", refused.message)

@@ -20,9 +20,9 @@ from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
 from notes.access import get_note_for_user, get_paper_for_user
-from notes.community import MAX_STARS, MIN_STARS
 from notes.models import Note
-from notes.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
+from notes.models.reactions import MAX_STARS, MIN_STARS
+from notes.services.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
 from notes.views import navigation
 from papernotes.numbers import parse_int
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts import throttle
 from accounts.models import User
 from notes.forms import NoteForm
-from notes.rendering import PREVIEW_ID_PREFIX
+from notes.markup.rendering import PREVIEW_ID_PREFIX
 from notes.services import TooComplexToRender, render_note_body
 
 RATE_KEY_PREFIX = "preview-rate"

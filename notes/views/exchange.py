@@ -14,12 +14,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notes import browse, visibility
+from notes import visibility
 from notes.access import get_paper_for_user
 from notes.exchange import archive, bibtex_import, citations
 from notes.exchange.uploads import Refused, read_text
 from notes.forms import ListingForm
 from notes.models import Paper
+from notes.selectors import browse
 from notes.views.browse import url_tags
 
 FORMATS = {

@@ -17,12 +17,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from notes import browse, follows
 from notes.access import get_paper_for_user
-from notes.follows import CannotFollow
+from notes.caching.fragments import render_entries
 from notes.forms import parse_tags
-from notes.fragments import render_entries
 from notes.models import Note, Paper
+from notes.selectors import browse
+from notes.selectors.follows import followed_by, is_following
+from notes.services import follows
+from notes.services.follows import CannotFollow
 from notes.views import navigation
 from papernotes.numbers import page_param
 
@@ -46,7 +48,7 @@ def follow_button(
         "url": url,
         "label": label,
         "next": back,
-        "following": follows.is_following(request.user, tag=tag, user=user, paper=paper),
+        "following": is_following(request.user, tag=tag, user=user, paper=paper),
         "is_self": user is not None and user.pk == request.user.pk,
     }
 
@@ -101,7 +103,7 @@ def follow_paper(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def following(request: HttpRequest) -> HttpResponse:
     """New notes from what the user follows, newest first, and the follows themselves."""
-    followed = follows.followed_by(request.user)
+    followed = followed_by(request.user)
     notes = (
         Note.objects.visible_to(request.user)
         .filter(followed.matching())

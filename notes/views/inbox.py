@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes import notifications
 from notes.forms import NotificationSettingsForm
 from notes.models import Notification, NotificationKind
+from notes.services import notifications
 from papernotes.numbers import page_param, query_int
 
 PAGE_SIZE = 50

@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes import moderation
 from notes.access import (
     can_flag,
     get_comment_for_user,
@@ -19,6 +18,8 @@ from notes.access import (
 )
 from notes.forms import FlagForm, ModerationForm
 from notes.models import Comment, Note
+from notes.selectors.moderation import audit_log, hidden_items, queue_page
+from notes.services import moderation
 from papernotes.numbers import page_param
 
 
@@ -72,9 +73,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "notes/moderation.html",
         {
-            "page": moderation.queue_page(page_param(request), moderator=request.user),
-            "hidden": moderation.hidden_items(moderator=request.user),
-            "log": moderation.audit_log(),
+            "page": queue_page(page_param(request), moderator=request.user),
+            "hidden": hidden_items(moderator=request.user),
+            "log": audit_log(),
             "query": "",
         },
     )

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import time
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
-from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes import revbar
 from notes.access import get_note_for_user
-from notes.diffing import tag_changes, word_diff
 from notes.forms import NoteForm
+from notes.markup.diffing import tag_changes, word_diff
 from notes.models import Note
-from notes.reactions import record_note_view
-from notes.related import related_section, tags_of
+from notes.selectors import revbar
+from notes.selectors.related import related_section, tags_of
 from notes.services import (
     EditConflict,
     TooComplexToRender,
@@ -32,11 +22,11 @@ from notes.services import (
     note_save,
     note_trash,
 )
+from notes.services.reactions import record_note_view
 from notes.views.comments import thread_context
 from notes.views.editing import render_preview, wants_preview, with_retry_after
-from papernotes import queue
 from papernotes.db import Failure, failure_kind
-from papernotes.outages import quietly, reporter, retry_after
+from papernotes.outages import quietly, retry_after
 
 
 @require_GET
@@ -221,94 +211,3 @@ def trash(request: HttpRequest) -> HttpResponse:
         .order_by("-deleted_at")
     )
     return render(request, "notes/trash.html", {"notes": notes})
-
-
-@require_GET
-def health(request: HttpRequest) -> HttpResponse:
-    """A minimal page: one indexed query and a tiny template (also the benchmark's floor)."""
-    latest = Note.objects.order_by("-modified", "-id").values_list("pk", flat=True).first()
-    return render(request, "notes/health.html", {"latest": latest})
-
-
-@never_cache
-@require_GET
-def health_live(request: HttpRequest) -> HttpResponse:
-    """The process answers requests. Touches neither the database nor the cache, so a
-    process is not restarted for an outage that is not its own."""
-    return JsonResponse({"status": "ok"})
-
-
-@never_cache
-@require_GET
-def health_ready(request: HttpRequest) -> HttpResponse:
-    """Whether this process can serve: the database answers and is migrated, the cache
-    answers, the disk has room. 200 or 503, with what failed; never a secret (no address,
-    no message from a server)."""
-    checks = {
-        "database": _database_check(),
-        "migrations": "not checked: no database",
-        "jobs": "not checked: no database",
-        "cache": _cache_check(),
-        "disk": _disk_check(),
-    }
-    if checks["database"] == "ok":
-        checks["migrations"] = _migrations_check()
-        checks["jobs"] = queue.queue_check()
-    ready = all(result == "ok" for result in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks}
-    response = JsonResponse(body, status=200 if ready else 503)
-    if not ready:
-        response["Retry-After"] = "5"
-        # The failures behind it are reported by the checks themselves; a probe every few
-        # seconds must not add a line each.
-        response._has_been_logged = True  # type: ignore[attr-defined]
-    return response
-
-
-def _database_check() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:
-        kind = failure_kind(exc) or "database error"
-        reporter.report(kind, exc)
-        return str(kind)
-    return "ok"
-
-
-# Whether this code's migrations are all applied; once they are, a process need not ask
-# again for a while (reading the migration files costs far more than the probe itself).
-_migrated_until = 0.0
-MIGRATED_RECHECK_SECONDS = 300
-
-
-def _migrations_check() -> str:
-    global _migrated_until
-    if time.monotonic() < _migrated_until:
-        return "ok"
-    try:
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    except DatabaseError as exc:
-        return str(failure_kind(exc) or "database error")
-    if pending:
-        return f"{len(pending)} migration(s) not applied"
-    _migrated_until = time.monotonic() + MIGRATED_RECHECK_SECONDS
-    return "ok"
-
-
-def _cache_check() -> str:
-    # A write read back: a cache that degrades (papernotes.cache) drops the write.
-    key, token = "health:ready", uuid.uuid4().hex
-    cache.set(key, token, 10)
-    return "ok" if cache.get(key) == token else "cache unreachable"
-
-
-def _disk_check() -> str:
-    path = Path(settings.VAR_DIR)
-    while not path.exists():
-        path = path.parent
-    free_mb = shutil.disk_usage(path).free // (1024 * 1024)
-    if free_mb < settings.HEALTH_MIN_FREE_DISK_MB:
-        return f"low on disk space: {free_mb} MB free, {settings.HEALTH_MIN_FREE_DISK_MB} MB needed"
-    return "ok"

@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notes import generations, visibility
+from notes import visibility
 from notes.access import get_paper_for_user
+from notes.caching import generations
+from notes.caching.fragments import entries_of, render_entries
 from notes.forms import NoteForm, PaperForm
-from notes.fragments import entries_of, render_entries
 from notes.models import Note, Paper
-from notes.reactions import rating_of, record_paper_view
-from notes.related import related_section, tags_of
+from notes.selectors.related import related_section, tags_of
 from notes.services import (
     EditConflict,
     PaperExists,
@@ -26,6 +26,7 @@ from notes.services import (
     paper_add,
     paper_save,
 )
+from notes.services.reactions import rating_of, record_paper_view
 from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview, with_retry_after
 from notes.views.follows import follow_button

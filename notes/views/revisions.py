@@ -22,10 +22,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
 from notes.access import get_note_for_user
-from notes.browse import ListPaginator
-from notes.diffing import revision_diff, tag_changes, word_diff
-from notes.fragments import render_history_rows
+from notes.caching.diffs import revision_diff
+from notes.caching.fragments import render_history_rows
+from notes.markup.diffing import tag_changes, word_diff
 from notes.models import Note
+from notes.selectors.browse import ListPaginator
 from notes.services import TooComplexToRender, note_revert
 from papernotes.numbers import MAX_REVISION, page_param, query_int
 

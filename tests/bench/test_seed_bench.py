@@ -11,9 +11,10 @@ from django.db import connection, models
 
 from accounts.models import User
 from bench import seeding
-from notes import generations, search
+from notes.caching import generations
+from notes.markup.rendering import render_markdown
 from notes.models import Follow, Note, Notification, Paper, Visibility
-from notes.rendering import render_markdown
+from notes.selectors import search
 from tests.bench.conftest import seed
 from tests.factories import make_note, make_paper, revise
 

@@ -11,10 +11,10 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
-from notes.follows import follow
 from notes.models import Comment, FlagReason, Note
-from notes.moderation import flag
 from notes.services import note_trash
+from notes.services.follows import follow
+from notes.services.moderation import flag
 from tests.browser.helpers import PolicyWatch, log_in
 from tests.conftest import make_user
 from tests.factories import make_comment, make_note, make_paper, revise

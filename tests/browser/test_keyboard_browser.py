@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from notes.community import NoteVote, PaperRating
 from notes.models import Comment, Note
+from notes.models.reactions import NoteVote, PaperRating
 from tests.browser.helpers import log_in
 from tests.conftest import make_user
 from tests.factories import make_note, make_paper

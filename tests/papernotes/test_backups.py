@@ -17,8 +17,8 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from notes import comments, follows, moderation, reactions
 from notes.models import Visibility
+from notes.services import comments, follows, moderation, reactions
 from papernotes import backups
 from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_comment, make_note, make_paper, revise

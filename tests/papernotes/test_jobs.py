@@ -22,8 +22,8 @@ from procrastinate.contrib.django import app
 from procrastinate.periodic import PeriodicDeferrer
 
 from accounts.models import User
-from notes import follows, notifications
 from notes.models import Delivery, Note, Notification, NotificationKind, Visibility
+from notes.services import follows, notifications
 from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
@@ -309,7 +309,7 @@ def test_the_schedule_defers_what_is_due_once_whatever_the_number_of_workers(
 
 @pytest.mark.django_db
 def test_old_view_records_are_pruned_by_their_job(alice: User) -> None:
-    from notes.community import NoteView
+    from notes.models.reactions import NoteView
 
     note = make_note(alice)
     old_day = datetime.date.today() - datetime.timedelta(days=10)

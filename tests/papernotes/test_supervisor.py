@@ -19,8 +19,8 @@ import psycopg
 import pytest
 
 from accounts.models import User
-from notes import notifications
 from notes.models import Delivery, Notification, NotificationKind
+from notes.services import notifications
 from papernotes import embedded_db, supervisor
 from tests.factories import make_comment, make_note
 from tests.jobs import empty_queue

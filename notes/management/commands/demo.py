@@ -12,11 +12,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from notes import follows, moderation
-from notes.comments import comment_post
 from notes.models import Comment, FlagReason, Note, Paper, Visibility
-from notes.reactions import note_vote, paper_rate
-from notes.services import NoteContent, note_create, note_save
+from notes.services import NoteContent, follows, moderation, note_create, note_save
+from notes.services.comments import comment_post
+from notes.services.reactions import note_vote, paper_rate
 
 USERS = [
     # username, password, display name, affiliation, staff

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from notes.reactions import forget_old_views
+from notes.services.reactions import forget_old_views
 
 
 class Command(BaseCommand):

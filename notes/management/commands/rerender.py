@@ -23,9 +23,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
-from notes import search
+from notes.markup.rendering import Rendered, comment_id_prefix, note_id_prefix
 from notes.models import Comment, Note
-from notes.rendering import Rendered, comment_id_prefix, note_id_prefix
+from notes.selectors import search
 from notes.services import TooComplexToRender, render_note_body
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from notes.notifications import send_digests
+from notes.services.notifications import send_digests
 
 
 class Command(BaseCommand):

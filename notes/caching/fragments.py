@@ -1,0 +1,271 @@
+"""Rendered pieces of pages, cached under a digest of everything they show.
+
+A list page repeats the same entry markup twenty or more times and a long history repeats
+its row markup hundreds of times; rendering them is most of such a page's cost. A piece
+is cached under a digest of all its inputs (the note's revision and text, the paper's
+title and year, the author's names, the language, the time zone and the URL prefix), so a cached
+piece is always exactly what rendering would give: any change makes a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from notes.models import VOTED_SQL, Note
+
+ENTRY_TEMPLATE = "notes/_entry.html"
+RESULT_TEMPLATE = "notes/_search_result.html"
+HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
+FRAGMENT_SECONDS = 24 * 3600
+# Where an entry's reader-dependent vote button goes (``notes/_entry.html`` with
+# ``votable``); the cached entry is the same for every reader. Sanitised note bodies
+# never hold comments, and the slot comes before the body anyway.
+VOTE_SLOT = "<!--vote-->"
+
+
+@lru_cache(maxsize=1)
+def _templates_version() -> str:
+    """A digest of the templates, template helpers and translations the pieces are made with.
+
+    Part of every key, so that pieces cached in a shared cache (Redis) by an earlier
+    release of the templates are not served after a deploy that changes them.
+    """
+    base = Path(settings.BASE_DIR)
+    sources = sorted(
+        [
+            *(base / "templates").rglob("*.html"),
+            *(base / "notes" / "templatetags").glob("*.py"),
+            *(base / "locale").rglob("*.mo"),
+        ]
+    )
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def digest(kind: str, inputs: Iterable[Any]) -> str:
+    """The cache key of a piece of ``kind`` made of ``inputs`` (and of the templates' version,
+    the language, the time zone and the URL prefix, which every piece depends on)."""
+    context = (
+        _templates_version(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+    )
+    text = repr((context, *inputs))
+    return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+# What an entry shows of a note, as one row read by column name (the body by its MD5
+# digest, which PostgreSQL keeps in a column of its own, migration 0010, so the text itself
+# is read only for an entry that has to be rendered). A field shown in an entry is added
+# here. The notes table keeps its own name, so that a condition compiled by the ORM
+# (``entries_of``) can follow.
+ENTRY_COLUMNS = {
+    "id": "notes_note.id",
+    "created": "notes_note.created",
+    "revision": "notes_note.revision",
+    "visibility": "notes_note.visibility",
+    "modified": "notes_note.modified",
+    "tag_names": "notes_note.tag_names",
+    "hidden_at": "notes_note.hidden_at",
+    "comment_count": "notes_note.comment_count",
+    "vote_count": "notes_note.vote_count",
+    "view_count": "notes_note.view_count",
+    "paper_id": "notes_note.paper_id",
+    "title": "p.title",
+    "year": "p.year",
+    "username": "u.username",
+    "display_name": "u.display_name",
+    "authors": "p.authors",
+    "body_digest": "notes_note.body_digest",
+}
+EntryRow = namedtuple("EntryRow", ENTRY_COLUMNS)  # type: ignore[misc]
+_ENTRY_SELECT = (
+    "SELECT "
+    + ", ".join(ENTRY_COLUMNS.values())
+    + """{extra}
+FROM notes_note
+JOIN notes_paper AS p ON p.id = notes_note.paper_id
+JOIN accounts_user AS u ON u.id = notes_note.author_id
+"""
+)
+# A constant statement: no query to build on each page, and the server keeps its plan (a
+# prepared statement) from one page to the next.
+_ENTRY_SQL = _ENTRY_SELECT.format(extra="") + "WHERE notes_note.id = ANY(%s)"
+
+
+class Entry:
+    """A note in a list: the row its entry is cached under, then the entry's HTML.
+
+    The note itself (a model with its paper, author and text) is read only when its entry
+    is not cached: a list page whose entries are cached reads one small row each.
+    """
+
+    __slots__ = ("created", "entry_html", "pk", "result_html", "row", "snippet")
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        self.row = EntryRow._make(row)
+        self.pk, self.created = self.row.id, self.row.created
+        self.snippet: SafeString | None = None
+        self.entry_html = self.result_html = SafeString()
+
+    @property
+    def tag_names(self) -> list[str]:
+        return self.row.tag_names
+
+    @property
+    def vote_count(self) -> int:
+        return self.row.vote_count
+
+    @property
+    def body_digest(self) -> str:
+        return self.row.body_digest
+
+
+def read_entries(ids: Sequence[int]) -> list[Entry]:
+    """The entries of the notes ``ids``, in that order (a note gone meanwhile is left out)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRY_SQL, [list(ids)])
+        found = {row[0]: Entry(row) for row in cursor.fetchall()}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def condition_of(notes: QuerySet[Note]) -> tuple[str, list[Any]] | None:
+    """The WHERE condition of ``notes`` as the ORM compiles it (the notes table by its own
+    name), or ``None`` when it needs another table (a join)."""
+    query = notes.query
+    if sum(1 for count in query.alias_refcount.values() if count) > 1:
+        return None
+    where, params = query.get_compiler(connection.alias).compile(query.where)
+    return where or "TRUE", list(params)
+
+
+def entries_of(
+    notes: QuerySet[Note], order: Sequence[str], *, voter: Any = None
+) -> list[tuple[Entry, int, bool]]:
+    """Every note of ``notes`` as an entry, with its author's id and whether ``voter`` (a
+    logged-in user, if any) voted for it, in ``order`` (note columns, ``-`` for descending).
+
+    One query: ``notes`` is a condition on the notes table alone (``visible_to`` and
+    filters), compiled by the ORM and written into the entry rows' statement.
+    """
+    compiled = condition_of(notes)
+    if compiled is None:
+        raise ValueError("entries_of takes a condition on the notes table alone.")
+    where, params = compiled
+    voted = [f"EXISTS ({VOTED_SQL})", [voter.pk]] if voter is not None else ["false", []]
+    sql = _ENTRY_SELECT.format(extra=f", notes_note.author_id, {voted[0]}") + (
+        f"WHERE {where} ORDER BY "
+        + ", ".join(
+            f"notes_note.{Note._meta.get_field(name.removeprefix('-')).column}"
+            + (" DESC" if name.startswith("-") else "")
+            for name in order
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*voted[1], *params])
+        width = len(ENTRY_COLUMNS)
+        return [(Entry(row[:width]), *row[width:]) for row in cursor.fetchall()]
+
+
+def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:
+    """The notes of ``entries``, with their paper and author, read once for all of them."""
+    pks = [entry.pk for entry in entries]
+    return Note.objects.filter(pk__in=pks).for_entries().in_bulk(pks)
+
+
+def _render_each(
+    entries: Sequence[Entry],
+    kind: str,
+    template: str,
+    context: Callable[[Entry, Note], dict[str, Any]],
+    inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
+) -> list[SafeString]:
+    """Each of ``entries`` rendered with ``template``, in order, cached under its row
+    and ``inputs``; ``context`` is the template's context for an entry's note."""
+    keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
+    found = cache.get_many(keys)
+    missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
+    if missing:
+        notes = _notes_of(missing)
+        rendered = {}
+        for entry, key in zip(entries, keys, strict=True):
+            if key not in found and entry.pk in notes:
+                html = render_to_string(template, context(entry, notes[entry.pk]))
+                found[key] = rendered[key] = html
+        cache.set_many(rendered, FRAGMENT_SECONDS)
+    return [mark_safe(found.get(key, "")) for key in keys]
+
+
+def render_entries(entries: Sequence[Entry], *, vote_buttons: dict[int, str] | None = None) -> None:
+    """Set ``entry_html`` on each of ``entries``: its entry, rendered or cached.
+
+    With ``vote_buttons`` (a note's id: the reader's button for it, made on every request),
+    each entry carries its button in the cached entry's vote slot.
+    """
+    if vote_buttons is None:
+        rendered = _render_each(
+            entries, "entry", ENTRY_TEMPLATE, lambda entry, note: {"note": note}
+        )
+    else:
+        rendered = _render_each(
+            entries,
+            "votable-entry",
+            ENTRY_TEMPLATE,
+            lambda entry, note: {"note": note, "votable": True},
+        )
+        rendered = [
+            mark_safe(html.replace(VOTE_SLOT, vote_buttons.get(entry.pk, ""), 1))
+            for entry, html in zip(entries, rendered, strict=True)
+        ]
+    for entry, html in zip(entries, rendered, strict=True):
+        entry.entry_html = html
+
+
+def render_results(entries: Sequence[Entry]) -> None:
+    """Set ``result_html`` on each search result, with its ``snippet`` (or plain text)."""
+
+    def context(entry: Entry, note: Note) -> dict[str, Any]:
+        note.snippet = entry.snippet
+        return {"note": note}
+
+    rendered = _render_each(
+        entries, "result", RESULT_TEMPLATE, context, lambda entry: (entry.snippet,)
+    )
+    for entry, html in zip(entries, rendered, strict=True):
+        entry.result_html = html
+
+
+def render_history_rows(
+    note: Note,
+    records: list[tuple[Any, ...]],
+    table_rows: Callable[[Note, list[tuple[Any, ...]]], list[dict[str, Any]]],
+) -> SafeString:
+    """The rows of a note's history table, rendered or cached.
+
+    ``records`` are the history rows as read; ``table_rows`` makes the table's rows of
+    them, only when they have to be rendered.
+    """
+    key = digest("history", [note.pk, note.revision, records])
+    html = cache.get(key)
+    if html is None:
+        rows = table_rows(note, records)
+        html = render_to_string(HISTORY_ROWS_TEMPLATE, {"note": note, "rows": rows})
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return mark_safe(html)

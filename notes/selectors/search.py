@@ -1,0 +1,409 @@
+"""Full-text search and the data it needs.
+
+``refresh`` is the one place that builds a note's search document (and the sort keys it
+copies from its paper): title and tags weigh most, then authors, then the body. It runs
+on every save of a note or of its paper. Queries use web-search syntax (quoted phrases,
+``-word``, ``or``) through PostgreSQL's ``websearch_to_tsquery``; ``tag:name`` and
+``user:name`` terms narrow the result.
+
+Relevance: notes whose title, tags or authors alone match the query (``search_head``)
+come first, then notes that match only in their body; newest first within each part.
+Both parts are read a page at a time by walking the date index, so a word found in a
+fifth of all notes, or a phrase of two common words, costs what a rare word does;
+ranking every match by a score would read tens of thousands of documents per page.
+
+A quoted phrase is also looked up in ``search_pairs``, every pair of adjacent words of a
+note's document: a phrase whose words are common but rarely side by side would otherwise
+be checked in every note that has both words, which grows with the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from notes import visibility
+from notes.caching.fragments import Entry, condition_of
+from notes.models import Note, Paper
+
+CONFIG = "english"
+MAX_QUERY_LENGTH = 500
+
+# The search data of a note ``n`` and its paper ``p``, defined here only. The head (title,
+# tags, authors) is also the start of the whole document, so that a match of the head
+# alone is a match of the document (see RelevanceWindow).
+# Every text passes through notes_fold (migration 0017, the same folding as ``fold``) first.
+_HEAD_SQL = """
+        setweight(to_tsvector('english', notes_fold(coalesce(p.title, ''))), 'A')
+        || setweight(to_tsvector('english', notes_fold(array_to_string(n.tag_names, ' '))), 'A')
+        || setweight(to_tsvector('english', notes_fold(coalesce(p.authors, ''))), 'B')"""
+_BODY_SQL = "setweight(to_tsvector('english', notes_fold(coalesce(n.body_text, ''))), 'C')"
+_PAIRS_OF_SQL = "notes_word_pairs({vector})"  # see migration 0013
+_FROM_SQL = "FROM {notes} AS n JOIN notes_paper AS p ON p.id = n.paper_id"
+# Each note's search data, for the notes of ``{notes}`` that ``{where}`` picks. The OFFSET 0
+# fences keep PostgreSQL from copying the head and the document into every place that uses
+# them, which would build each twice.
+_DOCUMENTS_SQL = f"""
+SELECT d.id, d.paper_year, d.paper_title, d.search_head, d.search_vector,
+       {_PAIRS_OF_SQL.format(vector="d.search_vector")} AS search_pairs
+FROM (
+    SELECT n.id, n.paper_year, n.paper_title, n.search_head,
+           n.search_head || {_BODY_SQL} AS search_vector
+    FROM (
+        SELECT n.id, n.body_text, p.year AS paper_year, p.title AS paper_title,
+               {_HEAD_SQL} AS search_head
+        {_FROM_SQL}
+        WHERE {{where}}
+        OFFSET 0
+    ) AS n
+    OFFSET 0
+) AS d
+"""  # noqa: S608 - built from constants only
+SEARCH_COLUMNS = ("paper_year", "paper_title", "search_head", "search_vector", "search_pairs")
+_REFRESH_SQL = f"""
+UPDATE notes_note AS t SET {", ".join(f"{column} = s.{column}" for column in SEARCH_COLUMNS)}
+FROM ({_DOCUMENTS_SQL.replace("{notes}", "notes_note")}) AS s
+WHERE t.id = s.id
+"""  # noqa: S608 - built from constants only
+
+
+def bulk_documents_sql(notes_table: str, documents_table: str) -> tuple[str, str]:
+    """The search data of every note of ``notes_table`` (a table with the notes' columns),
+    for loading many notes at once, as two SELECTs.
+
+    The first gives ``id`` and every column of ``SEARCH_COLUMNS`` but the pairs; the
+    second reads its result, stored as ``documents_table``, for ``id`` and the pairs.
+    Without the fences of ``refresh`` PostgreSQL can run each on several cores, at the
+    price of building the (small) head twice.
+    """
+    documents = (
+        f"SELECT n.id, p.year AS paper_year, p.title AS paper_title, {_HEAD_SQL} AS search_head, "
+        f"{_HEAD_SQL} || {_BODY_SQL} AS search_vector "
+        f"{_FROM_SQL.format(notes=notes_table)}"
+    )
+    pairs = (
+        f"SELECT id, {_PAIRS_OF_SQL.format(vector='search_vector')} AS search_pairs "  # noqa: S608
+        f"FROM {documents_table}"
+    )
+    return documents, pairs
+
+
+def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:
+    """Rebuild the search document and paper sort keys of some notes (all when no filter).
+
+    One UPDATE, so it also serves bulk loads. The columns it writes are not part of a
+    note's history, which is why an UPDATE (rather than ``save()``) is right here.
+    """
+    if note_ids is not None:
+        where, params = "n.id = ANY(%s)", [list(note_ids)]
+    elif paper_id is not None:
+        where, params = "n.paper_id = %s", [paper_id]
+    else:
+        where, params = "TRUE", []
+    with connection.cursor() as cursor:
+        cursor.execute(_REFRESH_SQL.replace("{where}", where), params)
+
+
+# Arabic as people type it: with or without short vowels and other marks (tashkeel), with
+# or without tatweel, any form of alef, ta marbuta or ha, alef maqsura or ya. Documents and
+# queries are both folded, so "احمد" finds "أحمد" and "النتائج" finds "النتائجُ". The SQL
+# function notes_fold (migration 0017) folds the same characters the same way; a test keeps
+# the two equal.
+ARABIC_MARKS = "".join(
+    chr(code)
+    for code in [
+        *range(0x064B, 0x0660),  # fathatan … wavy hamza below
+        0x0670,  # superscript alef
+        *range(0x06D6, 0x06DD),  # Quranic annotation marks
+        *range(0x06DF, 0x06E9),
+        *range(0x06EA, 0x06EE),
+        0x0640,  # tatweel
+    ]
+)
+ARABIC_FOLDS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"}
+_FOLD_TABLE = str.maketrans(ARABIC_FOLDS | dict.fromkeys(ARABIC_MARKS, ""))
+
+
+def fold(text: str) -> str:
+    """``text`` as the search index holds it (see ARABIC_FOLDS)."""
+    return text.translate(_FOLD_TABLE)
+
+
+_TERM_RE = re.compile(r'(?<!\S)(tag|user):("[^"]*"|\S+)', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    tags: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to search for (the API's search answers 400 then)."""
+        return not (self.text or self.tags or self.users)
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Split ``tag:`` and ``user:`` terms from the words to search for."""
+    raw = raw[:MAX_QUERY_LENGTH].replace("\x00", " ")
+    tags: list[str] = []
+    users: list[str] = []
+    for kind, value in _TERM_RE.findall(raw):
+        value = value.strip('"').strip().lower()
+        if value:
+            (tags if kind.lower() == "tag" else users).append(value)
+    text = fold(" ".join(_TERM_RE.sub(" ", raw).split()))
+    return ParsedQuery(text=text, tags=tuple(dict.fromkeys(tags)), users=tuple(users))
+
+
+def search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+_PAIRS_FIELD = ArrayField(IntegerField())
+_QUOTED_RE = re.compile(r'(-?)\s*"([^"]*)"')
+_OR_RE = re.compile(r"(?<![\w-])or(?![\w-])", re.IGNORECASE)
+
+
+def required_phrases(text: str) -> tuple[str, ...]:
+    """The quoted phrases every match of ``text`` must contain, as written.
+
+    Only phrases the query cannot do without: none when it has an ``or`` (a phrase may
+    be one of the alternatives) or an unclosed quote, and never an excluded (``-"…"``)
+    phrase. Leaving a phrase out only makes the search read more notes; it never changes
+    what is found.
+    """
+    if text.count('"') % 2 or _OR_RE.search(_QUOTED_RE.sub(" ", text)):
+        return ()
+    return tuple(
+        dict.fromkeys(
+            phrase.strip()
+            for minus, phrase in _QUOTED_RE.findall(text)
+            if not minus and len(phrase.split()) > 1
+        )
+    )
+
+
+PAIRS_SECONDS = 30 * 24 * 3600
+
+
+def phrase_pairs(phrases: Sequence[str]) -> tuple[int, ...]:
+    """The word pairs (see migration 0013) that a note must have to contain ``phrases``.
+
+    PostgreSQL makes them (its parser and stemmer decide what a word is); they depend on
+    nothing but the phrases, so they are cached.
+    """
+    key = "notes:pairs:" + hashlib.sha256("\x00".join(phrases).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT notes_phrase_pairs(%s::regconfig, %s::text[])", [CONFIG, list(phrases)]
+            )
+            found = tuple(cursor.fetchone()[0])
+        cache.set(key, found, PAIRS_SECONDS)
+    return found
+
+
+def _pairs_literal(pairs: Sequence[int]) -> str:
+    """The pairs as a constant of the statement, not a parameter: the planner then knows
+    how many notes have them (a phrase in half the notes is best found by walking the date
+    index, a rare one from the pairs' index), even in a plan it keeps for a statement it
+    has prepared. Only integers go in."""
+    return "'{" + ",".join(str(int(pair)) for pair in pairs) + "}'::integer[]"
+
+
+def _with_phrases(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
+    """``notes`` narrowed to those with every word pair of ``text``'s phrases.
+
+    A phrase of two common words not seen together is otherwise checked note by note in
+    every note that has both words; the pairs' index finds the few that have them side
+    by side.
+    """
+    phrases = required_phrases(text)
+    pairs = phrase_pairs(phrases) if phrases else ()
+    if not pairs:
+        return notes
+    literal = RawSQL(_pairs_literal(pairs), (), output_field=_PAIRS_FIELD)  # noqa: S611
+    return notes.filter(search_pairs__contains=literal)
+
+
+def matching(notes: QuerySet[Note], text: str) -> QuerySet[Note]:
+    """Notes matching ``text``, with ``head_match`` (title, tags or authors) annotated."""
+    query = search_query(text)
+    return (
+        _with_phrases(notes, text)
+        .filter(search_vector=query)
+        .annotate(head_match=ExpressionWrapper(Q(search_head=query), output_field=BooleanField()))
+    )
+
+
+RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
+
+
+# The relevance window as one statement: the head matches, then the body-only matches,
+# each newest first from the date index; ``{where}`` is the list's own condition (who may
+# see what, tags, years) as the ORM writes it.
+_WINDOW_SQL = """
+(SELECT id, 1 AS part, modified FROM notes_note
+ WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
+ ORDER BY modified DESC, id DESC LIMIT %s)
+UNION ALL
+(SELECT id, 0 AS part, modified FROM notes_note
+ WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+   AND NOT coalesce(search_head @@ websearch_to_tsquery(%s::regconfig, %s), false)
+ ORDER BY modified DESC, id DESC LIMIT %s)
+ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
+"""
+_HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+# A head that has a phrase is the start of the document, so it has the phrase's pairs too.
+_WINDOW_PAIRS_SQL = " AND search_pairs @> {pairs}"
+# The same with each part compiled by the ORM, for a list whose condition needs a join
+# (notes by given users).
+_PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
+
+
+class RelevanceWindow:
+    """The ids of the notes matching ``text`` in relevance order, cut by offset.
+
+    ``notes`` is the list before the text filter. The order is that of
+    ``matching(notes, text).order_by(*RELEVANCE)``, read in two parts: the head matches,
+    then the body-only matches, each newest first.
+    """
+
+    def __init__(self, notes: QuerySet[Note], text: str) -> None:
+        self.notes, self.text = notes, text
+        # Only an excluded word can make a note whose head matches fail as a whole (the
+        # word is in its body); otherwise the head's match is the document's.
+        self.head_also = "-" in text
+        phrases = required_phrases(text)
+        self.pairs = phrase_pairs(phrases) if phrases else ()
+        # Every match, in no particular order (a page past the end counts them).
+        self.matches = _with_phrases(notes, text).filter(search_vector=search_query(text))
+
+    def ids(self, start: int, stop: int) -> list[int]:
+        # The first ``stop`` notes of the whole order are among the first ``stop`` of each
+        # part, so one query reads at most that many of each, both from the date index.
+        condition = condition_of(self.notes)
+        if condition is not None:
+            # Building and compiling the two parts as querysets costs Django more than
+            # the rest of the search; the list's condition is compiled once instead.
+            where, where_params = condition
+            words = [CONFIG, self.text]
+            pairs = _pairs_literal(self.pairs) if self.pairs else ""
+            sql = _WINDOW_SQL.format(
+                where=where,
+                pairs=_WINDOW_PAIRS_SQL.format(pairs=pairs) if pairs else "",
+                head_also=_HEAD_ALSO_SQL if self.head_also else "",
+            )
+            params = [
+                *where_params, *words, *(words if self.head_also else []), stop,
+                *where_params, *words, *words, stop,
+                stop - start, start,
+            ]  # fmt: skip
+        else:
+            sql, params = self._compiled_parts(stop)
+            params = [*params, stop - start, start]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+    def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
+        query = search_query(self.text)
+        head = _with_phrases(self.notes, self.text).filter(search_head=query)
+        if self.head_also:
+            head = head.filter(search_vector=query)
+        body = self.matches.exclude(search_head=query)
+        parts, params = [], []
+        for part, rank in ((head, 1), (body, 0)):
+            part_sql, part_params = (
+                part.order_by("-modified", "-id")
+                .values_list("id", "modified")[:stop]
+                .query.sql_with_params()
+            )
+            parts.append(_PART_SQL.format(rank=rank, sql=part_sql))
+            params.extend(part_params)
+        order = " ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s"
+        return " UNION ALL ".join(parts) + order, params
+
+
+HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
+
+
+SNIPPET_SECONDS = 24 * 3600
+
+
+def _snippet_key(entry: Entry, text: str) -> str:
+    # The extract depends on nothing but the note's text (read back from its HTML, whose
+    # digest the entry carries) and the query.
+    digest = hashlib.sha256(repr((entry.pk, entry.body_digest, text)).encode()).hexdigest()
+    return f"notes:snippet:{digest}"
+
+
+def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
+    """Highlighted extracts of the bodies of a page of results.
+
+    PostgreSQL marks the matches with control characters; the extract is escaped here and
+    only then are the markers turned into <mark>, so no text from a note is ever markup.
+    An extract is cached under its note's text and the query, so it is never stale.
+    """
+    if not notes or not text:
+        return {}
+    keys = {note.pk: _snippet_key(note, text) for note in notes}
+    found = cache.get_many(list(keys.values()))
+    result = {pk: mark_safe(found[key]) for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in result]
+    if not missing:
+        return result
+    sql = (
+        "SELECT id, ts_headline(%s, body_text, websearch_to_tsquery(%s::regconfig, %s), %s) "
+        "FROM notes_note WHERE id = ANY(%s)"
+    )
+    options = (
+        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
+        'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CONFIG, CONFIG, text, options, missing])
+        rows = cursor.fetchall()
+    made = {}
+    for pk, headline in rows:
+        safe = (
+            escape(headline).replace(HIGHLIGHT_START, "<mark>").replace(HIGHLIGHT_STOP, "</mark>")
+        )
+        result[pk] = mark_safe(safe)
+        made[keys[pk]] = safe
+    cache.set_many(made, SNIPPET_SECONDS)
+    return result
+
+
+def did_you_mean(text: str, *, reader: Any) -> Paper | None:
+    """A paper listed for ``reader`` (``notes.visibility``) whose title looks like a
+    misspelling of the query, if any.
+
+    Not for a query with a quoted phrase: it asks for these words in this order, and a
+    title like it is found by comparing it with every title that shares enough of its
+    letter triples, for a phrase of common words most titles (tens of milliseconds at
+    60,000 papers, growing with them).
+    """
+    if len(text) < 4 or '"' in text:
+        return None
+    return (
+        Paper.objects.filter(visibility.papers_listed_q(reader), title__trigram_similar=text)
+        .annotate(similarity=TrigramSimilarity("title", text))
+        .order_by("-similarity")
+        .first()
+    )

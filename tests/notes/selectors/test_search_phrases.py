@@ -1,0 +1,233 @@
+"""Phrase search: found through the index of adjacent word pairs, not note by note.
+
+A phrase of two common words that no note has side by side used to read every note with
+both words to check their positions. The pairs index (migration 0013) finds the notes that
+have the words next to each other; these tests hold it to the full-text match it narrows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from notes.models import Note
+from notes.selectors.search import CONFIG, did_you_mean, required_phrases, search_query
+from tests.corpora import naughty_strings
+from tests.factories import make_note, make_paper, revise
+
+pytestmark = pytest.mark.django_db
+
+
+def _found(response) -> set[int]:
+    return {int(pk) for pk in re.findall(r'id="n(\d+)"', response.content.decode())}
+
+
+def _full_text_matches(query: str) -> set[int]:
+    """What PostgreSQL's own match of the whole document finds: the reference."""
+    return set(Note.objects.filter(search_vector=search_query(query)).values_list("pk", flat=True))
+
+
+def _pairs_of(phrases: tuple[str, ...]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT notes_phrase_pairs(%s::regconfig, %s::text[])", [CONFIG, list(phrases)]
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def spectra(alice: User, bob: User) -> dict[str, Note]:
+    """Notes with "cell" and "spectrum" side by side, apart, reversed, in a title, …"""
+    return {
+        "adjacent": make_note(alice, body="The cell spectrum is flat."),
+        "inflected": make_note(bob, body="Two cells spectrum samples."),
+        "apart": make_note(alice, body="A cell with a wide spectrum."),
+        "reversed": make_note(bob, body="The spectrum cell is odd."),
+        "hyphenated": make_note(alice, body="A cell-spectrum analysis."),
+        "title": make_note(bob, make_paper(title="Cell spectrum atlas"), body="Nothing here."),
+        "neither": make_note(alice, body="Unrelated words only."),
+    }
+
+
+QUERIES = [
+    '"cell spectrum"',
+    '"spectrum cell"',
+    '"cells spectra"',
+    '"cell-spectrum analysis"',
+    '"cell spectrum" flat',
+    '"cell spectrum" -flat',
+    '"cell spectrum" or "spectrum cell"',
+    '-"cell spectrum" cell',
+    '"cell of spectrum"',
+    '"cell spectrum',
+    '"spectrum atlas" nothing',
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_phrase_search_finds_what_the_full_text_match_finds(
+    spectra: dict[str, Note], query: str
+) -> None:
+    expected = _full_text_matches(query)
+    assert _found(Client().get("/search/", {"q": query})) == expected
+    assert _found(Client().get("/search/", {"q": query, "sort": "date"})) == expected
+
+
+def test_a_phrase_finds_exactly_the_notes_with_its_words_side_by_side(
+    spectra: dict[str, Note],
+) -> None:
+    found = _found(Client().get("/search/", {"q": '"cell spectrum"'}))
+    names = {name for name, note in spectra.items() if note.pk in found}
+    assert names == {"adjacent", "inflected", "hyphenated", "title"}
+
+
+def test_the_pairs_index_narrows_a_phrase_to_the_notes_that_have_it(
+    spectra: dict[str, Note],
+) -> None:
+    # "apart" and "reversed" have both words: a search without the pairs reads them too.
+    both_words = set(
+        Note.objects.filter(search_vector=search_query("cell spectrum")).values_list(
+            "pk", flat=True
+        )
+    )
+    candidates = set(
+        Note.objects.filter(
+            search_pairs__contains=_pairs_of(required_phrases('"cell spectrum"'))
+        ).values_list("pk", flat=True)
+    )
+    assert {spectra["apart"].pk, spectra["reversed"].pk} <= both_words
+    assert candidates == _full_text_matches('"cell spectrum"')
+
+
+def test_the_search_asks_the_pairs_index(spectra: dict[str, Note]) -> None:
+    # The pairs are a constant of the statement, so that the planner can tell a phrase in
+    # half the notes from a rare one even in a plan it keeps for a prepared statement.
+    literal = "'{" + ",".join(map(str, _pairs_of(("cell spectrum",)))) + "}'::integer[]"
+    for sort in ("relevance", "date"):
+        with CaptureQueriesContext(connection) as captured:
+            Client().get("/search/", {"q": '"cell spectrum"', "sort": sort})
+        asking = [q["sql"] for q in captured.captured_queries if literal in q["sql"]]
+        assert asking and all("search_pairs" in sql for sql in asking), sort
+
+
+def test_the_pairs_of_a_phrase_are_asked_once(spectra: dict[str, Note]) -> None:
+    client = Client()
+    client.get("/search/", {"q": '"cell spectrum"'})
+    with CaptureQueriesContext(connection) as again:
+        client.get("/search/", {"q": '"cell spectrum"', "page": 2})
+    assert not any("notes_phrase_pairs" in q["sql"] for q in again.captured_queries)
+
+
+def test_the_index_finds_a_phrase_without_reading_the_notes_with_both_words(
+    alice: User, bob: User
+) -> None:
+    for i in range(30):
+        make_note(alice if i % 2 else bob, body=f"A cell, then a spectrum ({i}).")
+    make_note(alice, body="One cell spectrum.")
+    sql = (
+        "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM notes_note "
+        "WHERE search_pairs @> notes_phrase_pairs(%s::regconfig, %s::text[]) "
+        "AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+    )
+    with connection.cursor() as cursor:
+        # So few rows would be read whole; the index is what a large table uses.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(sql, [CONFIG, ["cell spectrum"], CONFIG, '"cell spectrum"'])
+        plan = cursor.fetchone()[0][0]["Plan"]
+        cursor.execute("RESET enable_seqscan")
+    # The notes read to check the phrase: those the index gave, whether they passed or not.
+    checked = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
+    checked += plan.get("Rows Removed by Index Recheck", 0)
+    assert plan["Node Type"] == "Bitmap Heap Scan"
+    assert "search_pairs" in plan["Recheck Cond"]
+    assert (plan["Actual Rows"], checked) == (1, 1)
+
+
+def test_a_phrase_follows_edits(alice: User) -> None:
+    note = make_note(alice, body="The cell spectrum is flat.")
+    note = revise(note, "The spectrum of a cell is flat.")
+    assert _found(Client().get("/search/", {"q": '"cell spectrum"'})) == set()
+    revise(note, "Back to the cell spectrum.")
+    assert _found(Client().get("/search/", {"q": '"cell spectrum"'})) == {note.pk}
+
+
+def test_phrase_results_page_and_count_honestly(alice: User, bob: User, carol: User) -> None:
+    users = [alice, bob, carol]
+    notes = [make_note(users[i % 3], body=f"Note {i} on the cell spectrum.") for i in range(45)]
+    for i in range(10):
+        make_note(users[i % 3], body=f"A cell, a spectrum ({i}).")
+    client = Client()
+    pages = [client.get("/search/", {"q": '"cell spectrum"', "page": n}) for n in (1, 2, 3)]
+    found = [_found(page) for page in pages]
+    assert [len(f) for f in found] == [20, 20, 5]
+    assert set().union(*found) == {note.pk for note in notes}
+    assert "More than 20 notes found" in pages[0].content.decode()
+    assert "45 notes found" in pages[2].content.decode()
+    assert "Page 3 of 3" in pages[2].content.decode()
+
+
+def test_required_phrases_leave_out_what_the_query_can_do_without() -> None:
+    assert required_phrases('"cell spectrum"') == ("cell spectrum",)
+    assert required_phrases('network "cell spectrum" -"a b"') == ("cell spectrum",)
+    assert required_phrases('"cell spectrum" "model data"') == ("cell spectrum", "model data")
+    assert required_phrases('"cell spectrum" or network') == ()
+    assert required_phrases('"cell spectrum" OR "model data"') == ()
+    assert required_phrases('"cell spectrum') == ()
+    assert required_phrases('"network"') == ()
+    assert required_phrases("cell spectrum") == ()
+    # "or" inside a phrase is a word of it, and a word such as "orbit" is no "or".
+    assert required_phrases('"cell or spectrum" orbit') == ("cell or spectrum",)
+
+
+def test_pairs_are_never_more_than_a_match_needs_for_hostile_phrases(alice: User) -> None:
+    """Whatever the text, a document with the phrase has every pair asked for.
+
+    Were it otherwise, the pairs would hide notes the full-text match finds.
+    """
+    missed = []
+    with connection.cursor() as cursor:
+        for text in naughty_strings():
+            text = text.replace("\x00", "")
+            query = f'"{text}"' if '"' not in text else text
+            phrases = required_phrases(query)
+            if not phrases:
+                continue
+            cursor.execute(
+                "SELECT d @@ websearch_to_tsquery(%s::regconfig, %s), "
+                "notes_word_pairs(d) @> notes_phrase_pairs(%s::regconfig, %s::text[]) "
+                "FROM to_tsvector(%s::regconfig, %s) AS d",
+                [CONFIG, query, CONFIG, list(phrases), CONFIG, f"lead {text} tail"],
+            )
+            matches, has_pairs = cursor.fetchone()
+            if matches and not has_pairs:
+                missed.append(text)
+    assert missed == []
+
+
+def test_word_pair_hashes_are_stable_across_postgresql_versions(db) -> None:
+    # Stored pairs are hashes made by PostgreSQL; a server whose hashtext() differed would
+    # need every note's pairs rebuilt (notes.selectors.search.refresh()).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT notes_word_pairs(to_tsvector('english', 'cell spectrum'))")
+        assert cursor.fetchone()[0] == [1327002874]
+
+
+def test_a_phrase_is_not_compared_with_every_title(alice: User) -> None:
+    """ "Did you mean" compares the query with every title that shares enough of its letter
+    triples: for a phrase of common words, most titles. A phrase asks for its words in
+    their order, so it is not asked."""
+    paper = make_paper(alice, title="Attention Is All You Need")
+    make_note(alice, paper, body="A summary.")
+    anonymous = AnonymousUser()
+    assert did_you_mean("atention is al you ned", reader=anonymous).pk == paper.pk
+    assert did_you_mean('"atention is al you ned"', reader=anonymous) is None
+    with CaptureQueriesContext(connection) as captured:
+        response = Client().get("/search/", {"q": '"all you need"'})
+    assert response.status_code == 200
+    assert not any("similarity" in q["sql"] for q in captured.captured_queries)

@@ -1,0 +1,85 @@
+"""Relevance: head (title, tags, authors) matches first, then body matches; newest first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from tests.factories import make_note, make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<article class="entry search-result" id="n(\d+)"', html)]
+
+
+def test_head_matches_come_first_then_body_matches_newest_first(alice: User, bob: User) -> None:
+    in_title = make_note(alice, make_paper(title="Holography"))
+    old_body = make_note(alice, body="Holography, mentioned in passing.")
+    by_author = make_note(bob, make_paper(title="Optics", authors="Holography Group"))
+    new_body = make_note(bob, body="Holography again, and holography once more.")
+    tagged = make_note(alice, tags=["holography"])
+    found = _ids(Client().get("/search/", {"q": "holography"}).content.decode())
+    assert found == [tagged.pk, by_author.pk, in_title.pk, new_body.pk, old_body.pk]
+
+
+def test_an_excluded_word_in_the_body_rules_out_a_head_match(alice: User) -> None:
+    excluded = make_note(alice, make_paper(title="Holography basics"), body="Uses lasers.")
+    kept = make_note(alice, make_paper(title="Holography at home"), body="Uses candles.")
+    found = _ids(Client().get("/search/", {"q": "holography -lasers"}).content.decode())
+    assert found == [kept.pk]
+    assert excluded.pk not in found
+
+
+def test_a_phrase_in_the_title_is_a_head_match(alice: User) -> None:
+    body = make_note(alice, body="On gradient descent in practice.")
+    apart = make_note(alice, make_paper(title="Descent of the gradient"))
+    title = make_note(alice, make_paper(title="Gradient descent revisited"))
+    found = _ids(Client().get("/search/", {"q": '"gradient descent"'}).content.decode())
+    assert found == [title.pk, body.pk]
+    assert apart.pk not in found
+
+
+def test_pages_run_from_the_head_matches_into_the_body_matches(alice: User, bob: User) -> None:
+    body = [make_note(alice, body=f"Entropy, note {i}.") for i in range(3)]
+    head = [make_note(bob, make_paper(title=f"Entropy {i}")) for i in range(21)]
+    first = _ids(Client().get("/search/", {"q": "entropy"}).content.decode())
+    second = _ids(Client().get("/search/", {"q": "entropy", "page": 2}).content.decode())
+    assert len(first) == 20
+    assert first == [n.pk for n in reversed(head)][:20]
+    assert second == [head[0].pk, *(n.pk for n in reversed(body))]
+    assert len(set(first + second)) == 24
+
+
+@pytest.mark.parametrize("query", ["holography", "holography -lasers", "holography user:alice"])
+def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
+    alice: User, bob: User, query: str
+) -> None:
+    # The window is one statement over the list's own condition; a list that needs a join
+    # (by user) compiles the two parts as querysets. Both are held to the ORM's order.
+    from notes.caching.fragments import condition_of
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow, matching, parse_query
+
+    for i in range(30):
+        author = alice if i % 3 else bob
+        title = "Holography" if i % 4 == 0 else f"Optics {i}"
+        body = "Holography with lasers." if i % 5 == 0 else "Holography in passing."
+        make_note(author, make_paper(title=title), body=body, tags=["optics"])
+    parsed = parse_query(query)
+    for viewer in (alice, bob):
+        notes = notes_for(viewer, Listing(users=parsed.users, sort="relevance"))
+        window = RelevanceWindow(notes, parsed.text)
+        assert (condition_of(notes) is None) == bool(parsed.users)  # which way it reads
+        expected = list(
+            matching(notes, parsed.text)
+            .order_by("-head_match", "-modified", "-id")
+            .values_list("id", flat=True)
+        )
+        assert expected
+        for start, stop in [(0, 7), (5, 12), (20, 40)]:
+            assert window.ids(start, stop) == expected[start:stop], (query, start)
