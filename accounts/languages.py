@@ -52,8 +52,3 @@ def remember_at_login(request: HttpRequest, response: HttpResponse, user: User) 
     elif is_known(current := translation.get_language() or ""):
         user.language = current
         user.save(update_fields=["language"])
-
-
-def of(user: User) -> str:
-    """The language to write to ``user`` in (their choice, else the site's default)."""
-    return user.language if is_known(user.language) else settings.LANGUAGE_CODE
