@@ -16,18 +16,19 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, is_taken, users_named
 
-USERNAME_TAKEN = "This username is already taken (usernames ignore case). Please choose another."
-EMAIL_TAKEN = "An account with this e-mail address already exists (addresses ignore case)."
-USERNAME_NEEDS_ALNUM = "Use at least one letter or digit."
-USERNAME_CONFUSABLE = (
+USERNAME_TAKEN = _("This username is already taken (usernames ignore case). Please choose another.")
+EMAIL_TAKEN = _("An account with this e-mail address already exists (addresses ignore case).")
+USERNAME_NEEDS_ALNUM = _("Use at least one letter or digit.")
+USERNAME_CONFUSABLE = _(
     "This username mixes alphabets with letters that look alike (such as a Cyrillic “а” "
     "among Latin letters), so it could pass for someone else's. Use the letters of one "
     "alphabet."
 )
-MAX_LENGTH_MESSAGE = "Keep this to %(limit_value)d characters or fewer (it has %(show_value)d)."
+MAX_LENGTH_MESSAGE = _("Keep this to %(limit_value)d characters or fewer (it has %(show_value)d).")
 
 # The fields unique ignoring case, and what to say when a value is taken.
 TAKEN_MESSAGES = {"username": USERNAME_TAKEN, "email": EMAIL_TAKEN}
@@ -79,8 +80,10 @@ class SignupForm(auth_forms.UserCreationForm):
         model = User
         fields = ("username", "email")
         help_texts = {
-            "email": "We send a link to confirm it. Used for password reset links and the "
-            "notifications you choose; never shown to others."
+            "email": _(
+                "We send a link to confirm it. Used for password reset links and the "
+                "notifications you choose; never shown to others."
+            )
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -109,11 +112,14 @@ class SignupForm(auth_forms.UserCreationForm):
 
 class LoginForm(forms.Form):
     username = auth_forms.UsernameField(
+        label=_("Username"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def clean_username(self) -> str:
@@ -139,14 +145,18 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("display_name", "affiliation", "bio", "email")
-        labels = {"bio": "About you"}
+        labels = {"bio": _("About you")}
         help_texts = {
-            "display_name": "The name shown beside your notes; up to 100 characters. "
-            "Leave it empty to show your username.",
-            "affiliation": "Your institution or group; up to 200 characters.",
-            "bio": "A few lines about your research; up to 5000 characters. Plain text.",
-            "email": "For password reset links only; never shown to others. A new address "
-            "is used once you follow the link we send to it.",
+            "display_name": _(
+                "The name shown beside your notes; up to 100 characters. "
+                "Leave it empty to show your username."
+            ),
+            "affiliation": _("Your institution or group; up to 200 characters."),
+            "bio": _("A few lines about your research; up to 5000 characters. Plain text."),
+            "email": _(
+                "For password reset links only; never shown to others. A new address "
+                "is used once you follow the link we send to it."
+            ),
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
         error_messages = {

@@ -1,20 +1,28 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A PaperNotes user. Usernames and e-mail addresses are unique ignoring case."""
 
     display_name = models.CharField(
-        max_length=100, blank=True, help_text="The name shown beside your notes."
+        _("display name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The name shown beside your notes."),
     )
-    affiliation = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(max_length=5000, blank=True)
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    bio = models.TextField(_("bio"), max_length=5000, blank=True)
+    # The interface language the user chose with the language switch ("" until they
+    # choose): set again at each login, and the language of the e-mails they are sent.
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
     # How each kind of notification reaches the user: {kind: delivery}; a kind missing
     # here uses the default in notes.services.notifications.
     notification_settings = models.JSONField(default=dict, blank=True)

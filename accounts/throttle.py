@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy, ngettext
 
 KEY_PREFIX = "login-throttle"
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ T = TypeVar("T")
 class Unavailable(Exception):
     """The cache that holds the counters cannot be reached; refuse what it would count."""
 
-    message = (
+    message = gettext_lazy(
         "This cannot be checked right now, so it is refused to be safe. "
         "Please try again in a minute."
     )
@@ -132,8 +133,11 @@ def attempt_succeeded(keys: LoginKeys) -> None:
 
 def retry_message(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Too many failed attempts. Try again in {minutes} {unit}."
+    return ngettext(
+        "Too many failed attempts. Try again in %(minutes)d minute.",
+        "Too many failed attempts. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def charge(kind: str, values: list[str], *, limit: int, window: int) -> int:

@@ -23,11 +23,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import addresses, signups, throttle
+from accounts import addresses, languages, signups, throttle
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -37,12 +39,14 @@ from accounts.forms import (
 )
 from accounts.models import User
 
-WRONG_LOGIN = "That username and password do not match an account. Passwords are case-sensitive."
-LOCKED_OUT_HELP = (
+WRONG_LOGIN = gettext_lazy(
+    "That username and password do not match an account. Passwords are case-sensitive."
+)
+LOCKED_OUT_HELP = gettext_lazy(
     "Only attempts from this address are paused: you can log in from another one, or "
     "reset your password by e-mail, whose link logs you in."
 )
-LOGIN_UNAVAILABLE = (
+LOGIN_UNAVAILABLE = gettext_lazy(
     "Logging in is paused for a moment: failed attempts cannot be counted right now. "
     "Please try again in a minute."
 )
@@ -147,10 +151,14 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if result.user is None:
         return render(request, "accounts/signup_confirm.html", {"result": result}, status=409)
     auth_login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    response = redirect(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    languages.remember_at_login(request, response, result.user)
     messages.success(
-        request, f"Welcome to {settings.SITE_NAME}, {result.user.username}! You are logged in."
+        request,
+        _("Welcome to %(site)s, %(username)s! You are logged in.")
+        % {"site": settings.SITE_NAME, "username": result.user.username},
     )
-    return redirect(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return response
 
 
 @never_cache
@@ -171,8 +179,10 @@ def login(request: HttpRequest) -> HttpResponse:
                 if user is not None:
                     throttle.attempt_succeeded(keys)
                     auth_login(request, user)
-                    messages.success(request, f"Welcome back, {user.name}.")
-                    return redirect(_next_url(request))
+                    response = redirect(_next_url(request))
+                    languages.remember_at_login(request, response, user)
+                    messages.success(request, _("Welcome back, %(name)s.") % {"name": user.name})
+                    return response
                 # This failure may have used up the last attempt.
                 wait = throttle.seconds_locked(keys)
         except throttle.Unavailable:
@@ -206,7 +216,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     auth_logout(request)
-    messages.info(request, "You have logged out.")
+    messages.info(request, _("You have logged out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
@@ -219,7 +229,7 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
         form.save()
         # Changing the password ends every session; this one stays logged in.
         update_session_auth_hash(request, form.user)
-        messages.success(request, "Your password has been changed.")
+        messages.success(request, _("Your password has been changed."))
         return redirect("profile_edit")
     return render(request, "registration/password_change_form.html", {"form": form})
 
@@ -252,7 +262,7 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
             # The address in use stays until the link sent to the new one is followed.
             instance.email = address if changing else asked
             if save_or_add_errors(form) is not None:
-                messages.success(request, "Your profile has been saved.")
+                messages.success(request, _("Your profile has been saved."))
                 if changing:
                     # The same answer whether or not another account has the address.
                     addresses.change_requested(
@@ -260,8 +270,14 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
                     )
                     messages.info(
                         request,
-                        f"We sent a link to {asked}: follow it within {signups.CONFIRM_DAYS} "
-                        f"days to use that address. Until then we keep using {address}.",
+                        ngettext(
+                            "We sent a link to %(new)s: follow it within %(days)d day to "
+                            "use that address. Until then we keep using %(old)s.",
+                            "We sent a link to %(new)s: follow it within %(days)d days to "
+                            "use that address. Until then we keep using %(old)s.",
+                            signups.CONFIRM_DAYS,
+                        )
+                        % {"new": asked, "days": signups.CONFIRM_DAYS, "old": address},
                     )
                 return redirect(instance)
     response = render(request, "accounts/profile_edit.html", {"form": form}, status=status)
@@ -283,7 +299,7 @@ def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "accounts/address_confirm.html", {"change": change, "taken": True}, status=409
         )
-    messages.success(request, f"Your e-mail address is now {change.email}.")
+    messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": change.email})
     return redirect("profile_edit" if request.user == change.user else "login")
 
 
@@ -305,10 +321,11 @@ def rate_limited(
     if not wait:
         return None
     minutes = max(1, math.ceil(wait / 60))
-    message = (
-        f"Too many requests from here or for this e-mail address. "
-        f"Try again in {minutes} minute{'s' * (minutes != 1)}."
-    )
+    message = ngettext(
+        "Too many requests from here or for this e-mail address. Try again in %(minutes)d minute.",
+        "Too many requests from here or for this e-mail address. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
     return message, 429, wait
 
 

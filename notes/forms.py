@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
@@ -47,35 +48,35 @@ class TagNameField(forms.CharField):
     def clean(self, value: str) -> str:
         tags = parse_tags(super().clean(value))
         if len(tags) != 1:
-            raise ValidationError("Give one tag name.")
+            raise ValidationError(_("Give one tag name."))
         if errors := tag_errors(tags):
             raise ValidationError(errors)
         return tags[0]
 
 
 class PaperForm(forms.ModelForm):
-    url = forms.URLField(label="URL", required=False, max_length=1000, assume_scheme="https")
+    url = forms.URLField(label=_("URL"), required=False, max_length=1000, assume_scheme="https")
     # Identifiers may be pasted as links, longer than their stored form.
     doi = forms.CharField(
-        label="DOI",
+        label=_("DOI"),
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": "10.1000/xyz123"}),
-        help_text="A DOI or its https://doi.org/ link.",
+        help_text=_("A DOI or its https://doi.org/ link."),
     )
     arxiv_id = forms.CharField(
-        label="arXiv id",
+        label=_("arXiv id"),
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": "1707.03389"}),
-        help_text="An arXiv id or its arxiv.org link; the version is dropped.",
+        help_text=_("An arXiv id or its arxiv.org link; the version is dropped."),
     )
     pmid = forms.CharField(
-        label="PMID",
+        label=_("PMID"),
         required=False,
         max_length=300,
         widget=forms.TextInput(attrs={"placeholder": "31942076"}),
-        help_text="A PubMed id, e.g. PMID-31942076.",
+        help_text=_("A PubMed id, e.g. PMID-31942076."),
     )
 
     class Meta:
@@ -85,6 +86,14 @@ class PaperForm(forms.ModelForm):
             "abstract": forms.Textarea(attrs={"rows": 6}),
             "authors": forms.TextInput(attrs={"placeholder": "Ada Lovelace, Alan Turing"}),
         }
+        labels = {
+            "title": _("Title"),
+            "authors": _("Authors"),
+            "year": _("Year"),
+            "venue": _("Venue"),
+            "abstract": _("Abstract"),
+        }
+        help_texts = {"authors": _("Comma separated.")}
 
     def _identifier(self, field: str, normalize: Callable[[str], str]) -> str | None:
         value = self.cleaned_data.get(field) or ""
@@ -107,7 +116,7 @@ class PaperForm(forms.ModelForm):
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
-            raise ValidationError("A paper needs a title.")
+            raise ValidationError(_("A paper needs a title."))
         return title
 
     def validate_unique(self) -> None:
@@ -118,26 +127,32 @@ class PaperForm(forms.ModelForm):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 22, "spellcheck": "true"}),
-        help_text="Markdown with LaTeX math: $x_i$ inline, $$…$$ on its own line. "
-        "Write {123} to refer to note 123, PMID-…, arXiv:… or doi:… to link a paper.",
+        help_text=_(
+            "Markdown with LaTeX math: $x_i$ inline, $$…$$ on its own line. "
+            "Write {123} to refer to note 123, PMID-…, arXiv:… or doi:… to link a paper."
+        ),
     )
     tags = forms.CharField(
+        label=_("Tags"),
         required=False,
         max_length=1000,
-        help_text="Separated by spaces or commas, e.g. bayesian inference mcmc.",
+        help_text=_("Separated by spaces or commas, e.g. bayesian inference mcmc."),
     )
     visibility = forms.ChoiceField(
-        choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect
+        label=_("Visibility"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
     )
     edit_message = forms.CharField(
-        label="Edit message",
+        label=_("Edit message"),
         required=False,
         max_length=300,
-        help_text="Optional: what changed in this revision.",
+        help_text=_("Optional: what changed in this revision."),
     )
     base_revision = NumberField(
         widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_REVISION
@@ -148,11 +163,14 @@ class NoteForm(forms.Form):
         size = len(body.encode())
         if size > MAX_BODY_BYTES:
             raise ValidationError(
-                f"Your summary is {size // 1024} KB; the limit is {MAX_BODY_BYTES // 1024} KB. "
-                "Shorten it or split it into several notes."
+                _(
+                    "Your summary is %(size)d KB; the limit is %(limit)d KB. "
+                    "Shorten it or split it into several notes."
+                )
+                % {"size": size // 1024, "limit": MAX_BODY_BYTES // 1024}
             )
         if not body.strip():
-            raise ValidationError("Write something: a summary cannot be empty.")
+            raise ValidationError(_("Write something: a summary cannot be empty."))
         return body
 
     def clean_tags(self) -> list[str]:
@@ -181,11 +199,11 @@ class NoteForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Your comment",
+        label=_("Your comment"),
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Markdown with LaTeX math, as in notes; @username tells that person.",
+        help_text=_("Markdown with LaTeX math, as in notes; @username tells that person."),
     )
     parent = NumberField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -202,12 +220,15 @@ class CommentForm(forms.Form):
         size = len(body.encode())
         if size > MAX_COMMENT_BYTES:
             raise ValidationError(
-                f"Your comment is {size:,} bytes; the limit is {MAX_COMMENT_BYTES:,} "
-                "(about ten thousand characters). Shorten it, or write a note of your own "
-                "and refer to it."
+                _(
+                    "Your comment is %(size)s bytes; the limit is %(limit)s "
+                    "(about ten thousand characters). Shorten it, or write a note of your own "
+                    "and refer to it."
+                )
+                % {"size": f"{size:,}", "limit": f"{MAX_COMMENT_BYTES:,}"}
             )
         if not body.strip():
-            raise ValidationError("Write something: a comment cannot be empty.")
+            raise ValidationError(_("Write something: a comment cannot be empty."))
         return body
 
 
@@ -216,17 +237,17 @@ MAX_FLAG_TEXT = 1000
 
 class FlagForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Why should moderators look at this?",
+        label=_("Why should moderators look at this?"),
         choices=FlagReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a reason.", "invalid_choice": "Choose a reason."},
+        error_messages={"required": _("Choose a reason."), "invalid_choice": _("Choose a reason.")},
     )
     text = forms.CharField(
-        label="Details",
+        label=_("Details"),
         required=False,
         max_length=MAX_FLAG_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed for “something else”; optional otherwise.",
+        help_text=_("Needed for “something else”; optional otherwise."),
     )
 
     def clean_text(self) -> str:
@@ -235,7 +256,7 @@ class FlagForm(forms.Form):
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("reason") == FlagReason.OTHER and not data.get("text"):
-            self.add_error("text", "Say what is wrong: “something else” needs a few words.")
+            self.add_error("text", _("Say what is wrong: “something else” needs a few words."))
         return data
 
 
@@ -245,7 +266,7 @@ class ModerationForm(forms.Form):
     verb = forms.ChoiceField(choices=ModerationVerb.choices)
     kind = forms.ChoiceField(choices=[("note", "note"), ("comment", "comment")])
     item = NumberField(min_value=1)
-    message = forms.CharField(label="Note for the log", required=False, max_length=1000)
+    message = forms.CharField(label=_("Note for the log"), required=False, max_length=1000)
 
     def clean_message(self) -> str:
         return self.cleaned_data["message"].replace("\x00", "").strip()
@@ -268,23 +289,23 @@ class NotificationSettingsForm(forms.Form):
 class ListingForm(forms.Form):
     """The toolbar above every list of notes. Bad values fall back to defaults."""
 
-    q = forms.CharField(label="Text", required=False, max_length=500, strip=True)
-    tag = forms.CharField(label="Tag", required=False, max_length=200)
+    q = forms.CharField(label=_("Text"), required=False, max_length=500, strip=True)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=200)
     sort = forms.ChoiceField(
         choices=[
-            ("modified", "date modified"),
-            ("created", "chronology"),
-            ("year", "paper year"),
-            ("title", "title"),
+            ("modified", _("date modified")),
+            ("created", _("chronology")),
+            ("year", _("paper year")),
+            ("title", _("title")),
         ],
         required=False,
     )
     order = forms.ChoiceField(
-        choices=[("desc", "descending"), ("asc", "ascending")], required=False
+        choices=[("desc", _("descending")), ("asc", _("ascending"))], required=False
     )
-    year_from = NumberField(label="From year", required=False, min_value=1000, max_value=2100)
-    year_to = NumberField(label="To year", required=False, min_value=1000, max_value=2100)
-    user = forms.CharField(label="Author", required=False, max_length=150)
+    year_from = NumberField(label=_("From year"), required=False, min_value=1000, max_value=2100)
+    year_to = NumberField(label=_("To year"), required=False, min_value=1000, max_value=2100)
+    user = forms.CharField(label=_("Author"), required=False, max_length=150)
 
     def listing(self, tags: list[str]) -> Listing:
         """The listing asked for; ``tags`` come from the URL (a path and ``?tag=`` values)."""

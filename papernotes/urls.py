@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import languages
 from accounts import views as account_views
 from api import pages as api_pages
 from notes.views import browse
@@ -21,6 +22,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/tokens/", api_pages.tokens, name="api_tokens"),
     path("accounts/", include("accounts.urls")),
+    # The footer's language switch posts here (Django's set_language, kept on the account).
+    path("i18n/setlang/", languages.set_language, name="set_language"),
     path("u/<str:username>/", browse.user_notes, name="profile"),
     path("", include("notes.urls")),
     # After the notes' URLs, which register the path converters the API's use too.

@@ -3,7 +3,7 @@
 A list page repeats the same entry markup twenty or more times and a long history repeats
 its row markup hundreds of times; rendering them is most of such a page's cost. A piece
 is cached under a digest of all its inputs (the note's revision and text, the paper's
-title and year, the author's names, the time zone and the URL prefix), so a cached
+title and year, the author's names, the language, the time zone and the URL prefix), so a cached
 piece is always exactly what rendering would give: any change makes a new key.
 """
 
@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from notes.models import VOTED_SQL, Note
@@ -39,14 +39,18 @@ VOTE_SLOT = "<!--vote-->"
 
 @lru_cache(maxsize=1)
 def _templates_version() -> str:
-    """A digest of the templates and template helpers the pieces are made with.
+    """A digest of the templates, template helpers and translations the pieces are made with.
 
     Part of every key, so that pieces cached in a shared cache (Redis) by an earlier
     release of the templates are not served after a deploy that changes them.
     """
     base = Path(settings.BASE_DIR)
     sources = sorted(
-        [*(base / "templates").rglob("*.html"), *(base / "notes" / "templatetags").glob("*.py")]
+        [
+            *(base / "templates").rglob("*.html"),
+            *(base / "notes" / "templatetags").glob("*.py"),
+            *(base / "locale").rglob("*.mo"),
+        ]
     )
     digest = hashlib.sha256()
     for source in sources:
@@ -56,8 +60,13 @@ def _templates_version() -> str:
 
 def digest(kind: str, inputs: Iterable[Any]) -> str:
     """The cache key of a piece of ``kind`` made of ``inputs`` (and of the templates' version,
-    the time zone and the URL prefix, which every piece depends on)."""
-    context = (_templates_version(), timezone.get_current_timezone_name(), get_script_prefix())
+    the language, the time zone and the URL prefix, which every piece depends on)."""
+    context = (
+        _templates_version(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+    )
     text = repr((context, *inputs))
     return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from notes.models.discussion import Comment
 from notes.models.notes import Note
 
 
 class FlagReason(models.TextChoices):
-    SPAM = "spam", "Spam"
-    ABUSE = "abuse", "Abuse or harassment"
-    COPYRIGHT = "copyright", "Copyright infringement"
-    OTHER = "other", "Something else (say what)"
+    SPAM = "spam", _("Spam")
+    ABUSE = "abuse", _("Abuse or harassment")
+    COPYRIGHT = "copyright", _("Copyright infringement")
+    OTHER = "other", _("Something else (say what)")
 
 
 class FlagQuerySet(models.QuerySet["Flag"]):
@@ -76,9 +77,9 @@ class Flag(models.Model):
 
 
 class ModerationVerb(models.TextChoices):
-    HIDE = "hide", "hid"
-    RESTORE = "restore", "restored"
-    DISMISS = "dismiss", "dismissed the flags on"
+    HIDE = "hide", _("hid")
+    RESTORE = "restore", _("restored")
+    DISMISS = "dismiss", _("dismissed the flags on")
 
 
 class ModerationAction(models.Model):

@@ -11,6 +11,7 @@ from django.db.models import F, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -26,8 +27,8 @@ class TaggedNote(TaggedItemBase):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public — anyone can read it"
-    PRIVATE = "private", "Private — only you"
+    PUBLIC = "public", _("Public — anyone can read it")
+    PRIVATE = "private", _("Private — only you")
 
 
 class NoteQuerySet(models.QuerySet["Note"]):

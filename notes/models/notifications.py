@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from notes import visibility as read_rule
 from notes.models.discussion import Comment
@@ -12,20 +14,20 @@ from notes.models.notes import Note
 
 
 class NotificationKind(models.TextChoices):
-    COMMENT = "comment", "Someone comments on your note"
-    REPLY = "reply", "Someone replies to your comment"
-    MENTION = "mention", "Someone mentions you with @username"
-    PAPER_SUMMARY = "paper_summary", "Someone publishes a summary of a paper you summarised"
-    FOLLOWED_PAPER = "followed_paper", "Someone publishes a summary of a paper you follow"
-    FOLLOWED_USER = "followed_user", "Someone you follow publishes a note"
-    FOLLOWED_TAG = "followed_tag", "Someone publishes a note with a tag you follow"
+    COMMENT = "comment", _("Someone comments on your note")
+    REPLY = "reply", _("Someone replies to your comment")
+    MENTION = "mention", _("Someone mentions you with @username")
+    PAPER_SUMMARY = "paper_summary", _("Someone publishes a summary of a paper you summarised")
+    FOLLOWED_PAPER = "followed_paper", _("Someone publishes a summary of a paper you follow")
+    FOLLOWED_USER = "followed_user", _("Someone you follow publishes a note")
+    FOLLOWED_TAG = "followed_tag", _("Someone publishes a note with a tag you follow")
 
 
 class Delivery(models.TextChoices):
-    OFF = "off", "Off"
-    IN_APP = "in_app", "In the app only"
-    IMMEDIATE = "immediate", "In the app and by e-mail at once"
-    DIGEST = "digest", "In the app and in a daily e-mail digest"
+    OFF = "off", _("Off")
+    IN_APP = "in_app", _("In the app only")
+    IMMEDIATE = "immediate", _("In the app and by e-mail at once")
+    DIGEST = "digest", _("In the app and in a daily e-mail digest")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -120,40 +122,46 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        """One line saying what happened, for the inbox and e-mails; about a note its
-        recipient can no longer read, a line that names neither the note nor its paper."""
-        who = self.actor.name if self.actor else "Someone"
+        """One line saying what happened, for the inbox and e-mails, in the language active
+        now; about a note its recipient can no longer read, a line that names neither the
+        note nor its paper."""
+        who = self.actor.name if self.actor else gettext("Someone")
         if not self.is_readable:
             return self._neutral_text(who)
-        where = f"{self.note.ref} {self.note.paper.title}"
+        names = {"who": who, "where": f"{self.note.ref} {self.note.paper.title}"}
         if self.kind == NotificationKind.COMMENT:
-            return f"{who} commented on your note {where}"
+            return gettext("%(who)s commented on your note %(where)s") % names
         if self.kind == NotificationKind.REPLY:
-            return f"{who} replied to your comment on {where}"
+            return gettext("%(who)s replied to your comment on %(where)s") % names
         if self.kind == NotificationKind.MENTION:
-            return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{where}"
+            if self.comment_id:
+                return gettext("%(who)s mentioned you in a comment on %(where)s") % names
+            return gettext("%(who)s mentioned you in %(where)s") % names
         if self.kind == NotificationKind.FOLLOWED_PAPER:
-            return f"{who} published a summary of a paper you follow: {where}"
+            return gettext("%(who)s published a summary of a paper you follow: %(where)s") % names
         if self.kind == NotificationKind.FOLLOWED_USER:
-            return f"{who}, whom you follow, published {where}"
+            return gettext("%(who)s, whom you follow, published %(where)s") % names
         if self.kind == NotificationKind.FOLLOWED_TAG:
-            tags = ", ".join(self.note.tag_names)
-            return f"{who} published {where}, tagged {tags}"
-        return f"{who} published a summary of a paper you summarised: {where}"
+            names["tags"] = ", ".join(self.note.tag_names)
+            return gettext("%(who)s published %(where)s, tagged %(tags)s") % names
+        return gettext("%(who)s published a summary of a paper you summarised: %(where)s") % names
 
     def _neutral_text(self, who: str) -> str:
-        gone = NEUTRAL_NOTE
+        names = {"who": who, "where": gettext(NEUTRAL_NOTE)}
         if self.kind == NotificationKind.COMMENT:
-            return f"{who} commented on {gone}"
+            return gettext("%(who)s commented on %(where)s") % names
         if self.kind == NotificationKind.REPLY:
-            return f"{who} replied to your comment on {gone}"
+            return gettext("%(who)s replied to your comment on %(where)s") % names
         if self.kind == NotificationKind.MENTION:
-            return f"{who} mentioned you in {'a comment on ' if self.comment_id else ''}{gone}"
-        return f"{who} published {gone}"
+            if self.comment_id:
+                return gettext("%(who)s mentioned you in a comment on %(where)s") % names
+            return gettext("%(who)s mentioned you in %(where)s") % names
+        return gettext("%(who)s published %(where)s") % names
 
 
-# What a notification says instead of a note its recipient can no longer read.
-NEUTRAL_NOTE = "a note you can no longer see"
+# What a notification says instead of a note its recipient can no longer read (English
+# here, translated where it is shown).
+NEUTRAL_NOTE = gettext_noop("a note you can no longer see")
 
 
 class Mute(models.Model):

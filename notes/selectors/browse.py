@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from accounts.models import User, users_named
@@ -34,19 +35,20 @@ SORTS = {
     "title": "paper_title",
 }
 # The pager's links ("previous", "next") in each order, newest or Z–A first (descending)
-# and oldest or A–Z first.
+# and oldest or A–Z first. A translation turns the arrows round for a right-to-left
+# language, where the previous page's link stands on the right.
 PAGER_WORDS = {
-    "modified": {True: ("← Newer", "Older →"), False: ("← Older", "Newer →")},
-    "created": {True: ("← Newer", "Older →"), False: ("← Older", "Newer →")},
+    "modified": {True: (_("← Newer"), _("Older →")), False: (_("← Older"), _("Newer →"))},
+    "created": {True: (_("← Newer"), _("Older →")), False: (_("← Older"), _("Newer →"))},
     "year": {
-        True: ("← Newer papers", "Older papers →"),
-        False: ("← Older papers", "Newer papers →"),
+        True: (_("← Newer papers"), _("Older papers →")),
+        False: (_("← Older papers"), _("Newer papers →")),
     },
     "title": {
-        True: ("← Later in the alphabet", "Earlier in the alphabet →"),
-        False: ("← Earlier in the alphabet", "Later in the alphabet →"),
+        True: (_("← Later in the alphabet"), _("Earlier in the alphabet →")),
+        False: (_("← Earlier in the alphabet"), _("Later in the alphabet →")),
     },
-    "relevance": {True: ("← More relevant", "Less relevant →")},
+    "relevance": {True: (_("← More relevant"), _("Less relevant →"))},
 }
 PUBLIC_TAG_COUNTS_KEY = "notes:tag-counts:public"
 TAG_COUNTS_SECONDS = 24 * 3600

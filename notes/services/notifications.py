@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from notes import visibility
@@ -227,6 +228,11 @@ def _url_of(notification: Notification) -> str:
     return _absolute(reverse("notifications"))
 
 
+def _language_of(recipient: User) -> str:
+    """The language an e-mail to ``recipient`` is written in: theirs, else the site's."""
+    return recipient.language or settings.LANGUAGE_CODE
+
+
 def send_immediate(*, recipient_ids: Iterable[int]) -> int:
     """E-mail the unsent "at once" notifications of these people; the number of e-mails.
 
@@ -251,17 +257,19 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
             )
             if notification is None:
                 return sent
-            body = render_to_string(
-                "notes/email/notification.txt",
-                {
-                    "n": notification,
-                    "url": _url_of(notification),
-                    "settings_url": _absolute(reverse("notification_settings")),
-                    "SITE_NAME": settings.SITE_NAME,
-                },
-            )
+            with translation.override(_language_of(notification.recipient)):
+                body = render_to_string(
+                    "notes/email/notification.txt",
+                    {
+                        "n": notification,
+                        "url": _url_of(notification),
+                        "settings_url": _absolute(reverse("notification_settings")),
+                        "SITE_NAME": settings.SITE_NAME,
+                    },
+                )
+                subject = f"[{settings.SITE_NAME}] {notification.text}"[:200]
             send_mail(
-                subject=f"[{settings.SITE_NAME}] {notification.text}"[:200],
+                subject=subject,
                 message=body,
                 from_email=None,
                 recipient_list=[notification.recipient.email],
@@ -297,19 +305,23 @@ def send_digests() -> int:
                 continue
             recipient = rows[0].recipient
             items = [(n, _url_of(n)) for n in rows]
-            body = render_to_string(
-                "notes/email/digest.txt",
-                {
-                    "recipient": recipient,
-                    "items": items,
-                    "inbox_url": _absolute(reverse("notifications")),
-                    "settings_url": _absolute(reverse("notification_settings")),
-                    "SITE_NAME": settings.SITE_NAME,
-                },
-            )
             count = len(rows)
+            with translation.override(_language_of(recipient)):
+                body = render_to_string(
+                    "notes/email/digest.txt",
+                    {
+                        "recipient": recipient,
+                        "items": items,
+                        "inbox_url": _absolute(reverse("notifications")),
+                        "settings_url": _absolute(reverse("notification_settings")),
+                        "SITE_NAME": settings.SITE_NAME,
+                    },
+                )
+                new = ngettext(
+                    "%(count)d new notification", "%(count)d new notifications", count
+                ) % {"count": count}
             send_mail(
-                subject=f"[{settings.SITE_NAME}] {count} new notification{'s' * (count != 1)}",
+                subject=f"[{settings.SITE_NAME}] {new}",
                 message=body,
                 from_email=None,
                 recipient_list=[recipient.email],

@@ -52,13 +52,13 @@ def url2(name: str, first: str | int, second: str | int) -> str:
 def modified_time(value: datetime) -> SafeString:
     """``<time>`` with the ISO date-time, the full local date-time as its title and the day.
 
-    The same as ``datetime="{{ v|date:'c' }}" title="{{ v }}">{{ v|date:"Y-m-d" }}``,
-    converting to local time once instead of three times.
+    The same as ``datetime="{{ v|date:'c' }}" title="{{ v }}">{{ v|date:"SHORT_DATE_FORMAT" }}``
+    (the formats of the reader's language), converting to local time once instead of three times.
     """
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return format_html(
         '<time datetime="{}" title="{}">{}</time>',
         dateformat.format(local, "c"),
         formats.date_format(local, "DATETIME_FORMAT"),
-        local.strftime("%Y-%m-%d"),
+        formats.date_format(local, "SHORT_DATE_FORMAT"),
     )

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -39,7 +40,7 @@ def follow_button(
         url, label = reverse("follow_user", args=[user.username]), user.name
     else:
         assert paper is not None
-        url, label = reverse("follow_paper", args=[paper.pk]), "this paper"
+        url, label = reverse("follow_paper", args=[paper.pk]), gettext("this paper")
     back = request.get_full_path()
     if request.htmx and request.htmx.current_url:
         # Swapped in place: the plain-form fallback should still return to the page.

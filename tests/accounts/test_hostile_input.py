@@ -215,7 +215,7 @@ def test_a_hostile_profile_never_breaks_the_pages_that_show_it(
     profile = alice_client.get("/u/alice/")
     assert profile.status_code == 200
     alice.refresh_from_db()
-    assert f"<h1>{escape(alice.name)}</h1>" in profile.content.decode()
+    assert f'<h1 dir="auto">{escape(alice.name)}</h1>' in profile.content.decode()
     assert alice_client.get("/").status_code == 200
 
 

@@ -20,9 +20,9 @@ def test_it_shows_the_profile(client: Client, alice: User) -> None:
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1>Alice Liddell</h1>" in html
-    assert "<dt>Username</dt><dd>alice</dd>" in html
-    assert "<dt>Affiliation</dt><dd>Christ Church, Oxford</dd>" in html
+    assert '<h1 dir="auto">Alice Liddell</h1>' in html
+    assert '<dt>Username</dt><dd dir="auto">alice</dd>' in html
+    assert '<dt>Affiliation</dt><dd dir="auto">Christ Church, Oxford</dd>' in html
     assert '<time datetime="2021-03-04">March 2021</time>' in html
     assert "Reads about rabbits." in html
     assert "<title>Alice Liddell · PaperNotes</title>" in html
@@ -31,7 +31,7 @@ def test_it_shows_the_profile(client: Client, alice: User) -> None:
 def test_without_a_display_name_the_username_is_the_heading(client: Client, carol: User) -> None:
     html = client.get("/u/carol/").content.decode()
 
-    assert "<h1>carol</h1>" in html
+    assert '<h1 dir="auto">carol</h1>' in html
     assert "<dt>Affiliation</dt>" not in html
 
 
@@ -65,7 +65,7 @@ def test_it_reaches_usernames_with_any_allowed_characters(client: Client, db: No
     response = client.get(User.objects.get(display_name="Dora").get_absolute_url())
 
     assert response.status_code == 200
-    assert "<h1>Dora</h1>" in response.content.decode()
+    assert '<h1 dir="auto">Dora</h1>' in response.content.decode()
 
 
 def test_it_escapes_html_in_the_bio_and_keeps_line_breaks(client: Client, alice: User) -> None:
@@ -79,7 +79,7 @@ def test_it_escapes_html_in_the_bio_and_keeps_line_breaks(client: Client, alice:
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;<br>Second line</p>" in html
     assert "<p>New paragraph &lt;b&gt;bold?&lt;/b&gt;</p>" in html
-    assert "<h1>&lt;i&gt;Alice&lt;/i&gt;</h1>" in html
+    assert '<h1 dir="auto">&lt;i&gt;Alice&lt;/i&gt;</h1>' in html
     assert "<a href='//evil.example'>" not in html
 
 

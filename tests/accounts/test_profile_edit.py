@@ -198,7 +198,7 @@ def test_a_refused_edit_leaves_the_header_showing_the_saved_name(
     response = alice_client.post(URL, _data(display_name="Queen of Hearts", bio="x" * 5001))
 
     html = response.content.decode()
-    assert '<a class="site-nav__user" href="/u/alice/">Alice Liddell</a>' in html
+    assert '<a class="site-nav__user" href="/u/alice/" dir="auto">Alice Liddell</a>' in html
     assert 'value="Queen of Hearts"' in html  # what was typed is not lost
 
 

@@ -61,7 +61,7 @@ def test_papers_in_and_notes_out(
     page.get_by_label("BibTeX file").set_input_files(str(ZOTERO))
     page.get_by_role("button", name="Import").click()
     # The file is checked and queued; the page shows the progress and reloads itself.
-    expect(page.get_by_role("heading", name="Importing BibTeX library")).to_be_visible()
+    expect(page.get_by_role("heading", name="Importing a BibTeX library")).to_be_visible()
     expect(page.locator("progress")).to_have_attribute("value", "0")
     run_worker()
     expect(
@@ -96,7 +96,7 @@ def test_papers_in_and_notes_out(
     bobs.get_by_role("link", name="Import notes").click()
     bobs.get_by_label("Notes archive").set_input_files(str(archive))
     bobs.get_by_role("button", name="Import notes").click()
-    expect(bobs.get_by_role("heading", name="Importing notes archive")).to_be_visible()
+    expect(bobs.get_by_role("heading", name="Importing a notes archive")).to_be_visible()
     run_worker()
     expect(
         bobs.get_by_role("heading", name="Done: 2 created, 0 already here, 0 skipped")

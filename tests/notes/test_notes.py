@@ -160,7 +160,7 @@ def test_other_summaries_show_the_start_of_each_text_as_truncatechars_would(
     html = Client().get(f"/n/{note.pk}/").content.decode()
     for name, other in others.items():
         expected = escape(Truncator(other.body_text).chars(280))
-        assert f'<p class="muted">{expected}</p>' in html, name
+        assert f'<p class="muted" dir="auto">{expected}</p>' in html, name
 
 
 def test_the_page_shows_the_readers_own_vote_and_mute_only(

@@ -1,0 +1,251 @@
+"""The interface in Arabic: chosen by the browser's Accept-Language or the language switch,
+kept on the account, laid out right to left, with no English left on the main pages
+(user content, code and brand names aside), and e-mails in the recipient's language."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from accounts.models import User
+from notes.models import Delivery, NotificationKind
+from notes.services import notifications
+from tests.conftest import PASSWORD, client_for
+from tests.factories import make_comment, make_note, make_paper, revise
+from tests.jobs import run_jobs
+
+ARABIC = {"HTTP_ACCEPT_LANGUAGE": "ar"}
+# Names that stay as they are in any language.
+BRANDS = {
+    "PaperNotes", "BibTeX", "CSL", "JSON", "arXiv", "DOI", "PMID", "PubMed", "PMCID",
+    "Markdown", "LaTeX", "API", "UTF",
+    # and what a URL, an identifier or an example is made of
+    "https", "doi", "org", "arxiv", "mcmc", "xyz",
+}  # fmt: skip
+# This test's user content, wherever a page shows it (in a sentence, a <link>'s title).
+USER_CONTENT = [
+    "Alice Liddell", "Bob Builder", "alice", "Attention Is All You Need", "attention",
+    "nothing-matches-this", "Ada Lovelace, Alan Turing",
+]  # fmt: skip
+MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+]
+WORD = re.compile(r"[A-Za-z]{2,}")
+# Elements whose text is not the interface's: user content marks its own direction
+# (dir="auto", or "ltr" for identifiers and addresses), and code is code.
+# The <title> names the note or paper it shows.
+SKIPPED_TAGS = {"script", "style", "code", "pre", "math", "textarea", "title"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+CHECKED_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+
+
+class _EnglishFinder(HTMLParser):
+    """Collects interface text (text nodes and a few attributes) made of Latin words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[bool] = []  # per open element: is its subtree skipped
+        self.found: list[str] = []
+
+    def _skipped(self) -> bool:
+        return any(self.stack)
+
+    def _check(self, text: str, where: str) -> None:
+        for value in USER_CONTENT:
+            text = text.replace(value, "")
+        words = [w for w in WORD.findall(text) if w not in BRANDS]
+        if words and not self._skipped():
+            self.found.append(f"{where}: {text.strip()[:80]!r}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        skip = (
+            tag in SKIPPED_TAGS
+            or "dir" in values
+            or values.get("lang") not in (None, "ar")
+            or "tag" in (values.get("class") or "").split()
+        )
+        if tag != "html":
+            self.stack.append(skip)
+        for name in CHECKED_ATTRIBUTES:
+            if values.get(name):
+                self._check(values[name] or "", f"<{tag} {name}>")
+        if tag in VOID and tag != "html":
+            self.stack.pop()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != "html" and tag not in VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self._check(data, "text")
+
+
+def english_left_in(html: str) -> list[str]:
+    finder = _EnglishFinder()
+    finder.feed(html)
+    return finder.found
+
+
+@pytest.fixture
+def content(alice: User, bob: User):
+    paper = make_paper(alice, title="Attention Is All You Need", authors="Vaswani, A.", year=2017)
+    note = make_note(alice, paper, body="A summary in English with $x^2$.", tags=["attention"])
+    note = revise(note, "ملخّص بالعربية عن الانتباه.", tags=["attention", "انتباه"])
+    make_comment(note, bob, "A comment from Bob.")
+    return note
+
+
+def test_without_a_choice_the_site_is_english_left_to_right(content) -> None:
+    html = Client().get("/").content.decode()
+    assert '<html lang="en" dir="ltr">' in html
+    assert "Notes on papers" in html
+
+
+def test_the_browsers_arabic_gives_the_arabic_interface_right_to_left(content) -> None:
+    html = Client(**ARABIC).get("/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "ملاحظات على الأوراق العلمية" in html
+    # A count with Arabic's plural forms, a date with the month's Arabic name.
+    assert "تعليق واحد" in html
+    assert re.search(rf"\d{{1,2}} ({'|'.join(MONTHS)}) \d{{4}}", html)
+
+
+def test_the_finder_sees_english_in_the_interface_but_not_in_user_content() -> None:
+    assert english_left_in('<p>Older <span dir="auto">My note</span></p>') == ["text: 'Older'"]
+    assert english_left_in('<p><code>tag:x</code> يجد <span class="tag">ml</span></p>') == []
+    assert english_left_in('<input placeholder="Search">') == ["<input placeholder>: 'Search'"]
+
+
+def test_the_main_pages_have_no_english_left_in_arabic(content, alice: User, bob: User) -> None:
+    note = content
+    visitor = Client(**ARABIC)
+    pages = [
+        "/",
+        f"/n/{note.pk}/",
+        f"/n/{note.pk}/history/",
+        f"/n/{note.pk}/r/0/",
+        f"/n/{note.pk}/diff/0/1/",
+        f"/papers/{note.paper_id}/",
+        "/papers/",
+        "/tags/",
+        "/tags/attention/",
+        "/search/?q=attention",
+        "/search/?q=nothing-matches-this",
+        "/search/",
+        "/u/alice/",
+        "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+    ]
+    author = client_for(alice)
+    author.cookies["django_language"] = "ar"
+    own = [
+        f"/n/{note.pk}/",
+        f"/n/{note.pk}/edit/",
+        f"/papers/{note.paper_id}/",
+        "/papers/new/",
+        "/notifications/",
+        "/notifications/settings/",
+        "/following/",
+        "/accounts/profile/",
+    ]
+    problems = []
+    for client, paths in ((visitor, pages), (author, own)):
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            html = response.content.decode()
+            assert '<html lang="ar" dir="rtl">' in html, path
+            problems += [f"{path} {line}" for line in english_left_in(html)]
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_language_switch_sets_a_cookie_and_comes_back(content) -> None:
+    client = Client()
+    response = client.post("/i18n/setlang/?next=/papers/", {"language": "ar"})
+    assert response.status_code == 302
+    assert response["Location"] == "/papers/"
+    assert client.cookies["django_language"].value == "ar"
+    assert '<html lang="ar" dir="rtl">' in client.get("/papers/").content.decode()
+    client.post("/i18n/setlang/?next=/", {"language": "en"})
+    assert '<html lang="en" dir="ltr">' in client.get("/").content.decode()
+
+
+def test_the_switch_works_without_script_from_every_page(content) -> None:
+    html = Client().get("/papers/").content.decode()
+    assert (
+        '<form class="language-switch" action="/i18n/setlang/?next=/papers/" method="post">' in html
+    )
+    assert 'name="language" value="ar" lang="ar" dir="rtl"' in html
+
+
+def test_a_logged_in_readers_choice_is_kept_and_follows_them_at_login(alice: User) -> None:
+    client_for(alice).post("/i18n/setlang/?next=/", {"language": "ar"})
+    alice.refresh_from_db()
+    assert alice.language == "ar"
+
+    elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en")
+    elsewhere.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert elsewhere.cookies["django_language"].value == "ar"
+    assert '<html lang="ar" dir="rtl">' in elsewhere.get("/").content.decode()
+
+
+def test_an_unknown_language_is_not_kept(alice: User) -> None:
+    client_for(alice).post("/i18n/setlang/?next=/", {"language": "xx"})
+    alice.refresh_from_db()
+    assert alice.language == ""
+
+
+def test_an_account_without_a_choice_takes_the_language_it_logs_in_with(alice: User) -> None:
+    Client(**ARABIC).post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    alice.refresh_from_db()
+    assert alice.language == "ar"
+
+
+def test_notification_emails_are_in_the_recipients_language(alice: User, bob: User) -> None:
+    alice.language = "ar"
+    alice.save(update_fields=["language"])
+    notifications.save_preferences(
+        user=alice,
+        deliveries={
+            **dict.fromkeys(NotificationKind.values, Delivery.IN_APP),
+            NotificationKind.COMMENT: Delivery.IMMEDIATE,
+        },
+    )
+    note = make_note(alice)
+    make_comment(note, bob, "hello by mail")
+    run_jobs()
+    [message] = mail.outbox
+    assert "علّق Bob Builder على ملاحظتك" in message.subject
+    assert "اقرأه:" in message.body
+    assert "hello by mail" in message.body
+
+
+def test_an_english_readers_emails_stay_english(alice: User, bob: User) -> None:
+    notifications.save_preferences(
+        user=alice,
+        deliveries={
+            **dict.fromkeys(NotificationKind.values, Delivery.IN_APP),
+            NotificationKind.COMMENT: Delivery.IMMEDIATE,
+        },
+    )
+    make_comment(make_note(alice), bob, "hello")
+    run_jobs()
+    [message] = mail.outbox
+    assert "Bob Builder commented on your note" in message.subject
