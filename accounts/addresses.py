@@ -48,7 +48,7 @@ def change_requested(*, user: User, email: str, absolute: Callable[[str], str]) 
             mail(account.email, "accounts/email/address_in_use", context)
         return
     token = signing.dumps({"user": user.pk, "new": email, "old": user.email}, salt=SALT)
-    context["confirm_url"] = absolute(reverse("address_confirm", args=[token]))
+    context["confirm_url"] = absolute(reverse("accounts:address_confirm", args=[token]))
     mail(email, "accounts/email/address_confirm", context)
 
 

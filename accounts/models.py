@@ -45,7 +45,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("profile", args=[self.username])
+        return reverse("notes:profile", args=[self.username])
 
 
 class PendingSignup(models.Model):

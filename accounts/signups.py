@@ -55,8 +55,8 @@ def signup_requested(
     if account is not None:
         context.update(
             account=account,
-            login_url=absolute(reverse("login")),
-            reset_url=absolute(reverse("password_reset")),
+            login_url=absolute(reverse("accounts:login")),
+            reset_url=absolute(reverse("accounts:password_reset")),
         )
         mail(account.email, "accounts/email/signup_exists", context)
         return
@@ -69,7 +69,7 @@ def signup_requested(
         token_hash=_token_hash(token),
         next_url=next_url,
     )
-    context["confirm_url"] = absolute(reverse("signup_confirm", args=[token]))
+    context["confirm_url"] = absolute(reverse("accounts:signup_confirm", args=[token]))
     mail(email, "accounts/email/signup_confirm", context)
 
 

@@ -1,8 +1,11 @@
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse_lazy
 
 from accounts import views
 from accounts.forms import SetPasswordForm
+from api import pages as api_pages
+
+app_name = "accounts"
 
 urlpatterns: list[URLPattern] = [
     path("signup/", views.signup, name="signup"),
@@ -13,6 +16,7 @@ urlpatterns: list[URLPattern] = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path("profile/address/<str:token>/", views.address_confirm, name="address_confirm"),
     path("password/", views.password_change, name="password_change"),
+    path("tokens/", api_pages.tokens, name="tokens"),
     # Password reset: Django's views keep the token checks and the one-time link handling.
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -25,7 +29,9 @@ urlpatterns: list[URLPattern] = [
         # Logged in once the password is set: the way in for someone whose attempts are
         # paused by the login throttle, so nobody can keep a user out.
         auth_views.PasswordResetConfirmView.as_view(
-            form_class=SetPasswordForm, post_reset_login=True
+            form_class=SetPasswordForm,
+            post_reset_login=True,
+            success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",
     ),

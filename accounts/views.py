@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -72,7 +72,7 @@ def _next_url(request: HttpRequest) -> str:
         and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
-        and parts.path not in {reverse("login"), reverse("signup")}
+        and parts.path not in {reverse("accounts:login"), reverse("accounts:signup")}
     ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
@@ -110,7 +110,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 next_url=_next_for_template(request),
                 absolute=request.build_absolute_uri,
             )
-            return redirect("signup_sent")
+            return redirect("accounts:signup_sent")
         message, status, wait = limited
         form.add_error(None, message)
     response = render(
@@ -210,7 +210,7 @@ def login(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin's login page sends people to ours, so one throttled login guards both."""
     next_url = request.GET.get("next") or reverse("admin:index")
-    return redirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
 
 
 @require_POST
@@ -230,7 +230,7 @@ def password_change(request: AuthenticatedRequest) -> HttpResponse:
         # Changing the password ends every session; this one stays logged in.
         update_session_auth_hash(request, form.user)
         messages.success(request, _("Your password has been changed."))
-        return redirect("profile_edit")
+        return redirect("accounts:profile_edit")
     return render(request, "registration/password_change_form.html", {"form": form})
 
 
@@ -300,7 +300,7 @@ def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/address_confirm.html", {"change": change, "taken": True}, status=409
         )
     messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": change.email})
-    return redirect("profile_edit" if request.user == change.user else "login")
+    return redirect("accounts:profile_edit" if request.user == change.user else "login")
 
 
 def rate_limited(
@@ -334,6 +334,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     and per e-mail address before any mail is sent."""
 
     extra_email_context = {"site_name": settings.SITE_NAME}
+    success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         limited = rate_limited(

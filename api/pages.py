@@ -34,7 +34,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Token revoked: it no longer works.")
         else:
             messages.error(request, "No such token to revoke.")
-        return redirect("api_tokens")
+        return redirect("accounts:tokens")
     if request.method == "POST":
         form = TokenForm(request.POST)
         if form.is_valid():
@@ -49,7 +49,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 status = 400
             else:
                 request.session[NEW_TOKEN_KEY] = made
-                return redirect("api_tokens")
+                return redirect("accounts:tokens")
         else:
             status = 400
     listed = ApiToken.objects.active().filter(user=request.user).order_by("-created")

@@ -258,8 +258,8 @@ class AllNotesFeed(NotesFeed):
         return _source(
             request,
             title=_title("all notes"),
-            link=reverse("index"),
-            feed_url=reverse("feed_notes"),
+            link=reverse("notes:index"),
+            feed_url=reverse("notes:feed_notes"),
             notes=_anonymous_notes(Listing()),
         )
 
@@ -279,8 +279,8 @@ class TagFeed(NotesFeed):
         return _source(
             request,
             title=_title(f"notes tagged {' and '.join(tags)}"),
-            link=_with_query(reverse("tag", args=[tags[0]]), more),
-            feed_url=_with_query(reverse("feed_tag", args=[tags[0]]), more),
+            link=_with_query(reverse("notes:tag", args=[tags[0]]), more),
+            feed_url=_with_query(reverse("notes:feed_tag", args=[tags[0]]), more),
             notes=_anonymous_notes(Listing(tags=tuple(tags))),
         )
 
@@ -298,7 +298,7 @@ class UserFeed(NotesFeed):
             request,
             title=_title(f"notes by {owner.name}"),
             link=owner.get_absolute_url(),
-            feed_url=reverse("feed_user", args=[owner.username]),
+            feed_url=reverse("notes:feed_user", args=[owner.username]),
             notes=_anonymous_notes(Listing()).filter(author=owner),
         )
 
@@ -328,8 +328,8 @@ class SearchFeed(NotesFeed):
         return _source(
             request,
             title=_title(what),
-            link=_with_query(reverse("search"), query),
-            feed_url=_with_query(reverse("feed_search"), query),
+            link=_with_query(reverse("notes:search"), query),
+            feed_url=_with_query(reverse("notes:feed_search"), query),
             notes=None if empty else _anonymous_notes(listing),
         )
 

@@ -22,6 +22,8 @@ from papernotes.numbers import IdConverter, RevisionConverter
 register_converter(IdConverter, "id")
 register_converter(RevisionConverter, "rev")
 
+app_name = "notes"
+
 urlpatterns = [
     path("", browse.index, name="index"),
     path("search/", browse.search_view, name="search"),
@@ -29,6 +31,7 @@ urlpatterns = [
     path("tags/autocomplete/", browse.tag_autocomplete, name="tag_autocomplete"),
     path("tags/<str:tag>/", browse.tag_detail, name="tag"),
     path("tags/<str:tag>/follow/", follows.follow_tag, name="follow_tag"),
+    path("u/<str:username>/", browse.user_notes, name="profile"),
     path("u/<str:username>/follow/", follows.follow_user, name="follow_user"),
     path("papers/<id:pk>/follow/", follows.follow_paper, name="follow_paper"),
     path("following/", follows.following, name="following"),

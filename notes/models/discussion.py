@@ -80,7 +80,7 @@ class Comment(Hideable):
         return f"comment {self.pk} on {{{self.note_id}}}"
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('note', args=[self.note_id])}#c{self.pk}"
+        return f"{reverse('notes:note', args=[self.note_id])}#c{self.pk}"
 
     @property
     def anchor(self) -> str:

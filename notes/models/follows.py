@@ -81,10 +81,10 @@ class Follow(models.Model):
 
     def get_absolute_url(self) -> str:
         if self.tag:
-            return reverse("tag", args=[self.tag])
+            return reverse("notes:tag", args=[self.tag])
         if self.followed_user_id:
-            return reverse("profile", args=[self.followed_user.username])
-        return reverse("paper", args=[self.paper_id])
+            return reverse("notes:profile", args=[self.followed_user.username])
+        return reverse("notes:paper", args=[self.paper_id])
 
     @property
     def label(self) -> str:

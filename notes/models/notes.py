@@ -273,7 +273,7 @@ class Note(Hideable, KeepsCounts):
         return f"{{{self.pk}}} {self.paper.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("note", args=[self.pk])
+        return reverse("notes:note", args=[self.pk])
 
     @property
     def ref(self) -> str:

@@ -72,7 +72,7 @@ class Paper(KeepsCounts):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("paper", args=[self.pk])
+        return reverse("notes:paper", args=[self.pk])
 
     def can_edit(self, user: settings.AUTH_USER_MODEL) -> bool:
         return user.is_authenticated and (user.is_staff or user.pk == self.created_by_id)

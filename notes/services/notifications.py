@@ -225,7 +225,7 @@ def _url_of(notification: Notification) -> str:
     its recipient can no longer read that."""
     if notification.is_readable:
         return _absolute(notification.get_absolute_url())
-    return _absolute(reverse("notifications"))
+    return _absolute(reverse("notes:notifications"))
 
 
 def _language_of(recipient: User) -> str:
@@ -263,7 +263,7 @@ def send_immediate(*, recipient_ids: Iterable[int]) -> int:
                     {
                         "n": notification,
                         "url": _url_of(notification),
-                        "settings_url": _absolute(reverse("notification_settings")),
+                        "settings_url": _absolute(reverse("notes:notification_settings")),
                         "SITE_NAME": settings.SITE_NAME,
                     },
                 )
@@ -312,8 +312,8 @@ def send_digests() -> int:
                     {
                         "recipient": recipient,
                         "items": items,
-                        "inbox_url": _absolute(reverse("notifications")),
-                        "settings_url": _absolute(reverse("notification_settings")),
+                        "inbox_url": _absolute(reverse("notes:notifications")),
+                        "settings_url": _absolute(reverse("notes:notification_settings")),
                         "SITE_NAME": settings.SITE_NAME,
                     },
                 )

@@ -80,7 +80,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     if owner is None:
         raise Http404("No such user.")
     if owner.username != username:
-        return redirect("profile", owner.username, permanent=True)
+        return redirect("notes:profile", owner.username, permanent=True)
     form = ListingForm(request.GET)
     listing = form.listing(url_tags(request))
     page = browse.page_of(

@@ -102,7 +102,7 @@ def bibtex_import_view(request: HttpRequest) -> HttpResponse:
             {**context, "error": refused.message},
             status=400,
         )
-    return redirect("import_status", started.pk)
+    return redirect("notes:import_status", started.pk)
 
 
 @login_required
@@ -169,4 +169,4 @@ def notes_import_view(request: HttpRequest) -> HttpResponse:
         return render(
             request, "notes/exchange/notes_import.html", {"error": refused.message}, status=400
         )
-    return redirect("import_status", started.pk)
+    return redirect("notes:import_status", started.pk)

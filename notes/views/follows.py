@@ -35,12 +35,12 @@ def follow_button(
 ) -> dict[str, Any]:
     """What ``notes/_follow_button.html`` needs to show the button for one target."""
     if tag:
-        url, label = reverse("follow_tag", args=[tag]), f"#{tag}"
+        url, label = reverse("notes:follow_tag", args=[tag]), f"#{tag}"
     elif user is not None:
-        url, label = reverse("follow_user", args=[user.username]), user.name
+        url, label = reverse("notes:follow_user", args=[user.username]), user.name
     else:
         assert paper is not None
-        url, label = reverse("follow_paper", args=[paper.pk]), gettext("this paper")
+        url, label = reverse("notes:follow_paper", args=[paper.pk]), gettext("this paper")
     back = request.get_full_path()
     if request.htmx and request.htmx.current_url:
         # Swapped in place: the plain-form fallback should still return to the page.
@@ -81,7 +81,7 @@ def follow_tag(request: HttpRequest, tag: str) -> HttpResponse:
     names = parse_tags(tag)
     if len(names) != 1:
         raise Http404("No such tag.")
-    return _answer(request, reverse("tag", args=[names[0]]), tag=names[0])
+    return _answer(request, reverse("notes:tag", args=[names[0]]), tag=names[0])
 
 
 @login_required
@@ -90,7 +90,7 @@ def follow_user(request: HttpRequest, username: str) -> HttpResponse:
     followed = browse.find_user(username)
     if followed is None:
         raise Http404("No such user.")
-    return _answer(request, reverse("profile", args=[followed.username]), user=followed)
+    return _answer(request, reverse("notes:profile", args=[followed.username]), user=followed)
 
 
 @login_required

@@ -39,7 +39,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notifications.mark_read(user=request.user, ids=[notification.pk])
     if not notification.is_readable:
         messages.info(request, "You can no longer see that note.")
-        return redirect("notifications")
+        return redirect("notes:notifications")
     return redirect(notification.get_absolute_url())
 
 
@@ -55,7 +55,7 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     else:
         count = notifications.mark_read(user=request.user)
         messages.success(request, f"Marked {count} notification{'s' * (count != 1)} read.")
-    return redirect("notifications")
+    return redirect("notes:notifications")
 
 
 @login_required
@@ -68,5 +68,5 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         notifications.save_preferences(user=request.user, deliveries=form.deliveries())
         messages.success(request, "Your notification settings are saved.")
-        return redirect("notification_settings")
+        return redirect("notes:notification_settings")
     return render(request, "notes/notification_settings.html", {"form": form})

@@ -100,4 +100,4 @@ def act(request: HttpRequest) -> HttpResponse:
         messages.info(request, f"Nothing done: {nothing.message}")
     else:
         messages.success(request, f"You {action.get_verb_display()} {action.item_label}.")
-    return redirect("moderation")
+    return redirect("notes:moderation")

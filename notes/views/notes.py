@@ -189,7 +189,7 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, f"{{{note.pk}}} moved to your trash. Restore it from there at any time."
         )
-        return redirect("trash")
+        return redirect("notes:trash")
     return render(request, "notes/delete_confirm.html", {"note": note})
 
 

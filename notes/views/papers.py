@@ -157,7 +157,7 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "Your summary of this paper is in your trash: restore it.")
             return redirect(existing)
         messages.info(request, "You already have a summary of this paper; here it is to edit.")
-        return redirect("note_edit", existing.pk)
+        return redirect("notes:note_edit", existing.pk)
 
     form = NoteForm(request.POST or None)
     preview = refusal = None

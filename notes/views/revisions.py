@@ -194,8 +194,8 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     b = query_int(request, "b", maximum=MAX_REVISION)
     if a is None or b is None:
         messages.error(request, "Choose two revisions to compare.")
-        return redirect("note_history", note.pk)
-    return redirect("note_diff", note.pk, min(a, b), max(a, b))
+        return redirect("notes:note_history", note.pk)
+    return redirect("notes:note_diff", note.pk, min(a, b), max(a, b))
 
 
 @require_GET
@@ -230,7 +230,7 @@ def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
             note = note_revert(note=note, user=request.user, revision=rev)
         except TooComplexToRender as refused:
             messages.error(request, refused.message)
-            return redirect("note_revision", note.pk, rev)
+            return redirect("notes:note_revision", note.pk, rev)
         messages.success(
             request,
             f"Reverted: revision {note.revision} is a copy of revision {rev}. "

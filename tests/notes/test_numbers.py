@@ -97,10 +97,10 @@ def test_the_largest_numbers_a_column_holds_are_ordinary_misses(
 
 def test_reverse_refuses_numbers_the_columns_cannot_hold() -> None:
     with pytest.raises(NoReverseMatch):
-        reverse("note_diff", args=[1, -1, 0])
+        reverse("notes:note_diff", args=[1, -1, 0])
     with pytest.raises(NoReverseMatch):
-        reverse("note", args=[2**63])
-    assert reverse("note_diff", args=[1, 0, MAX_REVISION]) == f"/n/1/diff/0/{MAX_REVISION}/"
+        reverse("notes:note", args=[2**63])
+    assert reverse("notes:note_diff", args=[1, 0, MAX_REVISION]) == f"/n/1/diff/0/{MAX_REVISION}/"
 
 
 @pytest.mark.parametrize(

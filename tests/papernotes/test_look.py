@@ -76,7 +76,7 @@ def test_an_unknown_url_gets_our_404_page(client: Client, db: None) -> None:
     html = response.content.decode()
     assert "This page is not in the notebook" in html
     assert "/no-such-page-here/" in html
-    assert f'href="{reverse("index")}"' in html
+    assert f'href="{reverse("notes:index")}"' in html
 
 
 def test_the_home_page_links_the_screen_and_print_stylesheets(client: Client, db: None) -> None:
@@ -89,9 +89,9 @@ def test_the_home_page_links_the_screen_and_print_stylesheets(client: Client, db
 def test_a_visitor_is_offered_log_in_and_sign_up(client: Client, db: None) -> None:
     html = client.get("/").content.decode()
 
-    assert f'href="{reverse("login")}"' in html
+    assert f'href="{reverse("accounts:login")}"' in html
     assert ">Log in</a>" in html
-    assert f'href="{reverse("signup")}"' in html
+    assert f'href="{reverse("accounts:signup")}"' in html
     assert ">Sign up</a>" in html
     assert "Log out" not in html
 
@@ -102,12 +102,12 @@ def test_a_logged_in_user_sees_their_name_and_a_log_out_button(
     html = alice_client.get("/").content.decode()
 
     assert "Alice Liddell" in html
-    assert f'href="{reverse("profile", args=[alice.username])}"' in html
+    assert f'href="{reverse("notes:profile", args=[alice.username])}"' in html
     assert ">Log in</a>" not in html
     logout_forms = [f for f in _forms(html) if "Log out" in f.buttons]
     assert len(logout_forms) == 1
     assert (logout_forms[0].attrs["method"] or "").lower() == "post"
-    assert logout_forms[0].attrs["action"] == reverse("logout")
+    assert logout_forms[0].attrs["action"] == reverse("accounts:logout")
 
 
 def test_the_search_box_is_labelled_and_sends_a_get_to_search(client: Client, db: None) -> None:
