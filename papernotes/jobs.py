@@ -140,10 +140,19 @@ def defer(task: Any, **kwargs: Any) -> None:
     queue.defer(task.name, **kwargs)
 
 
-@app.task(name="run_import", retry=RETRY)
-def run_import(*, import_id: int) -> int:
+@app.task(name="run_import", retry=RETRY, pass_context=True)
+def run_import(context: JobContext, *, import_id: int) -> int:
     """Go on with an uploaded file's import (``notes.exchange.imports``) from where it got;
-    each step commits with its progress, so a retry does nothing twice."""
+    each step commits with its progress, so a retry does nothing twice. When the last try
+    fails too, the import is marked failed, so its page says so instead of waiting."""
     from notes.exchange import imports
 
-    return imports.run(import_id=import_id)
+    try:
+        return imports.run(import_id=import_id)
+    except Exception as exc:
+        if (
+            context.job is not None
+            and RETRY.get_retry_decision(exception=exc, job=context.job) is None
+        ):
+            imports.give_up(import_id=import_id)
+        raise

@@ -82,13 +82,14 @@ def run_jobs() -> int:
                 # Django's connection hands jsonb over as text, for its JSONField to decode.
                 kwargs = job.task_kwargs
                 kwargs = json.loads(kwargs) if isinstance(kwargs, str) else kwargs
+                context = JobContext(
+                    app=app, job=job, start_timestamp=time.time(), abort_reason=lambda: None
+                )
+                args = [context] if task.pass_context else []
                 if inspect.iscoroutinefunction(task.func):
-                    context = JobContext(
-                        app=app, job=job, start_timestamp=time.time(), abort_reason=lambda: None
-                    )
-                    await task(*([context] if task.pass_context else []), **kwargs)
+                    await task(*args, **kwargs)
                 else:
-                    await sync_to_async(task, thread_sensitive=True)(**kwargs)
+                    await sync_to_async(task, thread_sensitive=True)(*args, **kwargs)
                 await manager.finish_job(
                     job, status=procrastinate_jobs.Status.SUCCEEDED, delete_job=False
                 )

@@ -92,6 +92,20 @@ def run(*, import_id: int) -> int:
     return steps
 
 
+GAVE_UP = (
+    "The import failed on the server and was stopped. What it had imported is kept; "
+    "importing the same file again adds only what is missing."
+)
+
+
+def give_up(*, import_id: int) -> None:
+    """Mark import ``import_id`` failed (its job will not be tried again), keeping what it
+    did; an import already finished is left as it is."""
+    Import.objects.filter(pk=import_id, state=ImportState.WAITING).update(
+        state=ImportState.FAILED, error=GAVE_UP, finished=timezone.now(), upload=b"", plan={}
+    )
+
+
 def step(import_id: int, work: _Work) -> bool:
     """Do the next part of the import, in one transaction with its progress; whether
     there is more to do."""

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.paths import ROOT
 
 PRODUCT = ("notes", "accounts", "api", "papernotes", "templates", "bench", "tools")
-URL_TAG_RE = re.compile(r"\{%\s*url\s+(['\"])([^'\"]+)\1")
+URL_TAG_RE = re.compile(r"\{%\s*url\d?\s+(['\"])([^'\"]+)\1")
 REVERSE_RE = re.compile(r"\b(?:reverse|reverse_lazy|redirect|resolve_url)\(\s*(['\"])([^'\"/]+)\1")
 
 

@@ -137,3 +137,35 @@ def test_a_long_import_goes_on_in_continuation_jobs(
     assert run_jobs() == 4, "a job per step: 2 + 2 + 2 + 1 entries"
     assert DONE in answer_text(alice_client.get(url))
     assert len(job_rows("run_import")) == 4
+
+
+@pytest.mark.parametrize("last_try", [False, True])
+def test_an_import_whose_job_keeps_failing_says_so_after_its_last_try(
+    alice: User, alice_client: Client, monkeypatch, last_try: bool
+) -> None:
+    from django.db import connection
+
+    from papernotes import jobs
+
+    def broken(self, record):
+        raise RuntimeError("the database server went away")
+
+    monkeypatch.setattr(imports._BibTeX, "next_part", broken)
+    url = _post(alice_client)
+    if last_try:  # as if every try before this one had failed too
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET attempts = %s WHERE task_name = 'run_import'",
+                [jobs.RETRY.max_attempts],
+            )
+    with pytest.raises(RuntimeError):  # the job fails (a worker would retry it or not)
+        run_jobs()
+    record = _import_of(url)
+    page = answer_text(alice_client.get(url))
+    if last_try:
+        assert record.state == ImportState.FAILED and record.finished is not None
+        assert "The import stopped" in page and "importing the same file again" in page
+        assert "http-equiv" not in page  # the page no longer reloads itself
+    else:  # to be tried again later: the page goes on waiting
+        assert record.state == ImportState.WAITING and record.finished is None
+        assert "http-equiv" in page
