@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -119,7 +120,7 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
         previous = number
         saved = timezone.localtime(row["history_date"])
         row["saved_iso"] = saved.isoformat()
-        row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
+        row["saved"] = date_format(saved, "SHORT_DATETIME_FORMAT")
         row["head"] = number == note.revision
         rows.append(row)
     rows.reverse()
