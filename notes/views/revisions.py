@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
@@ -194,7 +195,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     a = query_int(request, "a", maximum=MAX_REVISION)
     b = query_int(request, "b", maximum=MAX_REVISION)
     if a is None or b is None:
-        messages.error(request, "Choose two revisions to compare.")
+        messages.error(request, _("Choose two revisions to compare."))
         return redirect("note_history", note.pk)
     return redirect("note_diff", note.pk, min(a, b), max(a, b))
 
@@ -234,8 +235,11 @@ def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
             return redirect("note_revision", note.pk, rev)
         messages.success(
             request,
-            f"Reverted: revision {note.revision} is a copy of revision {rev}. "
-            "Nothing was deleted; every revision is still in the history.",
+            _(
+                "Reverted: revision %(revision)s is a copy of revision %(old)s. "
+                "Nothing was deleted; every revision is still in the history."
+            )
+            % {"revision": note.revision, "old": rev},
         )
         return redirect(note)
     return render(
