@@ -118,4 +118,11 @@ def test_an_arabic_reader_signs_up_writes_searches_and_reads_in_arabic(
     )
     assert gaps["gapRight"] < 2 < gaps["gapLeft"], gaps
     expect(page.get_by_role("link", name="انتباه", exact=True)).to_be_visible()
+
+    # The entry's hide toggle, labelled by the script, speaks Arabic too.
+    page.goto(f"{base}/")
+    toggle = page.locator(f"#n{note.pk} .js-hide-toggle")
+    expect(toggle).to_have_text("إخفاء")
+    toggle.click()
+    expect(toggle).to_have_text("إظهار")
     context.close()

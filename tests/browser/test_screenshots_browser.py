@@ -135,7 +135,6 @@ def test_the_main_pages_fit_the_screen(
         problems += [f"{where}: cut off: {line}" for line in page.evaluate(_CUT_OFF)]
         # The text starts at the right in Arabic, at the left in English.
         line = page.evaluate(_FIRST_TEXT)
-        print(where, line)
         start = line["gapRight"] if language == "ar" else line["gapLeft"]
         if abs(start) >= 2:
             problems.append(f"{where}: the text does not start at the {language} side: {line}")
