@@ -8,7 +8,7 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("me/", community.me, name="me"),
     path("papers/", papers.papers, name="papers"),
     path("papers/<id:pk>/", papers.paper, name="paper"),

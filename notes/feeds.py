@@ -29,6 +29,7 @@ from django.utils.encoding import iri_to_uri
 from django.utils.feedgenerator import Atom1Feed, rfc3339_date
 from django.utils.http import http_date, urlencode
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import User
@@ -257,7 +258,7 @@ class AllNotesFeed(NotesFeed):
     def get_object(self, request: HttpRequest) -> Source:
         return _source(
             request,
-            title=_title("all notes"),
+            title=_title(_("all notes")),
             link=reverse("notes:index"),
             feed_url=reverse("notes:feed_notes"),
             notes=_anonymous_notes(Listing()),
@@ -278,7 +279,7 @@ class TagFeed(NotesFeed):
         more = urlencode([("tag", name) for name in tags[1:]])
         return _source(
             request,
-            title=_title(f"notes tagged {' and '.join(tags)}"),
+            title=_title(_("notes tagged %(tags)s") % {"tags": _(" and ").join(tags)}),
             link=_with_query(reverse("notes:tag", args=[tags[0]]), more),
             feed_url=_with_query(reverse("notes:feed_tag", args=[tags[0]]), more),
             notes=_anonymous_notes(Listing(tags=tuple(tags))),
@@ -296,7 +297,7 @@ class UserFeed(NotesFeed):
         # /feeds/users/alice/ are one feed to a reader.
         return _source(
             request,
-            title=_title(f"notes by {owner.name}"),
+            title=_title(_("notes by %(name)s") % {"name": owner.name}),
             link=owner.get_absolute_url(),
             feed_url=reverse("notes:feed_user", args=[owner.username]),
             notes=_anonymous_notes(Listing()).filter(author=owner),
@@ -319,12 +320,12 @@ class SearchFeed(NotesFeed):
         query = _feed_query(params)
         empty = not (listing.text or listing.tags or listing.users)
         if empty:
-            what = "search (nothing to search for)"
+            what = _("search (nothing to search for)")
         else:
             terms = [f"tag:{name}" for name in listing.tags] + [
                 f"user:{name}" for name in listing.users
             ]
-            what = f"search: {params['q'].strip() or ' '.join(terms)}"
+            what = _("search: %(query)s") % {"query": params["q"].strip() or " ".join(terms)}
         return _source(
             request,
             title=_title(what),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -106,6 +108,21 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_id} {self.get_verb_display()} {self.item_label}"
+
+    @property
+    def shown_label(self) -> str:
+        """``item_label`` in the reader's language. The stored label stays as it was
+        written (the log is never changed); its parts are read back and put in words."""
+        if found := _NOTE_LABEL.fullmatch(self.item_label):
+            return _("note %(ref)s by %(name)s") % found.groupdict()
+        if found := _COMMENT_LABEL.fullmatch(self.item_label):
+            return _("comment %(number)s by %(name)s on %(ref)s") % found.groupdict()
+        return self.item_label
+
+
+# How notes.services.moderation words an item's label.
+_NOTE_LABEL = re.compile(r"note (?P<ref>\{\d+\}) by (?P<name>\S+)")
+_COMMENT_LABEL = re.compile(r"comment (?P<number>\d+) by (?P<name>\S+) on (?P<ref>\{\d+\})")
 
 
 # What staff can hide, flag and act on.

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notes import visibility
@@ -115,25 +116,25 @@ def moderate(*, actor: User, item: Item, verb: str, message: str = "") -> Modera
         raise PermissionError("Only staff can moderate.")
     current = _lock(item)
     if not can_moderate_item(current, actor):
-        raise NothingToDo("It can no longer be read.")
+        raise NothingToDo(_("It can no longer be read."))
     was_counted = isinstance(current, Comment) and current.counts
     open_flags = open_flags_on(current)
     if verb == ModerationVerb.HIDE:
         if current.is_hidden:
-            raise NothingToDo("It is already hidden.")
+            raise NothingToDo(_("It is already hidden."))
         if not open_flags.exists():
-            raise NothingToDo("There are no open flags on it.")
+            raise NothingToDo(_("There are no open flags on it."))
         _set_hidden(current, hidden_by=actor)
     elif verb == ModerationVerb.RESTORE:
         if not current.is_hidden:
-            raise NothingToDo("It is not hidden.")
+            raise NothingToDo(_("It is not hidden."))
         _set_hidden(current, hidden_by=None)
     elif verb == ModerationVerb.DISMISS:
         pass
     else:
         raise ValueError(f"unknown action {verb!r}")
     if verb == ModerationVerb.DISMISS and not open_flags.exists():
-        raise NothingToDo("There are no open flags on it.")
+        raise NothingToDo(_("There are no open flags on it."))
     # Any action settles the flags raised so far; a new flag opens the item again.
     flag_count = open_flags.update(resolved_at=timezone.now())
     if isinstance(current, Comment):

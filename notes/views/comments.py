@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notes.access import can_moderate, get_comment_for_user, get_note_for_commenting
@@ -62,7 +63,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.cleaned_data["parent"]:
         parent = Comment.objects.filter(pk=form.cleaned_data["parent"], note=note).first()
         if parent is None:
-            form.add_error(None, "The comment you answered is not on this note.")
+            form.add_error(None, _("The comment you answered is not on this note."))
             return _errors_response(request, note, form, 400)
     try:
         comment = comment_post(
@@ -88,7 +89,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
             "notes/_comment_posted.html",
             {"node": node, "note": note, "can_comment": True},
         )
-    messages.success(request, "Your comment is posted.")
+    messages.success(request, _("Your comment is posted."))
     return redirect(comment)
 
 
@@ -109,7 +110,7 @@ def comment_edit_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpRes
         except TooComplexToRender as refused:
             form.add_error("body", refused.message)
         else:
-            messages.success(request, "Your comment is saved.")
+            messages.success(request, _("Your comment is saved."))
             return redirect(comment)
     return render(
         request,
@@ -150,14 +151,14 @@ def _already_down(
     if request.method == "POST":
         messages.success(request, done)
     else:
-        messages.info(request, "That comment is already gone; replies to it stay.")
+        messages.info(request, _("That comment is already gone; replies to it stay."))
     return redirect(comment)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    done = "Your comment is deleted; replies to it stay."
+    done = _("Your comment is deleted; replies to it stay.")
     again = _already_down(
         request, pk, comment_pk, may=lambda c: c.author_id == request.user.pk, done=done
     )
@@ -176,7 +177,7 @@ def comment_delete_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def comment_remove_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    done = "The comment is removed; replies to it stay."
+    done = _("The comment is removed; replies to it stay.")
     again = _already_down(
         request, pk, comment_pk, may=lambda c: can_moderate(request.user, c.note), done=done
     )
@@ -209,10 +210,10 @@ def thread_mute(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_commenting(request.user, pk)
     if request.POST.get("mute") == "1":
         notifications.mute(user=request.user, note=note)
-        messages.success(request, "Thread muted: no more notifications about this note.")
+        messages.success(request, _("Thread muted: no more notifications about this note."))
     else:
         notifications.unmute(user=request.user, note=note)
-        messages.success(request, "Thread unmuted.")
+        messages.success(request, _("Thread unmuted."))
     return redirect(f"{note.get_absolute_url()}#comments")
 
 

@@ -15,8 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import Context
-from django.template.defaultfilters import pluralize
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from notes.access import get_note_for_user, get_paper_for_user
@@ -79,7 +80,11 @@ def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "403.html", {"reason": OwnNoteVote.message}, status=403)
     if _in_place(request):
         return render(request, "notes/_vote.html", {"note": note, "voted": vote})
-    messages.success(request, f"Your vote for {note.ref} is {'counted' if vote else 'removed'}.")
+    messages.success(
+        request,
+        (_("Your vote for %(ref)s is counted.") if vote else _("Your vote for %(ref)s is removed."))
+        % {"ref": note.ref},
+    )
     return navigation.back(request, note.get_absolute_url())
 
 
@@ -93,11 +98,20 @@ def paper_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk)
     if "remove" in request.POST:
         stars, error = None, ""
-        done = "Your rating is removed."
+        done = _("Your rating is removed.")
     else:
         stars = _stars(request.POST.get("stars", ""))
-        error = "" if stars else f"Choose from {MIN_STARS} to {MAX_STARS} stars."
-        done = f"You rated this paper {stars} star{pluralize(stars)}."
+        error = (
+            ""
+            if stars
+            else _("Choose from %(least)d to %(most)d stars.")
+            % {"least": MIN_STARS, "most": MAX_STARS}
+        )
+        done = ngettext(
+            "You rated this paper %(stars)d star.",
+            "You rated this paper %(stars)d stars.",
+            stars or 0,
+        ) % {"stars": stars or 0}
     if not error:
         totals = paper_rate(paper=paper, user=request.user, stars=stars)
         paper.rating_count, paper.rating_sum = totals.count, totals.total

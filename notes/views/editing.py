@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import throttle
@@ -57,7 +58,7 @@ def rate_limited_message(seconds: int) -> str:
     )
 
 
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = gettext_lazy(
     "Previews cannot be counted right now, so none is shown. Your text is kept; "
     "preview it again in a minute, or save it."
 )
@@ -77,7 +78,7 @@ def preview_refusal(user: User) -> Refusal | None:
     try:
         wait = preview_wait(user)
     except throttle.Unavailable:
-        return Refusal(UNAVAILABLE_MESSAGE, 503, throttle.Unavailable.seconds)
+        return Refusal(str(UNAVAILABLE_MESSAGE), 503, throttle.Unavailable.seconds)
     if wait:
         return Refusal(rate_limited_message(wait), 429, wait)
     return None

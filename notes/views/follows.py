@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
@@ -71,7 +72,11 @@ def _answer(request: HttpRequest, target_url: str, **target: Any) -> HttpRespons
             request, "notes/_follow_button.html", {"follow": follow_button(request, **target)}
         )
     what = follow_button(request, **target)["label"]
-    messages.success(request, f"You follow {what}." if wanted else f"You no longer follow {what}.")
+    messages.success(
+        request,
+        (_("You follow %(what)s.") if wanted else _("You no longer follow %(what)s."))
+        % {"what": what},
+    )
     return navigation.back(request, target_url)
 
 

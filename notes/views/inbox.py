@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notes.forms import NotificationSettingsForm
@@ -38,7 +40,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such notification.")
     notifications.mark_read(user=request.user, ids=[notification.pk])
     if not notification.is_readable:
-        messages.info(request, "You can no longer see that note.")
+        messages.info(request, _("You can no longer see that note."))
         return redirect("notes:notifications")
     return redirect(notification.get_absolute_url())
 
@@ -54,7 +56,13 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
         notifications.mark_read(user=request.user, ids=[number])
     else:
         count = notifications.mark_read(user=request.user)
-        messages.success(request, f"Marked {count} notification{'s' * (count != 1)} read.")
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)d notification read.", "Marked %(count)d notifications read.", count
+            )
+            % {"count": count},
+        )
     return redirect("notes:notifications")
 
 
@@ -67,6 +75,6 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         notifications.save_preferences(user=request.user, deliveries=form.deliveries())
-        messages.success(request, "Your notification settings are saved.")
+        messages.success(request, _("Your notification settings are saved."))
         return redirect("notes:notification_settings")
     return render(request, "notes/notification_settings.html", {"form": form})

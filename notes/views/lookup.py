@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notes.access import get_paper_for_user
@@ -54,7 +55,7 @@ def paper_lookup(request: HttpRequest) -> HttpResponse:
     if identifier.field:
         existing = Paper.objects.by_identifier(**{identifier.field: identifier.value})
         if existing is not None:
-            messages.info(request, "This paper is already here, so we opened it for you.")
+            messages.info(request, _("This paper is already here, so we opened it for you."))
             return redirect(existing)
     try:
         details = find(identifier, user=request.user)
@@ -65,11 +66,12 @@ def paper_lookup(request: HttpRequest) -> HttpResponse:
         doi=details.doi, arxiv_id=details.arxiv_id, pmid=details.pmid
     )
     if existing is not None:
-        messages.info(request, "This paper is already here, so we opened it for you.")
+        messages.info(request, _("This paper is already here, so we opened it for you."))
         return redirect(existing)
     messages.success(
         request,
-        f"Found on {details.source}. Check the details, correct them if needed, and add the paper.",
+        _("Found on %(source)s. Check the details, correct them if needed, and add the paper.")
+        % {"source": details.source},
     )
     return _form_page(request, typed=typed, initial=details.form_initial())
 
@@ -81,7 +83,7 @@ def paper_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
     paper = get_paper_for_user(request.user, pk, write=True)
     found = paper_identifiers(doi=paper.doi, arxiv_id=paper.arxiv_id, pmid=paper.pmid)
     if not found:
-        messages.error(request, "This paper has no DOI, arXiv id or PMID to refresh it from.")
+        messages.error(request, _("This paper has no DOI, arXiv id or PMID to refresh it from."))
         return redirect(paper)
     failure: LookupFailed | None = None
     for identifier in found:
@@ -92,10 +94,15 @@ def paper_refresh_view(request: HttpRequest, pk: int) -> HttpResponse:
             continue
         changed = paper_refresh(paper=paper, details=details.form_initial(), user=request.user)
         if changed:
-            messages.success(request, f"Details refreshed from {details.source}.")
+            messages.success(
+                request, _("Details refreshed from %(source)s.") % {"source": details.source}
+            )
         else:
-            messages.info(request, f"{details.source} has nothing new about this paper.")
+            messages.info(
+                request,
+                _("%(source)s has nothing new about this paper.") % {"source": details.source},
+            )
         return redirect(paper)
     assert failure is not None
-    messages.error(request, f"Nothing was changed. {failure.message}")
+    messages.error(request, _("Nothing was changed. %(why)s") % {"why": failure.message})
     return redirect(paper)

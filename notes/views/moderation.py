@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notes.access import (
@@ -17,10 +19,17 @@ from notes.access import (
     require_staff,
 )
 from notes.forms import FlagForm, ModerationForm
-from notes.models import Comment, Note
+from notes.models import Comment, ModerationVerb, Note
 from notes.selectors.moderation import audit_log, hidden_items, queue_page
 from notes.services import moderation
 from papernotes.numbers import page_param
+
+# What the moderator is told after an action, by its verb.
+_DONE = {
+    ModerationVerb.HIDE: gettext_lazy("You hid %(item)s."),
+    ModerationVerb.RESTORE: gettext_lazy("You restored %(item)s."),
+    ModerationVerb.DISMISS: gettext_lazy("You dismissed the flags on %(item)s."),
+}
 
 
 def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpResponse:
@@ -35,9 +44,9 @@ def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpRespons
             text=form.cleaned_data["text"],
         )
         if created:
-            messages.success(request, "Thank you: moderators will look at it.")
+            messages.success(request, _("Thank you: moderators will look at it."))
         else:
-            messages.info(request, "You have already flagged this; moderators will look at it.")
+            messages.info(request, _("You have already flagged this; moderators will look at it."))
         return redirect(item)
     return render(
         request,
@@ -97,7 +106,7 @@ def act(request: HttpRequest) -> HttpResponse:
             actor=request.user, item=item, verb=data["verb"], message=data["message"]
         )
     except moderation.NothingToDo as nothing:
-        messages.info(request, f"Nothing done: {nothing.message}")
+        messages.info(request, _("Nothing done: %(why)s") % {"why": nothing.message})
     else:
-        messages.success(request, f"You {action.get_verb_display()} {action.item_label}.")
+        messages.success(request, _DONE[action.verb] % {"item": action.shown_label})
     return redirect("notes:moderation")

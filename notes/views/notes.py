@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notes.access import get_note_for_user
@@ -84,7 +86,7 @@ def note_print(request: HttpRequest, pk: int) -> HttpResponse:
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, write=True)
     if note.in_trash:
-        messages.info(request, "This note is in your trash; restore it to edit it.")
+        messages.info(request, _("This note is in your trash; restore it to edit it."))
         return redirect(note)
     if request.method == "GET":
         form = NoteForm.for_note(note)
@@ -99,7 +101,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if wants_preview(request):
             preview, refusal = render_preview(request, form)
         elif base is None:
-            form.add_error(None, "The form lost track of the revision you started from.")
+            form.add_error(None, _("The form lost track of the revision you started from."))
         else:
             try:
                 note = note_save(
@@ -126,7 +128,9 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return quietly(retry_after(response, kind), kind, exc)
             else:
-                messages.success(request, f"Saved as revision {note.revision}.")
+                messages.success(
+                    request, _("Saved as revision %(revision)s.") % {"revision": note.revision}
+                )
                 return redirect(note)
     response = render(
         request,
@@ -137,7 +141,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return with_retry_after(response, refusal)
 
 
-BUSY_MESSAGE = (
+BUSY_MESSAGE = gettext_lazy(
     "The site is too busy to save this just now: nothing was saved, and nothing is lost. "
     "Your text is below; save it again in a few seconds."
 )
@@ -187,7 +191,9 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         note_trash(note=note)
         messages.success(
-            request, f"{{{note.pk}}} moved to your trash. Restore it from there at any time."
+            request,
+            _("%(ref)s moved to your trash. Restore it from there at any time.")
+            % {"ref": note.ref},
         )
         return redirect("notes:trash")
     return render(request, "notes/delete_confirm.html", {"note": note})
@@ -198,7 +204,7 @@ def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def note_restore_view(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk, write=True)
     note_restore(note=note)
-    messages.success(request, f"{{{note.pk}}} is restored, with its whole history.")
+    messages.success(request, _("%(ref)s is restored, with its whole history.") % {"ref": note.ref})
     return redirect(note)
 
 

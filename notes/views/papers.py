@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
@@ -52,11 +53,11 @@ def paper_new(request: HttpRequest) -> HttpResponse:
         try:
             paper = paper_add(paper=form.save(commit=False), user=request.user)
         except PaperExists as exists:
-            messages.info(request, "This paper is already here, so we opened it for you.")
+            messages.info(request, _("This paper is already here, so we opened it for you."))
             return redirect(exists.paper)
         except DatabaseError as exc:
             return _busy_form(request, exc, {"form": form, "adding": True})
-        messages.success(request, "Paper added. Now write your summary of it.")
+        messages.success(request, _("Paper added. Now write your summary of it."))
         return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "adding": True})
 
@@ -113,11 +114,15 @@ def paper_edit(request: HttpRequest, pk: int) -> HttpResponse:
             paper = paper_save(paper=form.save(commit=False), user=request.user)
         except PaperExists as clash:
             for field in clash.fields:
-                form.add_error(field, f"Another paper already has this: “{clash.paper.title}”.")
+                form.add_error(
+                    field,
+                    _("Another paper already has this: “%(title)s”.")
+                    % {"title": clash.paper.title},
+                )
         except DatabaseError as exc:
             return _busy_form(request, exc, {"form": form, "paper": paper})
         else:
-            messages.success(request, "Paper updated.")
+            messages.success(request, _("Paper updated."))
             return redirect(paper)
     return render(request, "notes/paper_form.html", {"form": form, "paper": paper})
 
@@ -154,9 +159,9 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
     existing = Note.objects.filter(paper=paper, author=request.user).first()
     if existing is not None and request.method == "GET":
         if existing.in_trash:
-            messages.info(request, "Your summary of this paper is in your trash: restore it.")
+            messages.info(request, _("Your summary of this paper is in your trash: restore it."))
             return redirect(existing)
-        messages.info(request, "You already have a summary of this paper; here it is to edit.")
+        messages.info(request, _("You already have a summary of this paper; here it is to edit."))
         return redirect("notes:note_edit", existing.pk)
 
     form = NoteForm(request.POST or None)
@@ -180,7 +185,7 @@ def note_write(request: HttpRequest, pk: int) -> HttpResponse:
                 response = _write_form(request, form, paper, preview, status=503)
                 return quietly(retry_after(response, kind), kind, exc)
             else:
-                messages.success(request, f"Your summary {{{note.pk}}} is saved.")
+                messages.success(request, _("Your summary %(ref)s is saved.") % {"ref": note.ref})
                 return redirect(note)
     response = _write_form(request, form, paper, preview, status=refusal.status if refusal else 200)
     return with_retry_after(response, refusal)

@@ -17,7 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
@@ -102,8 +104,8 @@ def _url_maker(name: str, pk: int, *numbers: int) -> str:
 
 def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """The history table's rows, newest first, from ``HISTORY_FIELDS`` in revision order."""
-    revision_url = _url_maker("note_revision", note.pk, 0)
-    diff_url = _url_maker("note_diff", note.pk, 0, 0)
+    revision_url = _url_maker("notes:note_revision", note.pk, 0)
+    diff_url = _url_maker("notes:note_diff", note.pk, 0, 0)
     rows = []
     previous_size, previous = 0, None
     for record in records:
@@ -119,7 +121,7 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
         previous = number
         saved = timezone.localtime(row["history_date"])
         row["saved_iso"] = saved.isoformat()
-        row["saved"] = saved.strftime("%Y-%m-%d %H:%M")
+        row["saved"] = date_format(saved, "SHORT_DATETIME_FORMAT")
         row["head"] = number == note.revision
         rows.append(row)
     rows.reverse()
@@ -193,7 +195,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     a = query_int(request, "a", maximum=MAX_REVISION)
     b = query_int(request, "b", maximum=MAX_REVISION)
     if a is None or b is None:
-        messages.error(request, "Choose two revisions to compare.")
+        messages.error(request, _("Choose two revisions to compare."))
         return redirect("notes:note_history", note.pk)
     return redirect("notes:note_diff", note.pk, min(a, b), max(a, b))
 
@@ -233,8 +235,11 @@ def revert(request: HttpRequest, pk: int, rev: int) -> HttpResponse:
             return redirect("notes:note_revision", note.pk, rev)
         messages.success(
             request,
-            f"Reverted: revision {note.revision} is a copy of revision {rev}. "
-            "Nothing was deleted; every revision is still in the history.",
+            _(
+                "Reverted: revision %(revision)s is a copy of revision %(old)s. "
+                "Nothing was deleted; every revision is still in the history."
+            )
+            % {"revision": note.revision, "old": rev},
         )
         return redirect(note)
     return render(

@@ -25,7 +25,9 @@
   function applyHidden(button, hidden) {
     var entry = button.closest(".entry");
     if (entry) entry.classList.toggle("is-hidden", hidden);
-    button.textContent = hidden ? "show" : "hide";
+    // The labels in the page's language: "hide" is the button's own text.
+    if (!button.dataset.hideLabel) button.dataset.hideLabel = button.textContent;
+    button.textContent = hidden ? button.dataset.showLabel : button.dataset.hideLabel;
     button.setAttribute("aria-expanded", hidden ? "false" : "true");
   }
 
@@ -151,15 +153,17 @@
         // The session ended: the answer is the login page, not a comment.
         event.detail.shouldSwap = false;
         form.dataset.keepText = "1";
-        box.textContent = "You are no longer logged in. Log in again in another tab, then post; your text is kept.";
+        box.textContent = box.dataset.loggedOut;
         box.hidden = false;
         return;
       }
       if (xhr.status < 400) return;
       event.detail.shouldSwap = false;
-      box.innerHTML = event.detail.xhr.status >= 500
-        ? "<p>Something went wrong; your text is kept. Try again.</p>"
-        : event.detail.serverResponse;  // escaped by the server's template
+      if (event.detail.xhr.status >= 500) {
+        box.textContent = box.dataset.failed;
+      } else {
+        box.innerHTML = event.detail.serverResponse;  // escaped by the server's template
+      }
       box.hidden = false;
     });
     document.body.addEventListener("htmx:afterRequest", function (event) {
@@ -179,7 +183,7 @@
     document.body.addEventListener("htmx:sendError", function (event) {
       var box = commentErrors(event.detail.elt);
       if (!box) return;
-      box.textContent = "The comment could not be sent; check your connection. Your text is kept.";
+      box.textContent = box.dataset.unreachable;
       box.hidden = false;
     });
   }

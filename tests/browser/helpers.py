@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
 from tests.conftest import PASSWORD
 
 
-def log_in(page: Page, base: str, user: User) -> None:
+def log_in(page: Page, base: str, user: User, *, language: str = "en") -> None:
+    """Log in through the form, finding its fields by their names in ``language`` (the one
+    the page's browser asks for)."""
+    with translation.override(language):
+        username, password = gettext("Username"), gettext("Password")
+        log_in_button, log_out_button = gettext("Log in"), gettext("Log out")
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.get_by_label(username).fill(user.username)
+    page.get_by_label(password).fill(PASSWORD)
+    page.get_by_role("button", name=log_in_button).click()
+    expect(page.get_by_role("button", name=log_out_button)).to_be_visible()
 
 
 # Recorded before any of the page's own scripts run, in every document the page opens.

@@ -1,5 +1,6 @@
 """In Chromium, with axe-core: every kind of page, filled with content, has no violation of
-the WCAG 2.1 A and AA rules, in the light and the dark colour scheme."""
+the WCAG 2.1 A and AA rules, in English and in Arabic (the browser asking for it), in the
+light and the dark colour scheme, on a wide screen and a phone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page
 
 from tests.browser.helpers import log_in
@@ -33,19 +36,22 @@ def _violations(page: Page) -> list[str]:
     return [f"{v['id']}: {v['help']} at {json.dumps(v['targets'])}" for v in found]
 
 
-def _check(page: Page, base: str, paths: list[str], problems: list[str]) -> None:
+def _check(page: Page, base: str, paths: list[str], problems: list[str], language: str) -> None:
     """Each page in the light and the dark scheme, each loaded in it (a scheme switched on
-    a loaded page would be measured half-way through the buttons' colour transitions)."""
+    a loaded page would be measured half-way through the buttons' colour transitions), and
+    each in the language its browser asks for."""
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)
         for path in paths:
             page.goto(base + path)
+            assert page.locator("html").get_attribute("lang") == language, path
             problems.extend(f"{path} [{scheme}] {line}" for line in _violations(page))
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
 @pytest.mark.parametrize("width", [1280, 360])
 def test_every_page_type_meets_wcag_21_aa(
-    transactional_db: None, live_server, browser: Browser, width: int
+    transactional_db: None, live_server, browser: Browser, width: int, language: str
 ) -> None:
     alice, bob, editor = _people()
     note, comment = _content(alice, bob)
@@ -53,7 +59,7 @@ def test_every_page_type_meets_wcag_21_aa(
     problems: list[str] = []
 
     def fresh() -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
         page = context.new_page()
         page.set_default_timeout(10_000)
         return page
@@ -82,10 +88,11 @@ def test_every_page_type_meets_wcag_21_aa(
             "/no-such-page/",
         ],
         problems,
+        language,
     )
 
     author = fresh()
-    log_in(author, base, alice)
+    log_in(author, base, alice, language=language)
     _check(
         author,
         base,
@@ -105,14 +112,17 @@ def test_every_page_type_meets_wcag_21_aa(
             f"/n/{note.pk}/revert/0/",
         ],
         problems,
+        language,
     )
     # A form sent with mistakes: the errors and the fields they belong to.
     author.goto(f"{base}/accounts/password/")
-    author.get_by_role("button", name="Change password").click()
+    with translation.override(language):
+        change_password = gettext("Change password")
+    author.get_by_role("button", name=change_password).click()
     problems.extend(f"password errors {line}" for line in _violations(author))
 
     staff = fresh()
-    log_in(staff, base, editor)
-    _check(staff, base, ["/moderation/"], problems)
+    log_in(staff, base, editor, language=language)
+    _check(staff, base, ["/moderation/"], problems, language)
 
     assert problems == []

@@ -9,11 +9,14 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import User
-from notes.models import Delivery, NotificationKind
+from notes.models import Delivery, FlagReason, ModerationAction, NotificationKind
 from notes.services import notifications
+from notes.services.moderation import flag
 from tests.conftest import PASSWORD, client_for
 from tests.factories import make_comment, make_note, make_paper, revise
 from tests.jobs import run_jobs
@@ -249,3 +252,56 @@ def test_an_english_readers_emails_stay_english(alice: User, bob: User) -> None:
     run_jobs()
     [message] = mail.outbox
     assert "Bob Builder commented on your note" in message.subject
+
+
+def _arabic(client: Client) -> Client:
+    client.cookies["django_language"] = "ar"
+    return client
+
+
+def test_the_history_dates_are_written_in_the_readers_language(content) -> None:
+    note = content
+    english = Client().get(f"/n/{note.pk}/history/").content.decode()
+    arabic = Client(**ARABIC).get(f"/n/{note.pk}/history/").content.decode()
+    assert re.search(r"<time datetime=\"[^\"]+\">\d{4}-\d\d-\d\d \d\d:\d\d</time>", english)
+    month = rf"\d{{1,2}} ({'|'.join(MONTHS)}) \d{{4}}، \d\d:\d\d"
+    assert len(re.findall(rf"<time datetime=\"[^\"]+\">{month}</time>", arabic)) == 2
+
+
+def test_what_the_site_says_after_an_action_is_in_arabic(content, alice: User) -> None:
+    note = content
+    client = _arabic(client_for(alice))
+    response = client.post(f"/n/{note.pk}/comments/", {"body": "تعليق"}, follow=True)
+    assert "نُشر تعليقك." in response.content.decode()
+    response = client.post(f"/n/{note.pk}/mute/", {"mute": "1"}, follow=True)
+    assert "كُتم النقاش: لا مزيد من الإشعارات عن هذه الملاحظة." in response.content.decode()
+
+
+def test_the_moderation_log_and_its_messages_are_in_arabic(content, bob: User, staff: User) -> None:
+    note = content
+    flag(flagger=bob, item=note, reason=FlagReason.SPAM)
+    client = _arabic(client_for(staff))
+    response = client.post(
+        "/moderation/act/", {"verb": "hide", "kind": "note", "item": note.pk}, follow=True
+    )
+    html = response.content.decode()
+    # Told, and logged, in words; the stored label stays as written.
+    assert f"أخفيتَ الملاحظة {{{note.pk}}} بقلم alice." in html
+    assert f"الملاحظة {{{note.pk}}} بقلم alice" in client.get("/moderation/").content.decode()
+    assert ModerationAction.objects.get().item_label == f"note {{{note.pk}}} by alice"
+
+
+def test_import_outcomes_are_words_in_the_readers_language() -> None:
+    with translation.override("ar"):
+        words = [
+            render_to_string("notes/exchange/_outcome.html", {"outcome": code})
+            for code in ("created", "matched", "exists", "skipped")
+        ]
+    assert words == ["أُنشئ", "طوبق", "موجود", "تُخطّي"]
+
+
+def test_the_feeds_titles_follow_the_language(content) -> None:
+    english = Client().get("/feeds/tags/attention/").content.decode()
+    arabic = Client(**ARABIC).get("/feeds/tags/attention/").content.decode()
+    assert "<title>PaperNotes — notes tagged attention</title>" in english
+    assert "<title>PaperNotes — ملاحظات موسومة بـ attention</title>" in arabic

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
@@ -161,7 +162,7 @@ def _as_django_writes_it(notes: list[Note]) -> bytes:
         title="PaperNotes — all notes",
         link="http://testserver/",
         description=None,
-        language="en-us",
+        language=get_language(),
         feed_url=feed_url,
         feed_guid=feed_url,
     )

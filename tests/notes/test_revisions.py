@@ -41,7 +41,7 @@ def test_history_page_lists_every_revision(alice: User, bob_client: Client) -> N
     note = revise(note, "a much longer body", tags=["t1"], message="grow it")
     html = bob_client.get(f"/n/{note.pk}/history/").content.decode()
     assert "grow it" in html
-    assert "+13 B" in html  # size change
+    assert "+13</span> B" in html  # size change (the number kept left to right)
     assert "t0" in html and "t1" in html
     assert "Alice Liddell" in html
     assert f'href="/n/{note.pk}/r/0/"' in html

@@ -11,7 +11,11 @@ from tests.paths import ROOT
 
 PRODUCT = ("notes", "accounts", "api", "papernotes", "templates", "bench", "tools")
 URL_TAG_RE = re.compile(r"\{%\s*url\d?\s+(['\"])([^'\"]+)\1")
-REVERSE_RE = re.compile(r"\b(?:reverse|reverse_lazy|redirect|resolve_url)\(\s*(['\"])([^'\"/]+)\1")
+REVERSE_RE = re.compile(
+    r"\b(?:reverse|reverse_lazy|redirect|resolve_url|_url_maker)\(\s*(['\"])([^'\"/]+)\1"
+)
+# A name handed to an included template that builds the link (``{% url export_name … %}``).
+NAME_VARIABLE_RE = re.compile(r"\b(?:export|url|view)_name=(['\"])([^'\"/ ]+)\1")
 
 
 def _bare_names(patterns: list, namespace: str | None = None) -> list[str]:
@@ -46,7 +50,7 @@ def _uses() -> list[tuple[str, str]]:
             if path.suffix not in (".py", ".html", ".txt") or "migrations" in path.parts:
                 continue
             text = path.read_text(errors="replace")
-            for regex in (URL_TAG_RE, REVERSE_RE):
+            for regex in (URL_TAG_RE, REVERSE_RE, NAME_VARIABLE_RE):
                 found += [(str(path.relative_to(ROOT)), m.group(2)) for m in regex.finditer(text)]
     return found
 
@@ -63,3 +67,6 @@ def test_the_check_sees_a_bare_name() -> None:
     assert URL_TAG_RE.search("{% url 'note' 5 %}").group(2) == "note"
     assert REVERSE_RE.search('return redirect("index")').group(2) == "index"
     assert REVERSE_RE.search('redirect("/")') is None
+    assert (
+        NAME_VARIABLE_RE.search('{% with export_name="export_notes" %}').group(2) == "export_notes"
+    )
