@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -21,10 +23,22 @@ def is_known(code: str) -> bool:
     return code in dict(settings.LANGUAGES)
 
 
+@csrf_exempt
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's ``set_language`` (the cookie, the redirect back to ``next``), remembered on
-    the account of a logged-in reader."""
+    the account of a logged-in reader.
+
+    The switch is on every page. For a reader who is not logged in it carries no CSRF
+    token, so their pages stay the same for everyone (cacheable, and no cookie set on a
+    first visit); all it can change is that browser's language cookie. A logged-in reader's
+    switch carries the token and is checked here, as it changes the account."""
+    if request.user.is_authenticated:
+        refused = CsrfViewMiddleware(lambda request: HttpResponse()).process_view(
+            request, None, (), {}
+        )
+        if refused is not None:
+            return refused
     response = django_set_language(request)
     code = request.POST.get("language", "")
     if request.user.is_authenticated and is_known(code) and request.user.language != code:

@@ -300,7 +300,7 @@ def address_confirm(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/address_confirm.html", {"change": change, "taken": True}, status=409
         )
     messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": change.email})
-    return redirect("accounts:profile_edit" if request.user == change.user else "login")
+    return redirect("accounts:profile_edit" if request.user == change.user else "accounts:login")
 
 
 def rate_limited(

@@ -30,6 +30,17 @@ class Delivery(models.TextChoices):
     DIGEST = "digest", _("In the app and in a daily e-mail digest")
 
 
+# What the inbox reads of a notification (NotificationQuerySet.for_inbox).
+INBOX_FIELDS = (
+    "recipient", "kind", "created", "read_at",
+    "actor__username", "actor__display_name",
+    "note__author", "note__visibility", "note__deleted_at", "note__hidden_at",
+    "note__tag_names", "note__paper__title",
+    "comment__note", "comment__author", "comment__deleted_at", "comment__hidden_at",
+    "comment__body_text",
+)  # fmt: skip
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -40,9 +51,13 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(recipient=user).exclude(read_rule.notification_hidden_q(user.pk))
 
     def for_inbox(self, user: settings.AUTH_USER_MODEL) -> NotificationQuerySet:
+        # Only what a notification's line and excerpt show and its visibility needs: the
+        # whole notes (bodies, search documents) and papers (abstracts) of a page of fifty
+        # cost more to read than the rest of the page.
         return (
             self.shown_to(user)
             .select_related("actor", "note__paper", "comment")
+            .only(*INBOX_FIELDS)
             .order_by("-created", "-id")
         )
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -260,7 +261,50 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
         window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
         return page_of(window.matches, number, fetch=window.ids, ahead=0)
     notes = notes_for(viewer, listing)
-    return page_of(notes, number, count=stored_count(viewer, listing), ahead=count_ahead(listing))
+    count = stored_count(viewer, listing)
+    fetch = with_own_notes(viewer, listing, notes, count)
+    return page_of(notes, number, count=count, fetch=fetch, ahead=count_ahead(listing))
+
+
+# A logged-in reader's list is the public list and the reader's own unlisted notes (private
+# or hidden). Asked for both at once (``public or mine``), PostgreSQL cannot use the public
+# lists' partial indexes and reads and sorts every note for a page; so the public part is
+# cut as for anyone, and the reader's own few are read whole and merged in, when they
+# are at most this many.
+OWN_MERGED_AT_MOST = 200
+
+
+def with_own_notes(
+    viewer: Any, listing: Listing, notes: QuerySet[Note], count: int | None
+) -> Callable[[int, int], list[int]] | None:
+    """Cuts of ``notes`` (``viewer``'s list, of ``count`` notes) made of the public list's
+    cuts and the viewer's own unlisted notes; ``None`` where that does not apply (an
+    anonymous reader, a list without a stored count, too many unlisted notes)."""
+    if count is None or not getattr(viewer, "is_authenticated", False):
+        return None
+    unlisted = Note.objects.filter(visibility.own_unlisted_q(viewer))
+    own_notes = notes_for(viewer, listing, base=unlisted)
+    own = list(own_notes.values_list("id", flat=True)[: OWN_MERGED_AT_MOST + 1])
+    if len(own) > OWN_MERGED_AT_MOST:
+        return None
+    public = notes_for(AnonymousUser(), listing).values_list("id", flat=True)
+    public_count = count - len(own)
+    public_cut = ids_in_order(public, public_count)
+
+    def fetch(start: int, stop: int) -> list[int]:
+        # At most ``len(own)`` own notes come before the public note at ``first``, so
+        # the list's notes from ``start`` to ``stop`` are among those public ones and
+        # the own ones.
+        first = max(0, min(start - len(own), public_count - 1))
+        cut = public_cut(first, stop) if public_count > 0 else []
+        # Merged in the list's order, the note at ``i`` is the list's note ``first + i``
+        # from the public note at ``first`` on; the own notes before that one come before
+        # ``start`` either way. (Merged also when there are none: a reader's page makes
+        # as many queries whether or not they have private notes.)
+        merged = notes.filter(pk__in=[*cut, *own]).values_list("id", flat=True)
+        return [pk for i, pk in enumerate(merged) if start <= first + i < stop]
+
+    return fetch
 
 
 def count_ahead(listing: Listing) -> int:

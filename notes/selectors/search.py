@@ -271,6 +271,41 @@ ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 _HEAD_ALSO_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
 # A head that has a phrase is the start of the document, so it has the phrase's pairs too.
 _WINDOW_PAIRS_SQL = " AND search_pairs @> {pairs}"
+# The window of a query with a phrase. A note with the phrase's word pairs almost always
+# has the phrase (its words side by side), so the body matches are looked for among the
+# newest notes with the pairs whose head does not match (a small document, cheap to
+# check), at most a few more than the page needs: checking a note's whole document is
+# what costs, and a phrase of two common words has thousands of notes with its pairs.
+# ``newest`` is planned on its own, from the pairs' statistics (walking the date index or
+# the pairs' index, whichever finds them sooner): planned with the head condition, the
+# planner cannot know that a phrase in many titles or tags is in few bodies, and walks
+# every note. ``candidates`` reads it in the order it was written (newest first) and
+# stops at its limit. The last rows say whether a bound cut anything off (counted only
+# when that matters): then a short page is read again without the bounds.
+_PHRASE_WINDOW_SQL = """
+WITH newest AS MATERIALIZED (
+ SELECT id, modified, search_head @@ websearch_to_tsquery(%s::regconfig, %s) AS head
+ FROM notes_note WHERE {where}{pairs}
+ ORDER BY modified DESC, id DESC LIMIT %s),
+candidates AS MATERIALIZED (SELECT id, modified FROM newest WHERE head IS NOT TRUE LIMIT %s)
+(SELECT id, 1 AS part, modified FROM notes_note
+ WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
+ ORDER BY modified DESC, id DESC LIMIT %s)
+UNION ALL
+(SELECT n.id, 0 AS part, n.modified FROM candidates AS c JOIN notes_note AS n ON n.id = c.id
+ WHERE n.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+ ORDER BY c.modified DESC, c.id DESC LIMIT %s)
+UNION ALL
+(SELECT count(*), -1 AS part, NULL FROM candidates)
+UNION ALL
+(SELECT count(*), -2 AS part, NULL FROM newest WHERE (SELECT count(*) FROM candidates) < %s)
+"""
+# How many notes with a phrase's pairs are looked at for a window ending at ``stop``: of
+# all of them, ``stop`` times this (most may match in the head); of those whose head does
+# not match, ``stop`` and this many more (whose documents are checked).
+PHRASE_NEWEST_TIMES = 100
+PHRASE_CANDIDATES_MORE = 10
+
 # The same with each part compiled by the ORM, for a list whose condition needs a join
 # (notes by given users).
 _PART_SQL = "(SELECT id, {rank} AS part, modified FROM ({sql}) AS part{rank})"
@@ -298,6 +333,10 @@ class RelevanceWindow:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
         # part, so one query reads at most that many of each, both from the date index.
         condition = condition_of(self.notes)
+        if condition is not None and self.pairs:
+            found = self._phrase_ids(condition, start, stop)
+            if found is not None:
+                return found
         if condition is not None:
             # Building and compiling the two parts as querysets costs Django more than
             # the rest of the search; the list's condition is compiled once instead.
@@ -320,6 +359,37 @@ class RelevanceWindow:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
+
+    def _phrase_ids(
+        self, condition: tuple[str, list[Any]], start: int, stop: int
+    ) -> list[int] | None:
+        """The window of a phrase query from the newest notes with its pairs (see
+        ``_PHRASE_WINDOW_SQL``), or ``None`` when those were too few to be sure of it."""
+        where, where_params = condition
+        words = [CONFIG, self.text]
+        pairs = _WINDOW_PAIRS_SQL.format(pairs=_pairs_literal(self.pairs))
+        sql = _PHRASE_WINDOW_SQL.format(
+            where=where, pairs=pairs, head_also=_HEAD_ALSO_SQL if self.head_also else ""
+        )
+        newest = PHRASE_NEWEST_TIMES * stop
+        candidates = stop + PHRASE_CANDIDATES_MORE
+        params = [
+            *words, *where_params, newest, candidates,
+            *where_params, *words, *(words if self.head_also else []), stop,
+            *words, stop,
+            candidates,
+        ]  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        counts = {row[1]: row[0] for row in rows if row[1] < 0}
+        matches = sorted((row for row in rows if row[1] >= 0), key=lambda row: row[1:] + row[:1])
+        matches.reverse()  # head matches first, then newest first, as RELEVANCE
+        body = sum(1 for row in matches if row[1] == 0)
+        cut = counts[-1] >= candidates or counts.get(-2, 0) >= newest
+        if body < stop and cut:
+            return None
+        return [row[0] for row in matches[start:stop]]
 
     def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
         query = search_query(self.text)

@@ -209,6 +209,31 @@ def test_a_logged_in_readers_choice_is_kept_and_follows_them_at_login(alice: Use
     assert '<html lang="ar" dir="rtl">' in elsewhere.get("/").content.decode()
 
 
+def test_a_readers_pages_carry_no_token_and_set_no_cookie_for_the_switch(content) -> None:
+    # The switch is on every page: for a reader who is not logged in it must not make each
+    # page different (a CSRF token) nor set a cookie on a first visit.
+    reader = Client()
+    first = reader.get("/papers/")
+    again = reader.get("/papers/")
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert "csrftoken" not in first.cookies and first.content == again.content
+
+
+def test_a_switch_posted_from_elsewhere_does_not_change_an_account(alice: User) -> None:
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(alice)
+    assert forged.post("/i18n/setlang/?next=/", {"language": "ar"}).status_code == 403
+    alice.refresh_from_db()
+    assert alice.language == ""
+    # The site's own switch, with the page's token, does.
+    page = forged.get("/papers/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    answer = forged.post("/i18n/setlang/?next=/", {"language": "ar", "csrfmiddlewaretoken": token})
+    assert answer.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "ar"
+
+
 def test_an_unknown_language_is_not_kept(alice: User) -> None:
     client_for(alice).post("/i18n/setlang/?next=/", {"language": "xx"})
     alice.refresh_from_db()

@@ -13,7 +13,7 @@ from accounts.models import User
 from notes.models import Note
 from notes.services.reactions import note_vote, paper_rate
 from tests.conftest import BROWSER_AGENT, client_for
-from tests.factories import make_note, make_paper, with_revisions
+from tests.factories import make_comment, make_note, make_paper, with_revisions
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,19 @@ def test_search_pages_keep_a_fixed_query_count_across_the_head_and_body_matches(
     large = {url: _queries(client, url) for url in urls}
     assert large == small
     assert max(large.values()) <= 12
+
+
+def test_the_inbox_reads_what_its_lines_show_not_whole_notes(alice: User, bob: User) -> None:
+    note = make_note(alice, body="A body the inbox never shows.")
+    for n in range(3):
+        make_comment(note, bob, body=f"Comment {n} with words.")
+    client = client_for(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/notifications/").content.decode()
+    assert page.count("commented on your note") == 3
+    assert "Comment 2 with words." in page
+    inbox = [q["sql"] for q in ctx.captured_queries if 'FROM "notes_notification"' in q["sql"]]
+    listing = [sql for sql in inbox if "COUNT(*)" not in sql]
+    assert len(listing) == 1
+    for column in ("body_html", "search_vector", "search_pairs", "abstract", "password"):
+        assert column not in listing[0], column

@@ -97,3 +97,54 @@ def test_an_exact_page_needs_no_next_page() -> None:
     assert len(_ids(page)) == 20
     assert 'rel="next"' not in page
     assert "Page 1" not in page  # a single page shows no pagination at all
+
+
+@pytest.fixture
+def with_private(alice: User, bob: User, forty_five: list[Note]) -> list[Note]:
+    """Alice's private notes among the public ones: the oldest, the newest and between."""
+    private = [make_note(alice, body=f"Private {i}.", visibility="private") for i in range(2)]
+    for public in forty_five[::9]:
+        paper = public.paper if public.author != alice else None
+        private.append(make_note(alice, paper, visibility="private"))
+    Note.objects.filter(pk=private[0].pk).update(modified=forty_five[0].modified)
+    return private
+
+
+@pytest.mark.parametrize(
+    "query, listing",
+    [
+        ("", Listing()),
+        ("sort=created&order=asc", Listing(sort="created", descending=False)),
+        ("sort=year", Listing(sort="year")),
+        ("sort=title&order=asc", Listing(sort="title", descending=False)),
+        ("tag=physics", Listing(tags=("physics",))),
+    ],
+)
+def test_a_readers_own_private_notes_take_their_places_on_every_page(
+    with_private: list[Note], alice: User, query: str, listing: Listing
+) -> None:
+    client = Client()
+    client.force_login(alice)
+    expected = list(browse.notes_for(alice, listing).values_list("id", flat=True))
+    assert set(expected) >= {note.pk for note in with_private if "physics" in note.tag_names}
+    numbers = range(1, -(-len(expected) // 20) + 2)  # and one page past the end
+    pages = [_ids(client.get(f"/?{query}&page={n}").content.decode()) for n in numbers]
+    assert [pk for page in pages[:-1] for pk in page] == expected
+    assert pages[:-1] == [expected[start : start + 20] for start in range(0, len(expected), 20)]
+
+
+def test_a_readers_page_is_cut_from_the_public_list_not_from_every_note(
+    with_private: list[Note], alice: User
+) -> None:
+    # Asked for "public or mine" at once, PostgreSQL reads and sorts every note for a
+    # page; the public part is cut from its own index, as for anyone.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/?page=2")
+    cuts = [q["sql"] for q in ctx.captured_queries if "OFFSET" in q["sql"]]
+    assert cuts
+    assert not any(f'"author_id" = {alice.pk}' in sql for sql in cuts)

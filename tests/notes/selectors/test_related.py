@@ -28,7 +28,7 @@ def _read_also(client: Client, url: str) -> list[str]:
     section = re.search(r'<section[^>]*aria-labelledby="read-also".*?</section>', html, re.S)
     if section is None:
         return []
-    titles = re.findall(r'<li><a href="/papers/\d+/">([^<]*)</a>', section.group(0))
+    titles = re.findall(r'<li><a href="/papers/\d+/"[^>]*>([^<]*)</a>', section.group(0))
     return [unescape(title) for title in titles]
 
 

@@ -231,3 +231,86 @@ def test_a_phrase_is_not_compared_with_every_title(alice: User) -> None:
         response = Client().get("/search/", {"q": '"all you need"'})
     assert response.status_code == 200
     assert not any("similarity" in q["sql"] for q in captured.captured_queries)
+
+
+@pytest.fixture
+def many_spectra(alice: User, bob: User, carol: User) -> None:
+    """More notes with "cell spectrum" than a page: in bodies, in titles (head matches),
+    with both pairs of "cell spectrum flat" but not the phrase, and private ones."""
+    users = [alice, bob, carol]
+    for i in range(45):
+        make_note(users[i % 3], body=f"Note {i}: a cell spectrum flat and wide.")
+        if i % 3 == 0:
+            title = make_paper(title=f"Cell spectrum atlas {i}")
+            make_note(users[i % 3], title, body="Nothing here.")
+        if i % 4 == 0:
+            make_note(users[i % 3], body=f"A cell spectrum, then a spectrum flat ({i}).")
+        if i % 5 == 0:
+            make_note(users[i % 3], body="Private cell spectrum.", visibility="private")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"cell spectrum"', '"cell spectrum flat"', '"spectrum atlas"', '"cell spectrum" -flat'],
+)
+def test_a_phrase_window_reads_the_same_order_as_the_querysets_it_stands_for(
+    many_spectra: None, alice: User, query: str
+) -> None:
+    # The window of a phrase looks at the newest notes with its pairs only, and reads
+    # again without that bound when they were too few to be sure: either way, the ORM's
+    # order of every match.
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow, matching
+
+    for viewer in (AnonymousUser(), alice):
+        notes = notes_for(viewer, Listing(sort="relevance"))
+        expected = list(
+            matching(notes, query)
+            .order_by("-head_match", "-modified", "-id")
+            .values_list("id", flat=True)
+        )
+        assert expected
+        window = RelevanceWindow(notes, query)
+        for start, stop in [(0, 21), (20, 41), (40, 61), (60, 81)]:
+            assert window.ids(start, stop) == expected[start:stop], (query, start)
+
+
+def test_a_phrase_checks_the_documents_of_about_a_page_only(many_spectra: None) -> None:
+    """A phrase of two common words has its pairs in thousands of notes; the window
+    checks the whole document of no more of them than the page needs, and a few more."""
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import PHRASE_CANDIDATES_MORE, RelevanceWindow
+
+    window = RelevanceWindow(
+        notes_for(AnonymousUser(), Listing(sort="relevance")), '"cell spectrum"'
+    )
+    statements = []
+
+    def keep(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert len(window.ids(0, 21)) == 21
+    ((sql, params),) = statements
+
+    def checked(node: dict) -> int:
+        """Rows whose whole document a plan node compared with the query."""
+        own = 0
+        if "search_vector" in node.get("Filter", "") + node.get("Recheck Cond", ""):
+            rows = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            own = rows * node["Actual Loops"]
+        return own + sum(checked(child) for child in node.get("Plans", []))
+
+    # As for a large table, and whichever way the notes are found (no walk of the date
+    # index, which would stop early anyway): a handful of rows would be read whole.
+    settings = ("enable_seqscan", "enable_indexscan", "enable_hashjoin", "enable_mergejoin")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE notes_note")
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+        for setting in settings:
+            cursor.execute(f"RESET {setting}")
+    assert 0 < checked(plan) <= 21 + PHRASE_CANDIDATES_MORE

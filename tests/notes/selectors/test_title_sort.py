@@ -37,7 +37,7 @@ ICU_IN_ORDER = ["Deep", "ÉLAN and accents", "Part 2 of a series", "Part 10 of a
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r'<a class="entry__title" href="[^"]*">([^<]*)</a>', html)
+    return re.findall(r'<a class="entry__title" href="[^"]*"[^>]*>([^<]*)</a>', html)
 
 
 @pytest.fixture
