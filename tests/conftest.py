@@ -16,8 +16,10 @@ import os
 import re
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from accounts.models import User
 from tests.sources import sources  # noqa: F401 (a fixture: the metadata sources' stand-in)
@@ -105,6 +107,13 @@ def make_user(username: str, **extra: object) -> User:
 def _fast_password_hashing(settings) -> None:
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> None:
+    # A request leaves its language active in the thread (LocaleMiddleware); a test that
+    # calls the code directly starts in the site's default, whatever the test before read.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
