@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import Said, said, said_n
+from notes.exchange.wording import Said, said
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
 from notes.services import EditConflict, NoteContent, TooComplexToRender, papers_create
@@ -223,10 +223,9 @@ def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
     for name in authors:
         if len(", ".join([*kept, name])) > 2000:
             entry.problems.append(
-                said_n(
-                    gettext_noop("Authors after the first one left out (too long)."),
+                said(
                     gettext_noop("Authors after the first %(count)s left out (too long)."),
-                    len(kept),
+                    count=len(kept),
                 )
             )
             break

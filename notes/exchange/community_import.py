@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from notes.exchange.archive import ArchiveResult, find_paper, paper_fields, read_json
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import Said, said, said_n
+from notes.exchange.wording import Said, said
 from notes.models import MAX_BODY_BYTES, Comment, Follow, Note
 from notes.models.reactions import MAX_STARS, MIN_STARS, NoteVote, PaperRating
 from notes.services import TooComplexToRender, comments, follows, reactions
@@ -202,11 +202,8 @@ def _rating(item: dict[str, Any], user: User) -> ArchiveResult:
     if paper is None:
         result.reason = why
         return result
-    result.title = said_n(
-        gettext_noop("One-star rating of “%(title)s”"),
-        gettext_noop("%(count)s-star rating of “%(title)s”"),
-        stars,
-        title=paper.title[:100],
+    result.title = said(
+        gettext_noop("Rating of “%(title)s”: %(stars)s"), stars=stars, title=paper.title[:100]
     )
     if PaperRating.objects.filter(paper=paper, user=user).exists():
         result.outcome, result.reason = (

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
-# {"text": msgid, "args": {...}}, with "plural" and "n" for a counted message.
+# {"text": msgid, "args": {...}}
 Said = dict[str, Any]
 
 
 def said(text: str, /, **args: Any) -> Said:
     """``text`` (a msgid with ``%(name)s`` placeholders) and its parameters, to store."""
     return {"text": text, "args": args}
-
-
-def said_n(singular: str, plural: str, n: int, /, **args: Any) -> Said:
-    """A counted message: the plural form is chosen when it is shown (Arabic has six)."""
-    return {"text": singular, "plural": plural, "n": n, "args": {"count": n, **args}}
 
 
 def words(stored: Said | list[Said] | str | None) -> str:
@@ -36,10 +31,7 @@ def words(stored: Said | list[Said] | str | None) -> str:
         return stored
     if isinstance(stored, list):
         return " ".join(words(item) for item in stored)
-    if "plural" in stored:
-        text = ngettext(stored["text"], stored["plural"], stored["n"])
-    else:
-        text = gettext(stored["text"])
+    text = gettext(stored["text"])
     if not stored["args"]:
         return text
     # A parameter may itself be a message (a part of a sentence built in steps).
