@@ -27,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from notes.exchange.uploads import Refused
@@ -41,9 +41,15 @@ from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 CREATED, MATCHED, SKIPPED = "created", "matched", "skipped"
 NOTES_NONE, NOTES_FROM_ENTRY, NOTES_ALWAYS = "none", "from-entry", "always"
 NOTES_CHOICES = (
-    (NOTES_FROM_ENTRY, "A private note from the entry's annote or note field, when it has one"),
-    (NOTES_ALWAYS, "A private note on every paper (empty when the entry has no annote or note)"),
-    (NOTES_NONE, "No notes: papers only"),
+    (
+        NOTES_FROM_ENTRY,
+        gettext_lazy("A private note from the entry's annote or note field, when it has one"),
+    ),
+    (
+        NOTES_ALWAYS,
+        gettext_lazy("A private note on every paper (empty when the entry has no annote or note)"),
+    ),
+    (NOTES_NONE, gettext_lazy("No notes: papers only")),
 )
 BATCH = 500
 

@@ -359,6 +359,12 @@ def test_an_imports_reasons_are_said_in_the_language_of_whoever_reads_them(
     assert Import.objects.get().results[0]["outcome"] == "created", "the stored codes stay"
 
 
+def test_the_bibtex_import_forms_choices_are_in_arabic(alice: User) -> None:
+    html = _arabic(client_for(alice)).get("/import/bibtex/").content.decode()
+    assert "بلا ملاحظات: الأوراق وحدها" in html
+    assert "No notes" not in html
+
+
 def test_an_import_given_up_says_so_in_arabic(alice: User) -> None:
     client = client_for(alice)
     response = client.post("/import/bibtex/", {"file": SimpleUploadedFile("x.bib", BIB)})
