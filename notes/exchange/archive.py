@@ -38,11 +38,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from notes.exchange import citations
 from notes.exchange.bibtex_import import title_key
 from notes.exchange.uploads import Refused, open_zip, read_member
+from notes.exchange.wording import Said, said
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
@@ -317,14 +319,19 @@ class PlannedNote:
 
 @dataclass
 class ArchiveResult:
-    title: str
+    title: Said | str
     outcome: str  # "created", "exists", "skipped"
-    reason: str = ""
+    reason: Said | str = ""
     note_id: int | None = None
 
 
-def _bad(where: str, what: str) -> Refused:
-    return Refused(f"notes.json is not a notes archive this site can read: {where} {what}.")
+def _bad(where: Said, what: str, /, **args: Any) -> Refused:
+    """``what`` (a message id) is wrong at ``where`` in notes.json."""
+    return Refused(
+        gettext_noop("notes.json is not a notes archive this site can read: %(where)s %(what)s."),
+        where=where,
+        what=said(what, **args),
+    )
 
 
 def read_json(upload: UploadedFile) -> Any:
@@ -334,7 +341,9 @@ def read_json(upload: UploadedFile) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise Refused("notes.json in the archive is not valid JSON (damaged or edited).") from None
+        raise Refused(
+            gettext_noop("notes.json in the archive is not valid JSON (damaged or edited).")
+        ) from None
 
 
 def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
@@ -342,22 +351,29 @@ def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
     with the first problem found."""
     data = read_json(upload)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise Refused("This zip is not a PaperNotes notes archive (its notes.json says otherwise).")
+        raise Refused(
+            gettext_noop(
+                "This zip is not a PaperNotes notes archive (its notes.json says otherwise)."
+            )
+        )
     if data.get("version") != VERSION:
         raise Refused(
-            f"This archive is of version {str(data.get('version'))[:20]}; "
-            f"this site reads version {VERSION}."
+            gettext_noop(
+                "This archive is of version %(version)s; this site reads version %(ours)s."
+            ),
+            version=str(data.get("version"))[:20],
+            ours=VERSION,
         )
     user = data.get("user") if isinstance(data.get("user"), dict) else {}
     origin = f"{str(user.get('username', ''))[:150]} at {str(data.get('site', ''))[:200]}"
     notes = data.get("notes")
     if not isinstance(notes, list):
-        raise _bad("it", "has no list of notes")
+        raise _bad(said(gettext_noop("it")), gettext_noop("has no list of notes"))
     planned, numbers = [], set()
     for n, item in enumerate(notes, start=1):
-        where = f"note {n}"
+        where = said(gettext_noop("note %(n)s"), n=n)
         if not isinstance(item, dict):
-            raise _bad(where, "is not an object")
+            raise _bad(where, gettext_noop("is not an object"))
         number = item.get("number")
         if (
             not isinstance(number, int)
@@ -365,7 +381,7 @@ def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
             or not 0 < number < 10**10
             or number in numbers
         ):
-            raise _bad(where, "has no valid number")
+            raise _bad(where, gettext_noop("has no valid number"))
         numbers.add(number)
         planned.append(
             PlannedNote(
@@ -377,26 +393,33 @@ def read_archive(upload: UploadedFile) -> tuple[str, list[PlannedNote]]:
     return origin, planned
 
 
-def paper_fields(value: Any, where: str) -> dict[str, Any]:
+def paper_fields(value: Any, where: Said) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _bad(where, "has no paper")
+        raise _bad(where, gettext_noop("has no paper"))
     fields: dict[str, Any] = {}
     limits = {"title": 500, "authors": 2000, "venue": 300, "abstract": 20000, "url": 1000}
     for name, limit in limits.items():
         text = value.get(name) or ""
         if not isinstance(text, str) or len(text) > limit:
-            raise _bad(where, f"has a paper {name} that is not text of at most {limit} characters")
+            raise _bad(
+                where,
+                gettext_noop(
+                    "has a paper %(name)s that is not text of at most %(most)s characters"
+                ),
+                name=name,
+                most=limit,
+            )
         fields[name] = text.replace("\x00", "")
     fields["title"] = " ".join(fields["title"].split())
     if not fields["title"]:
-        raise _bad(where, "has a paper without a title")
+        raise _bad(where, gettext_noop("has a paper without a title"))
     if fields["url"] and not fields["url"].startswith(("https://", "http://")):
         fields["url"] = ""
     year = value.get("year")
     if year is not None and (
         not isinstance(year, int) or isinstance(year, bool) or not 1000 <= year <= 2100
     ):
-        raise _bad(where, "has a paper year that is not a year")
+        raise _bad(where, gettext_noop("has a paper year that is not a year"))
     fields["year"] = year
     for name, normalize in (
         ("doi", normalize_doi),
@@ -407,23 +430,29 @@ def paper_fields(value: Any, where: str) -> dict[str, Any]:
         try:
             fields[name] = normalize(text) if isinstance(text, str) and text else ""
         except ValueError:
-            raise _bad(where, f"has a paper {name} that is not valid") from None
+            raise _bad(
+                where, gettext_noop("has a paper %(name)s that is not valid"), name=name
+            ) from None
     return fields
 
 
-def _revisions(value: Any, where: str) -> list[ImportedRevision]:
+def _revisions(value: Any, where: Said) -> list[ImportedRevision]:
     if not isinstance(value, list) or not value:
-        raise _bad(where, "has no revisions")
+        raise _bad(where, gettext_noop("has no revisions"))
     revisions = []
     for n, item in enumerate(value):
-        at = f"{where}, revision {n},"
+        at = said(gettext_noop("%(where)s, revision %(n)s,"), where=where, n=n)
         if not isinstance(item, dict):
-            raise _bad(at, "is not an object")
+            raise _bad(at, gettext_noop("is not an object"))
         body, message = item.get("body"), item.get("edit_message") or ""
         if not isinstance(body, str) or len(body.encode()) > MAX_BODY_BYTES:
-            raise _bad(at, f"has no text, or one over {MAX_BODY_BYTES // 1024} KB")
+            raise _bad(
+                at, gettext_noop("has no text, or one over %(kb)s KB"), kb=MAX_BODY_BYTES // 1024
+            )
         if not isinstance(message, str) or len(message) > 300:
-            raise _bad(at, "has an edit message that is not text of at most 300 characters")
+            raise _bad(
+                at, gettext_noop("has an edit message that is not text of at most 300 characters")
+            )
         tags = item.get("tags")
         if (
             not isinstance(tags, list)
@@ -436,12 +465,12 @@ def _revisions(value: Any, where: str) -> list[ImportedRevision]:
                 for t in tags
             )
         ):
-            raise _bad(at, "has tags that are not tags")
+            raise _bad(at, gettext_noop("has tags that are not tags"))
         if item.get("visibility") not in Visibility.values:
-            raise _bad(at, "has no valid visibility")
+            raise _bad(at, gettext_noop("has no valid visibility"))
         date = parse_datetime(item["date"]) if isinstance(item.get("date"), str) else None
         if date is None or timezone.is_naive(date):
-            raise _bad(at, "has no valid date")
+            raise _bad(at, gettext_noop("has no valid date"))
         revisions.append(
             ImportedRevision(
                 content=NoteContent(
@@ -527,8 +556,11 @@ def import_notes(
         results.append(result)
         if step["exists"] is not None:
             result.outcome, result.note_id = "exists", step["exists"]
-            result.reason = (
-                f"You already have a note {{{step['exists']}}} on this paper; it was left as it is."
+            result.reason = said(
+                gettext_noop(
+                    "You already have a note {%(number)s} on this paper; it was left as it is."
+                ),
+                number=step["exists"],
             )
             continue
         revisions = [
@@ -556,7 +588,9 @@ def import_notes(
             continue
         except EditConflict as conflict:
             result.outcome, result.note_id = "exists", conflict.head.pk
-            result.reason = "You already have a note on this paper; it was left as it is."
+            result.reason = said(
+                gettext_noop("You already have a note on this paper; it was left as it is.")
+            )
             continue
         result.note_id = note.pk
     return results

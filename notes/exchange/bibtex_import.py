@@ -27,9 +27,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from notes.exchange.uploads import Refused
+from notes.exchange.wording import Said, said
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
 from notes.services import EditConflict, NoteContent, TooComplexToRender, papers_create
@@ -39,9 +41,15 @@ from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
 CREATED, MATCHED, SKIPPED = "created", "matched", "skipped"
 NOTES_NONE, NOTES_FROM_ENTRY, NOTES_ALWAYS = "none", "from-entry", "always"
 NOTES_CHOICES = (
-    (NOTES_FROM_ENTRY, "A private note from the entry's annote or note field, when it has one"),
-    (NOTES_ALWAYS, "A private note on every paper (empty when the entry has no annote or note)"),
-    (NOTES_NONE, "No notes: papers only"),
+    (
+        NOTES_FROM_ENTRY,
+        gettext_lazy("A private note from the entry's annote or note field, when it has one"),
+    ),
+    (
+        NOTES_ALWAYS,
+        gettext_lazy("A private note on every paper (empty when the entry has no annote or note)"),
+    ),
+    (NOTES_NONE, gettext_lazy("No notes: papers only")),
 )
 BATCH = 500
 
@@ -59,8 +67,8 @@ class Entry:
     fields: dict[str, object] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     note_body: str = ""
-    problems: list[str] = field(default_factory=list)  # what was left out, said to the user
-    skip: str = ""  # why the entry is not imported at all
+    problems: list[Said] = field(default_factory=list)  # what was left out, said to the user
+    skip: Said | None = None  # why the entry is not imported at all
 
 
 @dataclass
@@ -68,7 +76,7 @@ class Result:
     key: str
     title: str
     outcome: str
-    reason: str = ""
+    reason: list[Said] = field(default_factory=list)
     paper_id: int | None = None
     note_id: int | None = None
 
@@ -142,19 +150,31 @@ def parse_library(text: str) -> tuple[list[Entry], list[Result]]:
             key=_block_key(block.raw),
             title="",
             outcome=SKIPPED,
-            reason=(f"Line {block.start_line + 1}: not valid BibTeX ({_reason(block.error)})."),
+            reason=[
+                said(
+                    gettext_noop("Line %(line)s: not valid BibTeX (%(why)s)."),
+                    line=block.start_line + 1,
+                    why=_reason(block.error),
+                )
+            ],
         )
         for block in library.failed_blocks
     ]
     if not library.entries and not broken:
         raise Refused(
-            "No BibTeX entries were found in this file. Upload a .bib file exported from "
-            "Zotero, Mendeley, JabRef or another reference manager."
+            gettext_noop(
+                "No BibTeX entries were found in this file. Upload a .bib file exported "
+                "from Zotero, Mendeley, JabRef or another reference manager."
+            )
         )
     if len(library.entries) > settings.IMPORT_MAX_ENTRIES:
         raise Refused(
-            f"The file holds {len(library.entries)} entries; an import takes at most "
-            f"{settings.IMPORT_MAX_ENTRIES}. Split it into smaller files."
+            gettext_noop(
+                "The file holds %(count)s entries; an import takes at most %(most)s. "
+                "Split it into smaller files."
+            ),
+            count=len(library.entries),
+            most=settings.IMPORT_MAX_ENTRIES,
         )
     by_key = {entry.key.lower(): entry for entry in library.entries}
     return [_entry(bib, by_key) for bib in library.entries], broken
@@ -198,17 +218,22 @@ def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
     get = lambda name: _value(bib, name, parent)  # noqa: E731
     title = _text(get("title"))
     if not title:
-        entry.skip = "It has no title."
+        entry.skip = said(gettext_noop("It has no title."))
         return entry
     if len(title) > 500:
-        entry.skip = "Its title is longer than 500 characters."
+        entry.skip = said(gettext_noop("Its title is longer than 500 characters."))
         return entry
     fields: dict[str, object] = {"title": title}
     authors = _names(get("author")) or _names(get("editor"))
     kept: list[str] = []
     for name in authors:
         if len(", ".join([*kept, name])) > 2000:
-            entry.problems.append(f"authors after the first {len(kept)} left out (too long)")
+            entry.problems.append(
+                said(
+                    gettext_noop("Authors after the first %(count)s left out (too long)."),
+                    count=len(kept),
+                )
+            )
             break
         kept.append(name)
     fields["authors"] = ", ".join(kept)
@@ -220,11 +245,11 @@ def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
     fields["venue"] = venue or _text(get("publisher"))
     if len(fields["venue"]) > 300:
         fields["venue"] = fields["venue"][:300]
-        entry.problems.append("venue cut to 300 characters")
+        entry.problems.append(said(gettext_noop("Venue cut to 300 characters.")))
     abstract = str(get("abstract") or "").strip()
     if len(abstract) > 20000:
         abstract = abstract[:20000]
-        entry.problems.append("abstract cut to 20,000 characters")
+        entry.problems.append(said(gettext_noop("Abstract cut to 20,000 characters.")))
     fields["abstract"] = abstract
     url = _text(get("url"))
     try:
@@ -233,7 +258,7 @@ def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
         fields["url"] = url if len(url) <= 1000 else ""
     except ValidationError:
         fields["url"] = ""
-        entry.problems.append("URL left out (not an http or https link)")
+        entry.problems.append(said(gettext_noop("URL left out (not an http or https link).")))
     fields["doi"] = _identifier(entry, "DOI", normalize_doi, _text(get("doi")))
     eprint = _text(get("eprint"))
     prefix = _text(get("archiveprefix") or get("eprinttype")).lower()
@@ -256,10 +281,20 @@ def _entry(bib: BibEntry, by_key: dict[str, BibEntry]) -> Entry:
         if name in bib.fields_dict and str(bib.fields_dict[name].value).strip()
     ).replace("\x00", "")
     if len(note.encode()) > MAX_BODY_BYTES:
-        entry.problems.append(f"note left out: longer than {MAX_BODY_BYTES // 1024} KB")
+        entry.problems.append(
+            said(gettext_noop("Note left out: longer than %(kb)s KB."), kb=MAX_BODY_BYTES // 1024)
+        )
         note = ""
     entry.note_body = note
     return entry
+
+
+_NOT_VALID = {
+    "DOI": gettext_noop("DOI “%(value)s” left out (not a valid DOI)."),
+    "arXiv id": gettext_noop("arXiv id “%(value)s” left out (not a valid arXiv id)."),
+    "PMID": gettext_noop("PMID “%(value)s” left out (not a valid PMID)."),
+}
+_HAVE_NOTE = said(gettext_noop("You already have a note on this paper; it was left as it is."))
 
 
 def _identifier(
@@ -271,7 +306,7 @@ def _identifier(
         return normalize(value)
     except ValueError:
         if not quiet:
-            entry.problems.append(f"{label} “{value[:60]}” left out (not a valid {label})")
+            entry.problems.append(said(_NOT_VALID[label], value=value[:60]))
         return ""
 
 
@@ -286,9 +321,16 @@ def _tags(entry: Entry, keywords: str) -> list[str]:
         elif tag not in tags:
             tags.append(tag)
     if bad:
-        entry.problems.append(f"keywords not usable as tags left out: {', '.join(bad[:5])}")
+        entry.problems.append(
+            said(
+                gettext_noop("Keywords not usable as tags left out: %(tags)s."),
+                tags=", ".join(bad[:5]),
+            )
+        )
     if len(tags) > MAX_TAGS:
-        entry.problems.append(f"keywords after the first {MAX_TAGS} left out")
+        entry.problems.append(
+            said(gettext_noop("Keywords after the first %(most)s left out."), most=MAX_TAGS)
+        )
         tags = tags[:MAX_TAGS]
     return sorted(tags)
 
@@ -316,7 +358,7 @@ def _import_batch(
     live = [(i, e) for i, e in enumerate(batch) if not e.skip]
     for i, entry in enumerate(batch):
         if entry.skip:
-            results[i] = Result(entry.key, "", SKIPPED, entry.skip)
+            results[i] = Result(entry.key, "", SKIPPED, [entry.skip])
     existing = _existing_papers([e for _, e in live])
     for paper in existing:
         for key in _keys_of(paper.__dict__):
@@ -356,14 +398,12 @@ def _import_batch(
             entry.key,
             entry.fields["title"],
             MATCHED,
-            "Same paper as an earlier entry of the file.",
+            [said(gettext_noop("Same paper as an earlier entry of the file."))],
             paper_id=papers[twin].pk,  # type: ignore[arg-type]
         )
     _add_notes(batch, live, papers, results, user=user, notes=notes)
     for i, entry in live:
-        if entry.problems:
-            extra = "; ".join(entry.problems)
-            results[i].reason = f"{results[i].reason} {extra[0].upper()}{extra[1:]}.".strip()
+        results[i].reason += entry.problems
     return [results[i] for i in range(len(batch))]
 
 
@@ -407,8 +447,7 @@ def _add_notes(
     todo = []
     for i, entry in wanted:
         if papers[i].pk in have:
-            kept = "You already have a note on this paper; it was left as it is."
-            results[i].reason = f"{results[i].reason} {kept}".strip()
+            results[i].reason.append(_HAVE_NOTE)
         elif all(papers[i].pk != papers[j].pk for j, _ in todo):
             todo.append((i, entry))
     content = [
@@ -425,11 +464,13 @@ def _add_notes(
     ]
     for (i, _), outcome in zip(todo, notes_create(author=user, new=content), strict=True):
         if isinstance(outcome, TooComplexToRender):
-            results[i].reason = f"{results[i].reason} Note not added: {outcome.message}".strip()
+            results[i].reason.append(
+                said(gettext_noop("Note not added: %(why)s"), why=outcome.message)
+            )
         elif isinstance(outcome, EditConflict):
-            kept = "You already have a note on this paper; it was left as it is."
-            results[i].reason = f"{results[i].reason} {kept}".strip()
+            results[i].reason.append(_HAVE_NOTE)
         else:
             results[i].note_id = outcome.pk
-            added = f"Private note {{{outcome.pk}}} added."
-            results[i].reason = f"{results[i].reason} {added}".strip()
+            results[i].reason.append(
+                said(gettext_noop("Private note {%(number)s} added."), number=outcome.pk)
+            )

@@ -24,10 +24,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from notes.exchange.archive import ArchiveResult, find_paper, paper_fields, read_json
 from notes.exchange.uploads import Refused
+from notes.exchange.wording import Said, said
 from notes.models import MAX_BODY_BYTES, Comment, Follow, Note
 from notes.models.reactions import MAX_STARS, MIN_STARS, NoteVote, PaperRating
 from notes.services import TooComplexToRender, comments, follows, reactions
@@ -54,8 +56,11 @@ def read_community(upload: UploadedFile) -> Community:
         items = data.get(name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise Refused(
-                f"notes.json is not a notes archive this site can read: its {name} "
-                "are not a list of objects."
+                gettext_noop(
+                    "notes.json is not a notes archive this site can read: its %(name)s "
+                    "are not a list of objects."
+                ),
+                name=name,
             )
         lists[name] = items
     return Community(site=str(data.get("site", "")), **lists)
@@ -94,38 +99,44 @@ class _Targets:
         return Note.objects.visible_to(self.user).filter(pk=pk).first() if pk else None
 
 
-_NOT_HERE = "The note it was on is not among the archive's notes, and is not on this site."
+_NOT_HERE = said(
+    gettext_noop("The note it was on is not among the archive's notes, and is not on this site.")
+)
 
 
 def _comment(item: dict[str, Any], here: _Targets) -> ArchiveResult:
     number = item.get("note")
     result = ArchiveResult(
-        title=f"Comment on {{{number}}} (its number in the archive)", outcome=SKIPPED
+        title=said(
+            gettext_noop("Comment on {%(number)s} (its number in the archive)"), number=number
+        ),
+        outcome=SKIPPED,
     )
     body = item.get("body")
     created = parse_datetime(item["created"]) if isinstance(item.get("created"), str) else None
     if not isinstance(body, str) or not body.strip() or len(body.encode()) > MAX_BODY_BYTES:
-        result.reason = "It has no text, or too long a text."
+        result.reason = said(gettext_noop("It has no text, or too long a text."))
         return result
     note = here.note(number)
     if note is None:
         result.reason = _NOT_HERE
         return result
-    result.title, result.note_id = f"Comment on {{{note.pk}}}", note.pk
+    result.title = said(gettext_noop("Comment on {%(number)s}"), number=note.pk)
+    result.note_id = note.pk
     parent = None
     if item.get("parent") is not None:
         parent = here.comments.get(item["parent"]) if _is_int(item["parent"]) else None
         if parent is None and here.same_site and _is_int(item["parent"]):
             parent = Comment.objects.filter(pk=item["parent"], note=note).first()
         if parent is None or parent.is_deleted or parent.is_hidden:
-            result.reason = "It answered a comment that is not here."
+            result.reason = said(gettext_noop("It answered a comment that is not here."))
             return result
     body = body.replace("\x00", "")
     existing = Comment.objects.filter(
         note=note, author=here.user, parent=parent, body=body, deleted_at__isnull=True
     ).first()
     if existing is not None:
-        result.outcome, result.reason = EXISTS, "This comment is here already."
+        result.outcome, result.reason = EXISTS, said(gettext_noop("This comment is here already."))
         here.comments[item["id"]] = existing
         return result
     try:
@@ -148,15 +159,19 @@ def _comment(item: dict[str, Any], here: _Targets) -> ArchiveResult:
 def _vote(item: dict[str, Any], here: _Targets) -> ArchiveResult:
     number = item.get("note")
     result = ArchiveResult(
-        title=f"Vote for {{{number}}} (its number in the archive)", outcome=SKIPPED
+        title=said(
+            gettext_noop("Vote for {%(number)s} (its number in the archive)"), number=number
+        ),
+        outcome=SKIPPED,
     )
     note = here.note(number)
     if note is None:
         result.reason = _NOT_HERE
         return result
-    result.title, result.note_id = f"Vote for {{{note.pk}}}", note.pk
+    result.title = said(gettext_noop("Vote for {%(number)s}"), number=note.pk)
+    result.note_id = note.pk
     if note.author_id == here.user.pk:
-        result.reason = "It is your own note now; you cannot vote for it."
+        result.reason = said(gettext_noop("It is your own note now; you cannot vote for it."))
     elif NoteVote.objects.filter(note=note, user=here.user).exists():
         result.outcome = EXISTS
     else:
@@ -165,28 +180,36 @@ def _vote(item: dict[str, Any], here: _Targets) -> ArchiveResult:
     return result
 
 
-def _paper_of(item: dict[str, Any]) -> tuple[Any, str]:
+def _paper_of(item: dict[str, Any]) -> tuple[Any, Said | None]:
     try:
-        fields = paper_fields(item.get("paper"), "an item")
+        fields = paper_fields(item.get("paper"), said(gettext_noop("an item")))
     except Refused:
-        return None, "Its paper is not described well enough to be found."
-    paper = find_paper(fields)
-    return paper, "" if paper else f"The paper “{fields['title'][:100]}” is not on this site."
+        return None, said(gettext_noop("Its paper is not described well enough to be found."))
+    if paper := find_paper(fields):
+        return paper, None
+    return None, said(
+        gettext_noop("The paper “%(title)s” is not on this site."), title=fields["title"][:100]
+    )
 
 
 def _rating(item: dict[str, Any], user: User) -> ArchiveResult:
-    result = ArchiveResult(title="Rating", outcome=SKIPPED)
+    result = ArchiveResult(title=said(gettext_noop("Rating")), outcome=SKIPPED)
     stars = item.get("stars")
     if not _is_int(stars) or not MIN_STARS <= stars <= MAX_STARS:
-        result.reason = "It has no number of stars."
+        result.reason = said(gettext_noop("It has no number of stars."))
         return result
     paper, why = _paper_of(item)
     if paper is None:
         result.reason = why
         return result
-    result.title = f"{stars}-star rating of “{paper.title[:100]}”"
+    result.title = said(
+        gettext_noop("Rating of “%(title)s”: %(stars)s"), stars=stars, title=paper.title[:100]
+    )
     if PaperRating.objects.filter(paper=paper, user=user).exists():
-        result.outcome, result.reason = EXISTS, "You have rated this paper; your rating stays."
+        result.outcome, result.reason = (
+            EXISTS,
+            said(gettext_noop("You have rated this paper; your rating stays.")),
+        )
     else:
         reactions.paper_rate(paper=paper, user=user, stars=stars)
         result.outcome = CREATED
@@ -194,16 +217,21 @@ def _rating(item: dict[str, Any], user: User) -> ArchiveResult:
 
 
 def _follow(item: dict[str, Any], here: _Targets) -> ArchiveResult:
-    result = ArchiveResult(title="Follow", outcome=SKIPPED)
+    result = ArchiveResult(title=said(gettext_noop("Follow")), outcome=SKIPPED)
     target: dict[str, Any] = {}
     if isinstance(item.get("tag"), str) and item["tag"]:
-        target, result.title = {"tag": item["tag"].lower()}, f"Follow of tag {item['tag'][:100]}"
+        target, result.title = (
+            {"tag": item["tag"].lower()},
+            said(gettext_noop("Follow of tag %(tag)s"), tag=item["tag"][:100]),
+        )
     elif isinstance(item.get("user"), str):
-        result.title = f"Follow of {item['user'][:150]}"
+        result.title = said(gettext_noop("Follow of %(name)s"), name=item["user"][:150])
         followed = User.objects.filter(username=item["user"]).first() if here.same_site else None
         if followed is None:
-            result.reason = (
-                "That person is not on this site (a name from another site is not guessed)."
+            result.reason = said(
+                gettext_noop(
+                    "That person is not on this site (a name from another site is not guessed)."
+                )
             )
             return result
         target = {"user": followed}
@@ -212,9 +240,12 @@ def _follow(item: dict[str, Any], here: _Targets) -> ArchiveResult:
         if paper is None:
             result.reason = why
             return result
-        target, result.title = {"paper": paper}, f"Follow of “{paper.title[:100]}”"
+        target, result.title = (
+            {"paper": paper},
+            said(gettext_noop("Follow of “%(title)s”"), title=paper.title[:100]),
+        )
     else:
-        result.reason = "It follows nothing this site knows."
+        result.reason = said(gettext_noop("It follows nothing this site knows."))
         return result
     lookup = {"followed_user": target["user"]} if "user" in target else target
     if Follow.objects.filter(user=here.user, **lookup).exists():

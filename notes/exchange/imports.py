@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from notes.exchange import archive, bibtex_import, community_import
@@ -92,7 +93,8 @@ def run(*, import_id: int) -> int:
     return steps
 
 
-GAVE_UP = (
+# Stored as its message id, which the status page translates (``Import.error``).
+GAVE_UP = gettext_noop(
     "The import failed on the server and was stopped. What it had imported is kept; "
     "importing the same file again adds only what is missing."
 )
@@ -116,6 +118,7 @@ def step(import_id: int, work: _Work) -> bool:
         try:
             results = work.next_part(record)
         except Refused as refused:  # the file was checked when it came: only a change here
+            # In the site's language: a job does not know its reader's.
             record.state, record.error = ImportState.FAILED, refused.message[:500]
             results = []
         record.results = [*record.results, *results]

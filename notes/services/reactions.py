@@ -19,6 +19,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.throttle import client_address
@@ -37,7 +38,7 @@ from notes.models.reactions import (
 class OwnNoteVote(PermissionDenied):
     """Nobody votes for their own note."""
 
-    message = "You cannot vote for your own note."
+    message = gettext_noop("You cannot vote for your own note.")  # translated where shown
 
 
 def note_vote(*, note: Note, user: User, vote: bool) -> int:

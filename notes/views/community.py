@@ -71,13 +71,13 @@ def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk)
     vote = VOTE_VALUES.get(request.POST.get("vote", ""))
     if vote is None:
-        return HttpResponse("Send vote=1 to vote or vote=0 to take the vote back.", status=400)
+        return HttpResponse(_("Send vote=1 to vote or vote=0 to take the vote back."), status=400)
     try:
         note.vote_count = note_vote(note=note, user=request.user, vote=vote)
     except OwnNoteVote:
         if _in_place(request):
-            return HttpResponse(OwnNoteVote.message, status=403)
-        return render(request, "403.html", {"reason": OwnNoteVote.message}, status=403)
+            return HttpResponse(_(OwnNoteVote.message), status=403)
+        return render(request, "403.html", {"reason": _(OwnNoteVote.message)}, status=403)
     if _in_place(request):
         return render(request, "notes/_vote.html", {"note": note, "voted": vote})
     messages.success(

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import throttle
@@ -47,15 +47,18 @@ def preview_wait(user: User) -> int:
 
 def rate_limited_message(seconds: int) -> str:
     if seconds < 60:
-        when = f"{seconds} second{'s' * (seconds != 1)}"
+        when = ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
     else:
         minutes = math.ceil(seconds / 60)
-        when = f"{minutes} minute{'s' * (minutes != 1)}"
-    return (
-        f"You are previewing faster than {settings.PREVIEW_RATE_LIMIT} previews in "
-        f"{settings.PREVIEW_RATE_WINDOW_SECONDS} seconds. Your text is kept; preview it again "
-        f"in {when}, or save it."
-    )
+        when = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    limit = settings.PREVIEW_RATE_LIMIT
+    too_fast = ngettext(
+        "You are previewing faster than %(limit)d preview in %(window)d seconds.",
+        "You are previewing faster than %(limit)d previews in %(window)d seconds.",
+        limit,
+    ) % {"limit": limit, "window": settings.PREVIEW_RATE_WINDOW_SECONDS}
+    kept = gettext("Your text is kept; preview it again in %(when)s, or save it.") % {"when": when}
+    return f"{too_fast} {kept}"
 
 
 UNAVAILABLE_MESSAGE = gettext_lazy(
@@ -119,7 +122,7 @@ def render_preview(
 def note_preview(request: HttpRequest) -> HttpResponse:
     """The preview fragment for in-place updates; the editor's Preview button is the fallback."""
     if not request.user.is_authenticated:
-        return HttpResponse("Log in to preview.", status=403)
+        return HttpResponse(gettext("Log in to preview."), status=403)
     if refusal := preview_refusal(request.user):
         response = render(
             request, "notes/_preview.html", {"errors": [refusal.message]}, status=refusal.status

@@ -10,12 +10,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
 from notes.access import get_import_for_user, get_paper_for_user
 from notes.exchange import archive, bibtex_import, citations, imports
 from notes.exchange.uploads import Refused
+from notes.exchange.wording import words
 from notes.forms import ListingForm
 from notes.models import Paper
 from notes.selectors import browse
@@ -111,7 +113,11 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """An import's progress while its job runs (the page reloads itself with a meta
     refresh: no script), then what became of each entry."""
     record = get_import_for_user(request.user, pk)
-    results = record.results if record.is_finished else []
+    # Reasons and titles are stored as message ids: said here in the reader's language.
+    results = [
+        {**r, "title": words(r.get("title")), "reason": words(r.get("reason"))}
+        for r in (record.results if record.is_finished else [])
+    ]
     notes = [r for r in results if r.get("section", "notes") == "notes"]
     community = [r for r in results if r.get("section") == "community"]
 
@@ -123,6 +129,7 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
         "notes/exchange/import_status.html",
         {
             "record": record,
+            "error": gettext(record.error) if record.error else "",
             "refresh_seconds": IMPORT_REFRESH_SECONDS,
             "results": notes,
             "community": community,

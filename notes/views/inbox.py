@@ -52,7 +52,9 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     if request.POST.get("id", ""):
         number = query_int(request, "id", minimum=1)
         if number is None:
-            return HttpResponse("Bad notification id: send one notification's number.", status=400)
+            return HttpResponse(
+                _("Bad notification id: send one notification's number."), status=400
+            )
         notifications.mark_read(user=request.user, ids=[number])
     else:
         count = notifications.mark_read(user=request.user)

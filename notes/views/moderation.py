@@ -96,7 +96,7 @@ def act(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
     form = ModerationForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Bad moderation request.", status=400)
+        return HttpResponse(_("Bad moderation request."), status=400)
     data = form.cleaned_data
     item = get_item_for_moderation(
         request.user, kind=data["kind"], pk=data["item"], verb=data["verb"]

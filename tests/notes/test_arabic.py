@@ -9,12 +9,14 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
 from accounts.models import User
-from notes.models import Delivery, FlagReason, ModerationAction, NotificationKind
+from notes.exchange import imports
+from notes.models import Delivery, FlagReason, Import, ModerationAction, Note, NotificationKind
 from notes.services import notifications
 from notes.services.moderation import flag
 from tests.conftest import PASSWORD, client_for
@@ -323,6 +325,81 @@ def test_import_outcomes_are_words_in_the_readers_language() -> None:
             for code in ("created", "matched", "exists", "skipped")
         ]
     assert words == ["أُنشئ", "طوبق", "موجود", "تُخطّي"]
+
+
+BIB = b"""@article{a, title={Kept}, year={2001}, doi={not a doi}, keywords={good, <script>}}
+@article{b, year={2002}}
+@article{c
+"""
+
+
+def test_an_imports_reasons_are_said_in_the_language_of_whoever_reads_them(
+    alice: User,
+) -> None:
+    # The job that wrote the results ran in English; the page is read in both languages.
+    client = client_for(alice)
+    response = client.post(
+        "/import/bibtex/", {"file": SimpleUploadedFile("x.bib", BIB), "notes": "always"}
+    )
+    run_jobs()
+    english = client.get(response.url).content.decode()
+    arabic = _arabic(client_for(alice)).get(response.url).content.decode()
+    note = Note.objects.get(author=alice)
+    for said in (
+        "DOI “not a doi” left out (not a valid DOI).",
+        "It has no title.",
+        f"Private note {{{note.pk}}} added.",
+    ):
+        assert said in english and said not in arabic
+    assert "أُهمل المعرّف DOI \u200f«not a doi» (ليس DOI صالحًا)." in arabic
+    assert "أُهملت كلمات مفتاحية لا تصلح وسومًا: &lt;script&gt;." in arabic
+    assert "ليس له عنوان." in arabic
+    assert f"أُضيفت الملاحظة الخاصة {{{note.pk}}}." in arabic
+    assert "السطر 3: ليس BibTeX صالحًا (" in arabic
+    assert Import.objects.get().results[0]["outcome"] == "created", "the stored codes stay"
+
+
+def test_the_bibtex_import_forms_choices_are_in_arabic(alice: User) -> None:
+    html = _arabic(client_for(alice)).get("/import/bibtex/").content.decode()
+    assert "بلا ملاحظات: الأوراق وحدها" in html
+    assert "No notes" not in html
+
+
+def test_an_import_given_up_says_so_in_arabic(alice: User) -> None:
+    client = client_for(alice)
+    response = client.post("/import/bibtex/", {"file": SimpleUploadedFile("x.bib", BIB)})
+    imports.give_up(import_id=Import.objects.get().pk)
+    arabic = _arabic(client).get(response.url).content.decode()
+    assert "فشل الاستيراد على الخادم وأُوقف." in arabic
+    assert "The import failed" not in arabic
+
+
+@pytest.mark.parametrize(
+    ("url", "data", "refusal"),
+    [
+        ("/import/bibtex/", b"", "الملف فارغ."),
+        ("/import/bibtex/", b"\xff\xfe@article", "الملف ليس نصًّا بترميز UTF-8 (البايت 1 ليس كذلك)."),
+        ("/my-notes/import/", b"not a zip", "هذا ليس ملف zip."),
+    ],
+)
+def test_an_upload_refused_says_why_in_arabic(
+    alice: User, url: str, data: bytes, refusal: str
+) -> None:
+    response = _arabic(client_for(alice)).post(url, {"file": SimpleUploadedFile("x", data)})
+    assert response.status_code == 400
+    assert refusal in response.content.decode()
+    assert not Import.objects.exists()
+
+
+def test_a_refused_vote_is_answered_in_arabic(content, alice: User) -> None:
+    note = content
+    client = _arabic(client_for(alice))
+    voted = client.post(f"/n/{note.pk}/vote/", {"vote": "maybe"})
+    assert voted.status_code == 400
+    assert voted.content.decode() == "أرسل vote=1 للتصويت أو vote=0 لسحب التصويت."
+    own = client.post(f"/n/{note.pk}/vote/", {"vote": "1"})
+    assert own.status_code == 403
+    assert "لا يمكنك التصويت لملاحظتك." in own.content.decode()
 
 
 def test_the_feeds_titles_follow_the_language(content) -> None:

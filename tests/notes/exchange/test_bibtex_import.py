@@ -105,7 +105,7 @@ def test_what_cannot_be_kept_is_said(alice_client: Client) -> None:
     _, html = upload(alice_client, URL, "x.bib", bib, notes="always")
     assert "DOI “not a doi” left out (not a valid DOI)" in html
     assert "URL left out" in html
-    assert "keywords not usable as tags left out: &lt;script&gt;" in html
+    assert "Keywords not usable as tags left out: &lt;script&gt;" in html
     assert Note.objects.get().tag_names == ["fine", "good"]
     paper = Paper.objects.get()
     assert (paper.doi, paper.url) == (None, "")
