@@ -130,8 +130,10 @@ def test_the_details_history_names_only_people_whose_notes_on_it_the_reader_can_
     rows = page.count("<tr><td>")
     assert rows == 3
     for person, roles in NAMED_FOR.items():
-        assert (f"<td>{NAMES[person]}</td>" in page) is (role in roles), person
-    assert page.count("<td>someone</td>") == 3 - sum(role in roles for roles in NAMED_FOR.values())
+        assert (f'<td dir="auto">{NAMES[person]}</td>' in page) is (role in roles), person
+    assert page.count('<td dir="auto">someone</td>') == 3 - sum(
+        role in roles for roles in NAMED_FOR.values()
+    )
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_the_first_authors_family_name(authors: str, surname: str) -> None:
 
 
 def _ref(html: str) -> list[str]:
-    return re.findall(r'<span class="entry__ref">([^<]*)</span>', html)
+    return re.findall(r'<span class="entry__ref"[^>]*>([^<]*)</span>', html)
 
 
 @pytest.mark.parametrize("url", ["/", "/n/{pk}/", "/search/?q=attention", "/u/alice/"])

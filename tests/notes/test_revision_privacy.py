@@ -149,7 +149,7 @@ def test_neighbouring_links_skip_the_revisions_the_reader_may_not_read(
     assert f'href="/n/{note.pk}/diff/0/2/">prev' in history
     # Sizes change against the previous revision shown (10 bytes to 21), not the one left
     # out (16 bytes), whose size would show through.
-    assert "+11 B" in history and "+5 B" not in history
+    assert "+11</span> B" in history and "+5</span> B" not in history
 
 
 def test_search_and_feeds_show_only_the_current_public_state(alice: User) -> None:

@@ -14,13 +14,13 @@ from notes.templatetags.entries import modified_time, url1
 
 @pytest.mark.parametrize("tag", ["physics", "c++", "über-quantum", "a:b@c", "100%", "x&y"])
 def test_tag_links_match_reverse(tag: str) -> None:
-    assert url1("tag", tag) == reverse("notes:tag", args=[tag])
-    assert url1("tag", tag) == url1("tag", tag)
+    assert url1("notes:tag", tag) == reverse("notes:tag", args=[tag])
+    assert url1("notes:tag", tag) == url1("notes:tag", tag)
 
 
 def test_profile_and_note_links_match_reverse() -> None:
-    assert url1("profile", "alice.b-c") == reverse("notes:profile", args=["alice.b-c"])
-    assert url1("note", 123) == reverse("notes:note", args=[123])
+    assert url1("notes:profile", "alice.b-c") == reverse("notes:profile", args=["alice.b-c"])
+    assert url1("notes:note", 123) == reverse("notes:note", args=[123])
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])

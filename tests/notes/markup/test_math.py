@@ -185,8 +185,8 @@ def test_the_preview_lists_the_formulas_that_could_not_be_rendered(alice_client:
     listing = re.search(r'<div class="math-errors" role="status">(.*?)</div>', page, re.DOTALL)
     assert listing is not None
     assert "2 formulas could not be rendered" in listing.group(1)
-    assert "<code>$\\Foo$</code>: Unsupported function name: \\Foo" in listing.group(1)
-    assert "<code>$\\frac{$</code>" in listing.group(1)
+    assert '<code dir="ltr">$\\Foo$</code>: Unsupported function name: \\Foo' in listing.group(1)
+    assert '<code dir="ltr">$\\frac{$</code>' in listing.group(1)
     assert page.count('class="math-error"') == 2
 
 
@@ -199,7 +199,7 @@ def test_the_editors_preview_button_lists_them_too(alice: User, alice_client: Cl
     assert response.status_code == 200
     page = response.content.decode()
     assert "1 formula could not be rendered" in page
-    assert "<code>$\\Foo$</code>: Unsupported function name: \\Foo" in page
+    assert '<code dir="ltr">$\\Foo$</code>: Unsupported function name: \\Foo' in page
 
 
 def test_a_preview_without_bad_formulas_lists_nothing(alice_client: Client) -> None:
