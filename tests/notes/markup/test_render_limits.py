@@ -10,14 +10,12 @@ on the form, never a 500, and the text must never be lost.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
 from accounts.models import User
+from bench.texts import cpu_seconds
 from notes.markup import render_worker
 from notes.models import MAX_BODY_BYTES, MAX_COMMENT_BYTES, Comment, Note
 from tests.factories import make_note
@@ -29,21 +27,6 @@ NOTE_LIMIT = MAX_BODY_BYTES - 4_800  # 200,000 characters, all ASCII
 COMMENT_LIMIT = MAX_COMMENT_BYTES - 240
 # What a refusal says, in the renderer's own words or the budget's.
 REFUSALS = ("too complex to render", "too long to render", "more than", "the most a note may")
-
-
-def cpu_seconds() -> float:
-    """CPU used so far by this process, its reaped children and its running children."""
-    times = os.times()
-    used = times.user + times.system + times.children_user + times.children_system
-    me = str(os.getpid())
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue  # gone meanwhile
-        if fields[1] == me:
-            used += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return used
 
 
 def measured(request):
@@ -116,7 +99,9 @@ def test_each_shape_costs_less_than_the_budget_everywhere(
     assert Comment.objects.filter(note=note).count() in (0, 1)
 
 
-def test_an_ordinary_note_of_the_largest_size_saves_well_under_the_budget(
+# How far under the budget an ordinary note stays is a figure, measured by ``bench_render``;
+# here it must be saved and rendered whole, never refused.
+def test_an_ordinary_note_of_the_largest_size_is_saved_and_rendered_whole(
     alice: User, alice_client: Client, warm: None
 ) -> None:
     body, sections = ordinary_note(NOTE_LIMIT, refs=1)
@@ -130,14 +115,13 @@ def test_an_ordinary_note_of_the_largest_size_saves_well_under_the_budget(
     )
     print(f"an ordinary note of {len(body):,} characters saved in {cpu:.2f} s of CPU")
     assert response.status_code == 302
-    assert cpu < django_settings.RENDER_CPU_SECONDS / 2, f"{cpu:.2f} s of CPU"
     note.refresh_from_db()
     assert note.revision == 1
     assert note.body_html.count("<math") == 4 * sections
     assert note.body_html.count('class="highlight"') == sections
 
 
-def test_an_ordinary_note_with_raw_html_saves_under_the_budget(
+def test_an_ordinary_note_with_raw_html_is_saved_and_rendered_whole(
     alice: User, alice_client: Client, warm: None
 ) -> None:
     # Raw HTML sends the whole text through bleach, which is the slower path.
@@ -152,7 +136,6 @@ def test_an_ordinary_note_with_raw_html_saves_under_the_budget(
     )
     print(f"with raw HTML, saved in {cpu:.2f} s of CPU")
     assert response.status_code == 302
-    assert cpu < django_settings.RENDER_CPU_SECONDS * 0.75, f"{cpu:.2f} s of CPU"
     assert "<kbd>HTML</kbd>" in Note.objects.get(pk=paper_note.pk).body_html
 
 
