@@ -26,8 +26,10 @@ def _row(text: str, group: str, name: str) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_small_run_measures_reads_and_writes_and_writes_its_report(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str], settings
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], settings, monkeypatch
 ) -> None:
+    # Its own static files: tests beside it serve those of the checkout while it collects.
+    monkeypatch.setenv("STATIC_ROOT", str(tmp_path / "static"))
     # The server checks passwords with the site's own hashers, not the tests' fast one.
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     seed(notes=300, users=30)
