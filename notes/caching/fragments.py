@@ -25,13 +25,12 @@ from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from notes.caching import entry_html
 from notes.models import VOTED_SQL, Note
 
-ENTRY_TEMPLATE = "notes/_entry.html"
-RESULT_TEMPLATE = "notes/_search_result.html"
 HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
-# Where an entry's reader-dependent vote button goes (``notes/_entry.html`` with
+# Where an entry's reader-dependent vote button goes (``entry_html.entry`` with
 # ``votable``); the cached entry is the same for every reader. Sanitised note bodies
 # never hold comments, and the slot comes before the body anyway.
 VOTE_SLOT = "<!--vote-->"
@@ -49,6 +48,7 @@ def _templates_version() -> str:
         [
             *(base / "templates").rglob("*.html"),
             *(base / "notes" / "templatetags").glob("*.py"),
+            base / "notes" / "caching" / "entry_html.py",
             *(base / "locale").rglob("*.mo"),
         ]
     )
@@ -193,12 +193,11 @@ def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:
 def _render_each(
     entries: Sequence[Entry],
     kind: str,
-    template: str,
-    context: Callable[[Entry, Note], dict[str, Any]],
+    render: Callable[[Entry, Note], str],
     inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
 ) -> list[SafeString]:
-    """Each of ``entries`` rendered with ``template``, in order, cached under its row
-    and ``inputs``; ``context`` is the template's context for an entry's note."""
+    """Each of ``entries`` rendered by ``render`` (given the entry and its note), in order,
+    cached under its row and ``inputs``."""
     keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
     missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
@@ -207,7 +206,7 @@ def _render_each(
         rendered = {}
         for entry, key in zip(entries, keys, strict=True):
             if key not in found and entry.pk in notes:
-                html = render_to_string(template, context(entry, notes[entry.pk]))
+                html = render(entry, notes[entry.pk])
                 found[key] = rendered[key] = html
         cache.set_many(rendered, FRAGMENT_SECONDS)
     return [mark_safe(found.get(key, "")) for key in keys]
@@ -220,15 +219,12 @@ def render_entries(entries: Sequence[Entry], *, vote_buttons: dict[int, str] | N
     each entry carries its button in the cached entry's vote slot.
     """
     if vote_buttons is None:
-        rendered = _render_each(
-            entries, "entry", ENTRY_TEMPLATE, lambda entry, note: {"note": note}
-        )
+        rendered = _render_each(entries, "entry", lambda entry, note: entry_html.entry(note))
     else:
         rendered = _render_each(
             entries,
             "votable-entry",
-            ENTRY_TEMPLATE,
-            lambda entry, note: {"note": note, "votable": True},
+            lambda entry, note: entry_html.entry(note, votable=True),
         )
         rendered = [
             mark_safe(html.replace(VOTE_SLOT, vote_buttons.get(entry.pk, ""), 1))
@@ -240,13 +236,11 @@ def render_entries(entries: Sequence[Entry], *, vote_buttons: dict[int, str] | N
 
 def render_results(entries: Sequence[Entry]) -> None:
     """Set ``result_html`` on each search result, with its ``snippet`` (or plain text)."""
-
-    def context(entry: Entry, note: Note) -> dict[str, Any]:
-        note.snippet = entry.snippet
-        return {"note": note}
-
     rendered = _render_each(
-        entries, "result", RESULT_TEMPLATE, context, lambda entry: (entry.snippet,)
+        entries,
+        "result",
+        lambda entry, note: entry_html.search_result(note, entry.snippet),
+        lambda entry: (entry.snippet,),
     )
     for entry, html in zip(entries, rendered, strict=True):
         entry.result_html = html

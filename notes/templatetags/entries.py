@@ -2,32 +2,23 @@
 
 A list page shows twenty or more entries, each with a date and several links; built the
 generic way (``{% url %}`` per link, three date filters per date) they cost more than
-everything else on the page. These give the same output for less.
+everything else on the page. These give the same output for less; the entry itself, its
+meta line and a search result are written in ``notes.caching.entry_html``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import lru_cache
-
 from django import template
-from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, formats, timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+
+from notes.caching import entry_html
 
 register = template.Library()
-
-
-@lru_cache(maxsize=16384)
-def _reverse(name: str, args: tuple[str | int, ...], prefix: str) -> str:
-    return reverse(name, args=args)
 
 
 @register.simple_tag
 def url0(name: str) -> str:
     """``{% url name %}`` for a URL without arguments, cached (the header's links)."""
-    return _reverse(name, (), get_script_prefix())
+    return entry_html.url(name)
 
 
 @register.simple_tag
@@ -38,27 +29,15 @@ def url1(name: str, arg: str | int) -> str:
     one is never stale; lists ask for the same few hundred tag and profile links again
     and again.
     """
-    return _reverse(name, (arg,), get_script_prefix())
+    return entry_html.url(name, arg)
 
 
 @register.simple_tag
 def url2(name: str, first: str | int, second: str | int) -> str:
     """``{% url name first second %}``, cached like ``url1``: a note's revision links,
     a comment's links."""
-    return _reverse(name, (first, second), get_script_prefix())
+    return entry_html.url(name, first, second)
 
 
-@register.simple_tag
-def modified_time(value: datetime) -> SafeString:
-    """``<time>`` with the ISO date-time, the full local date-time as its title and the day.
-
-    The same as ``datetime="{{ v|date:'c' }}" title="{{ v }}">{{ v|date:"SHORT_DATE_FORMAT" }}``
-    (the formats of the reader's language), converting to local time once instead of three times.
-    """
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>',
-        dateformat.format(local, "c"),
-        formats.date_format(local, "DATETIME_FORMAT"),
-        formats.date_format(local, "SHORT_DATE_FORMAT"),
-    )
+register.simple_tag(entry_html.modified_time, name="modified_time")
+register.simple_tag(entry_html.entry_meta, name="entry_meta")

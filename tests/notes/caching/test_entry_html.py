@@ -1,0 +1,136 @@
+"""An entry, its meta line and a search result, written in Python (``entry_html``): the links
+are those ``reverse`` gives, every value is escaped, the words follow the reader's language,
+and the shortcuts give exactly what the generic template tags give."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.template import engines
+from django.urls import reverse, set_script_prefix
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+
+from accounts.models import User
+from notes.caching import entry_html
+from notes.caching.entry_html import modified_time, number_url, url
+from notes.models import Note
+from notes.services import save_state
+from tests.factories import make_note, make_paper
+
+
+@pytest.mark.parametrize("tag", ["physics", "c++", "über-quantum", "a:b@c", "100%", "x&y"])
+def test_tag_links_match_reverse(tag: str) -> None:
+    assert url("notes:tag", tag) == reverse("notes:tag", args=[tag])
+    assert url("notes:tag", tag) == url("notes:tag", tag)
+
+
+def test_profile_and_note_links_match_reverse() -> None:
+    assert url("notes:profile", "alice.b-c") == reverse("notes:profile", args=["alice.b-c"])
+    assert url("notes:note", 123) == reverse("notes:note", args=[123])
+
+
+@pytest.mark.parametrize("name", ["notes:note", "notes:paper", "notes:note_print"])
+@pytest.mark.parametrize("prefix", ["/", "/papernotes/"])
+def test_number_links_match_reverse_under_any_prefix(name: str, prefix: str) -> None:
+    set_script_prefix(prefix)
+    try:
+        for number in (1, 9, 10, 918, 123_456, 2**31 - 1, 2**62):
+            assert number_url(name, number, prefix) == reverse(name, args=[number])
+    finally:
+        set_script_prefix("/")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/St_Johns"])
+def test_modified_time_matches_the_date_filters(zone: str) -> None:
+    template = engines["django"].from_string(
+        """<time datetime="{{ v|date:'c' }}" title="{{ v }}">{{ v|date:"Y-m-d" }}</time>"""
+    )
+    for value in (
+        datetime(2024, 1, 31, 23, 30, tzinfo=UTC),
+        datetime(2026, 7, 1, 0, 5, tzinfo=UTC),
+    ):
+        with timezone.override(zone):
+            assert modified_time(value) == template.render({"v": value})
+
+
+HOSTILE = '<script>alert("x")</script> & "quotes"'
+
+
+@pytest.fixture
+def hostile_note(db) -> Note:
+    author = User.objects.create_user(username="o'brien", display_name=HOSTILE)
+    paper = make_paper(author, title=HOSTILE, authors="Ashish Vaswani, Noam Shazeer", year=2017)
+    note = make_note(
+        author, paper, body="Plain <b>words</b> & more.", tags=["x&y", "c++"], visibility="private"
+    )
+    note.hidden_at = note.modified
+    save_state(note, ["hidden_at"])
+    return Note.objects.filter(pk=note.pk).for_entries().get()
+
+
+def test_an_entry_escapes_every_value_and_links_to_its_note(hostile_note: Note) -> None:
+    html = entry_html.entry(hostile_note)
+    pk = hostile_note.pk
+
+    assert isinstance(html, SafeString)
+    assert "<script>" not in html
+    assert html.count("&lt;script&gt;") == 2  # the paper's title and the author's name
+    assert f'<a class="entry__num" href="{reverse("notes:note", args=[pk])}">{{{pk}}}</a>' in html
+    assert f'href="{reverse("notes:paper", args=[hostile_note.paper_id])}"' in html
+    assert f'href="{reverse("notes:note_print", args=[pk])}"' in html
+    profile_url = escape(reverse("notes:profile", args=[hostile_note.author.username]))
+    assert f'href="{profile_url}"' in html
+    tag_url = escape(reverse("notes:tag", args=["x&y"]))
+    assert f'<a class="tag" href="{tag_url}" dir="auto">x&amp;y</a>' in html
+    assert '<span class="entry__ref" dir="ltr">ref: Vaswani-2017</span>' in html
+    assert '<span class="badge">private</span>' in html
+    assert '<span class="badge badge--hidden">hidden by moderators</span>' in html
+    assert "0 votes" in html and "0 views" in html and "0 comments" in html
+    # The body is the note's sanitised HTML, as stored.
+    assert f'dir="auto">{hostile_note.body_html}</div>' in html
+
+
+def test_a_votable_entry_has_the_vote_slot_and_a_plain_one_has_not(hostile_note: Note) -> None:
+    assert "<!--vote-->" in entry_html.entry(hostile_note, votable=True)
+    assert "<!--vote-->" not in entry_html.entry(hostile_note)
+
+
+def test_an_entry_without_a_year_has_no_reference(db) -> None:
+    author = User.objects.create_user(username="dana")
+    note = make_note(author, make_paper(author, year=None))
+    html = entry_html.entry(Note.objects.filter(pk=note.pk).for_entries().get())
+    assert "entry__ref" not in html
+    assert "badge" not in html
+
+
+def test_the_words_and_counts_follow_the_reader_s_language(hostile_note: Note) -> None:
+    hostile_note.vote_count, hostile_note.view_count, hostile_note.comment_count = 1, 3, 11
+    with translation.override("en"):
+        english = entry_html.entry(hostile_note)
+    with translation.override("ar"):
+        arabic = entry_html.entry(hostile_note)
+    assert "1 vote<" in english and "3 views" in english and "11 comments" in english
+    assert ">print<" in english and ">hide<" in english
+    for words in ("print", "hide", "modified", "private", "hidden by moderators", "views"):
+        assert not re.search(rf">[^<]*\b{words}\b", arabic), words
+    with translation.override("ar"):
+        assert translation.gettext("print") in arabic
+        assert (
+            translation.ngettext("%(counter)s view", "%(counter)s views", 3) % {"counter": 3}
+            in arabic
+        )
+
+
+def test_a_search_result_shows_its_extract_or_the_start_of_the_text(hostile_note: Note) -> None:
+    with_extract = entry_html.search_result(hostile_note, SafeString("a <mark>word</mark>"))
+    assert '<p class="snippet" dir="auto">a <mark>word</mark></p>' in with_extract
+    unsafe = entry_html.search_result(hostile_note, "a <mark>word</mark>")
+    assert "a &lt;mark&gt;word&lt;/mark&gt;" in unsafe
+    hostile_note.body_text = "w" * 300
+    start = entry_html.search_result(hostile_note, None)
+    assert f'<p class="snippet" dir="auto">{"w" * 239}…</p>' in start
+    assert "<script>" not in start
