@@ -12,10 +12,15 @@ from notes.models.papers import Paper
 
 class FollowQuerySet(models.QuerySet["Follow"]):
     def for_page(self, user: settings.AUTH_USER_MODEL) -> FollowQuerySet:
-        """What ``user`` follows, with the followed users and papers, in one query."""
+        """What ``user`` follows, with the followed users' names and the papers' titles, in one
+        query (not the papers' abstracts and search data nor the accounts' details)."""
         return (
             self.filter(user=user)
             .select_related("followed_user", "paper")
+            .only(
+                *("id", "user_id", "tag", "followed_user_id", "paper_id", "created"),
+                *("followed_user__username", "followed_user__display_name", "paper__title"),
+            )
             .order_by("tag", "followed_user__username", "paper__title", "pk")
         )
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from notes.access import get_paper_for_user
-from notes.caching.fragments import render_entries
+from notes.caching.fragments import digest, render_entries
 from notes.forms import parse_tags
 from notes.models import Note, Paper
 from notes.selectors import browse
@@ -117,8 +117,21 @@ def following(request: HttpRequest) -> HttpResponse:
     )
     page = browse.page_of(notes, page_param(request))
     render_entries(page.object_list)
+    # The list of follows is cached under everything it shows.
+    follows_key = digest(
+        "follows",
+        [
+            (
+                f.pk,
+                f.tag,
+                f.followed_user_id and (f.followed_user.username, f.followed_user.name),
+                f.paper_id and f.paper.title,
+            )
+            for f in followed.follows
+        ],
+    )
     return render(
         request,
         "notes/following.html",
-        {"followed": followed, "page": page, "query": ""},
+        {"followed": followed, "page": page, "query": "", "follows_key": follows_key},
     )

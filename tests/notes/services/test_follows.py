@@ -4,6 +4,9 @@ or one's own)."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
@@ -237,3 +240,37 @@ def test_the_following_page_keeps_a_fixed_query_count(
         make_note(bob if i % 2 else alice)
         follows.follow(follower=carol, paper=make_paper(alice))
     assert count() == small <= 8
+
+
+def test_each_unfollow_button_on_the_following_page_posts_to_its_own_follow(
+    alice: User, bob: User, carol: User
+) -> None:
+    # One form holds the list; each button names its own address (formaction).
+    paper = make_paper(alice, title="Optics & lenses")
+    for target in ({"tag": "optics"}, {"paper": paper}, {"user": bob}):
+        follows.follow(follower=carol, **target)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(carol)
+    html = client.get("/following/?page=1").content.decode()
+    form = re.search(r'<form class="inline-form" method="post".*?</form>', html, re.DOTALL)[0]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    assert fields["follow"] == "0" and fields["next"] == "/following/?page=1"
+    buttons = {
+        unescape(label): action
+        for action, label in re.findall(r'formaction="([^"]+)">([^<]+)</button>', form)
+    }
+    assert buttons == {
+        "Unfollow #optics": "/tags/optics/follow/",
+        "Unfollow “Optics & lenses”": f"/papers/{paper.pk}/follow/",
+        "Unfollow Bob Builder": "/u/bob/follow/",
+    }
+    response = client.post(buttons["Unfollow Bob Builder"], fields)
+    assert response.status_code == 302 and response["Location"] == "/following/?page=1"
+    assert not Follow.objects.filter(user=carol, followed_user=bob).exists()
+    # The list is cached under what it shows: the page shows the follows as they are now.
+    html = client.get("/following/").content.decode()
+    assert "Unfollow Bob Builder" not in html and "Unfollow #optics" in html
+    bob.display_name = "Robert"
+    bob.save()
+    follows.follow(follower=carol, user=bob)
+    assert "Unfollow Robert" in client.get("/following/").content.decode()
