@@ -186,22 +186,29 @@ def stored_count(viewer: Any, listing: Listing) -> int | None:
     """The exact number of notes in ``listing`` from the stored counts, when there is one.
 
     The public counts are stored (``notes.caching.public_counts``); a reader's own private notes,
-    which
-    nobody else counts, are added from their own (indexed) rows.
+    which nobody else counts, are added from their own (indexed) rows.
     """
+    total = _public_count(listing)
+    if total is None or not getattr(viewer, "is_authenticated", False):
+        return total
+    return total + _own_unlisted(viewer, listing).count()
+
+
+def _public_count(listing: Listing) -> int | None:
+    """The stored number of public notes in ``listing``, when the list has one."""
     if listing.text or listing.users or len(listing.tags) > 1:
         return None
     if listing.year_from is not None or listing.year_to is not None:
         return None
     key = public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
-    total = public_counts.public_count(key)
-    if getattr(viewer, "is_authenticated", False):
-        # The viewer's own notes that the public counts leave out: private or hidden.
-        own = Note.objects.filter(visibility.own_unlisted_q(viewer))
-        if listing.tags:
-            own = own.filter(tag_names__contains=list(listing.tags))
-        total += own.count()
-    return total
+    return public_counts.public_count(key)
+
+
+def _own_unlisted(viewer: Any, listing: Listing) -> QuerySet[Note]:
+    """``viewer``'s own notes in ``listing`` that the public counts leave out (private or
+    hidden)."""
+    unlisted = Note.objects.filter(visibility.own_unlisted_q(viewer))
+    return notes_for(viewer, listing, base=unlisted)
 
 
 def page_of(
@@ -261,8 +268,9 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
         window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
         return page_of(window.matches, number, fetch=window.ids, ahead=0)
     notes = notes_for(viewer, listing)
-    count = stored_count(viewer, listing)
-    fetch = with_own_notes(viewer, listing, notes, count)
+    count, fetch = _public_count(listing), None
+    if count is not None and getattr(viewer, "is_authenticated", False):
+        count, fetch = with_own_notes(viewer, listing, notes, count)
     return page_of(notes, number, count=count, fetch=fetch, ahead=count_ahead(listing))
 
 
@@ -275,20 +283,17 @@ OWN_MERGED_AT_MOST = 200
 
 
 def with_own_notes(
-    viewer: Any, listing: Listing, notes: QuerySet[Note], count: int | None
-) -> Callable[[int, int], list[int]] | None:
-    """Cuts of ``notes`` (``viewer``'s list, of ``count`` notes) made of the public list's
-    cuts and the viewer's own unlisted notes; ``None`` where that does not apply (an
-    anonymous reader, a list without a stored count, too many unlisted notes)."""
-    if count is None or not getattr(viewer, "is_authenticated", False):
-        return None
-    unlisted = Note.objects.filter(visibility.own_unlisted_q(viewer))
-    own_notes = notes_for(viewer, listing, base=unlisted)
+    viewer: Any, listing: Listing, notes: QuerySet[Note], public_count: int
+) -> tuple[int, Callable[[int, int], list[int]] | None]:
+    """The number of notes in ``notes`` (``viewer``'s list, of which ``public_count`` are
+    public) and cuts of it made of the public list's cuts and the viewer's own unlisted
+    notes, read once for both; no cuts (``None``) when the viewer has too many unlisted
+    notes to merge."""
+    own_notes = _own_unlisted(viewer, listing)
     own = list(own_notes.values_list("id", flat=True)[: OWN_MERGED_AT_MOST + 1])
     if len(own) > OWN_MERGED_AT_MOST:
-        return None
+        return public_count + own_notes.count(), None
     public = notes_for(AnonymousUser(), listing).values_list("id", flat=True)
-    public_count = count - len(own)
     public_cut = ids_in_order(public, public_count)
 
     def fetch(start: int, stop: int) -> list[int]:
@@ -304,7 +309,7 @@ def with_own_notes(
         merged = notes.filter(pk__in=[*cut, *own]).values_list("id", flat=True)
         return [pk for i, pk in enumerate(merged) if start <= first + i < stop]
 
-    return fetch
+    return public_count + len(own), fetch
 
 
 def count_ahead(listing: Listing) -> int:
