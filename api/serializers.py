@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import get_script_prefix
 from rest_framework import serializers
 
 from accounts.models import User
 from notes import services
+from notes.caching.entry_html import number_url
 from notes.models import MAX_BODY_BYTES, MAX_COMMENT_BYTES, Comment, Note, Paper, Visibility
 
 
@@ -134,7 +136,8 @@ class NoteSerializer(serializers.ModelSerializer):
         return note_etag(note)
 
     def get_html_url(self, note: Note) -> str:
-        return absolute(note.get_absolute_url())
+        # As ``note.get_absolute_url()``, without a ``reverse`` for each note of a list.
+        return absolute(number_url("notes:note", note.pk, get_script_prefix()))
 
 
 def note_etag(note: Note) -> str:
