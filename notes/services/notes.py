@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -93,12 +94,20 @@ def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
             cpu_seconds=settings.RENDER_CPU_SECONDS,
             wall_seconds=settings.RENDER_WALL_SECONDS,
             macros=settings.SITE_MACROS,
+            note_href=note_href,
         )
     except render_worker.RenderTimeout as exc:
         metrics.render_timeout()
         raise TooComplexToRender from exc
     except RenderRefused as exc:
         raise TooComplexToRender(exc.message) from exc
+
+
+def note_href(number: int) -> str:
+    """The address a text's ``{N}`` links to: note N's page (``notes:note``), as a path from
+    the site's root. Stored HTML is shown to every request, so it never carries the script
+    prefix of the request (or job) that happened to render it."""
+    return "/" + reverse("notes:note", args=[number]).removeprefix(get_script_prefix())
 
 
 def reserve_id(model: type[Model]) -> int:
