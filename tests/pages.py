@@ -69,7 +69,6 @@ def page_types(note: Note, comment: Comment, *, tag: str, query: str) -> list[Pa
             ("note", f"{n}/"),
             ("editor", f"{n}/edit/"),
             ("paper", f"{paper}/"),
-            ("write on a paper", f"{paper}/write/"),
             ("new paper", "/papers/new/"),
             ("comment history", f"{c}/history/"),
             ("notifications", "/notifications/"),
@@ -101,6 +100,8 @@ def page_types(note: Note, comment: Comment, *, tag: str, query: str) -> list[Pa
     found = [
         PageType(name, path, reader) for reader, named in pages.items() for name, path in named
     ]
+    # The author has a note on the paper: writing on it again leads to that note's editor.
+    found.append(PageType("write on a paper", f"{paper}/write/", AUTHOR, status=302))
     found.append(PageType("not found", "/no-such-page/", VISITOR, status=404))
     return found
 

@@ -146,7 +146,10 @@ def test_the_main_pages_have_no_english_left_in_arabic(content, alice: User, bob
     author.cookies["django_language"] = "ar"
     problems = []
     for client, reader in ((visitor, VISITOR), (author, AUTHOR)):
+        # A redirection (writing on a paper one has a note on) shows no page of its own.
         for path, status in [(p.path, p.status) for p in pages if p.reader == reader]:
+            if status == 302:
+                continue
             response = client.get(path)
             assert response.status_code == status, path
             html = response.content.decode()
