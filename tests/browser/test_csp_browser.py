@@ -75,7 +75,8 @@ def test_every_page_type_runs_under_the_policy_without_a_violation(
     n = f"{base}/n/{note.pk}"
     pages = page_types(note, comment, tag="attention", query="attention")
     # Not in this walk (yet), though the others read them: the search without results and
-    # the bare search form, and the pages where the author writes a note or adds a paper.
+    # the bare search form; the paper's page as its note's author sees it, and the pages where
+    # the author writes a note or adds a paper.
     left_out = {"search without results", "search form"}
 
     visitor = PolicyWatch(_context(browser))
