@@ -15,11 +15,11 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from notes.markup.rendering import render_markdown
+from notes.markup.rendering import relative_note_href, render_markdown
 
 MIN_BODY, MAX_BODY = 300, 3000
 # Stand-ins for {N} in the rendered pool, replaced by a real note number in each note.
@@ -305,8 +305,15 @@ class Body:
 class Corpus:
     """Words, sentences, a rendered pool of blocks, and bodies made from them."""
 
-    def __init__(self, rng: random.Random, *, templates: int) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        *,
+        templates: int,
+        note_href: Callable[[int], str] = relative_note_href,
+    ) -> None:
         self.rng = rng
+        self.note_href = note_href  # where {N} links, as the site's saves link it
         self.words = vocabulary()
         self._word_weights = zipf_cum_weights(len(self.words), 1.0)
         # Blocks, reused by hundreds of notes each, stay clear of the long tail.
@@ -424,7 +431,9 @@ class Corpus:
             if rng.random() < 0.5:
                 chunks.append(self._paragraph())
         md = "\n\n".join(chunks)
-        rendered = render_markdown(md, linkable_notes=lambda numbers: numbers)
+        rendered = render_markdown(
+            md, linkable_notes=lambda numbers: numbers, note_href=self.note_href
+        )
         return Part(md, rendered.html, rendered.text, heading)
 
     # -- bodies

@@ -67,6 +67,7 @@ from notes.models import (
     Visibility,
 )
 from notes.selectors import search
+from notes.services.notes import note_href
 
 USERNAME_PREFIX = "bench_"
 READER_PREFIX = f"{USERNAME_PREFIX}reader_"
@@ -316,7 +317,7 @@ class Seeder:
             self.say(f"  {len(dropped)} indexes dropped, to be built after the load")
             corpus = self.phase(
                 f"render {sizes.templates} blocks",
-                lambda: Corpus(self.rng, templates=sizes.templates),
+                lambda: Corpus(self.rng, templates=sizes.templates, note_href=note_href),
             )
             now = timezone.now().replace(second=0, microsecond=0)
             users = self.phase(f"{sizes.users} users", lambda: self._users(sizes.users, now))

@@ -38,7 +38,9 @@ class EmbeddedDatabaseError(ImproperlyConfigured):
     pass
 
 
-def _log_tail(pgdata: Path, lines: int = 15) -> str:
+def log_tail(pgdata: Path, lines: int = 15) -> str:
+    """The last ``lines`` lines of the server's log in ``pgdata``, for a message saying why it
+    stopped or would not start; a sentence saying so when there is no log to read."""
     log = pgdata / "log"
     try:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
@@ -75,7 +77,7 @@ def start(pgdata: Path) -> Path:
     except Exception as exc:
         raise EmbeddedDatabaseError(
             f"The embedded PostgreSQL server in {pgdata} could not start ({exc!r}).\n"
-            f"Last lines of its log ({pgdata / 'log'}):\n{_log_tail(pgdata)}\n"
+            f"Last lines of its log ({pgdata / 'log'}):\n{log_tail(pgdata)}\n"
             "What to do: if the disk is full, free space; if the data directory is "
             "damaged or from another PostgreSQL version, run `make clean-db` to start "
             "afresh (this deletes the local data); or set DATABASE_URL to use another "
@@ -240,7 +242,7 @@ def database_settings(pgdata: Path, name: str = DATABASE_NAME) -> dict[str, Any]
             raise EmbeddedDatabaseError(
                 f"The embedded PostgreSQL server in {pgdata} does not answer on its socket in "
                 f"{socket_dir} ({exc}).\nLast lines of its log ({pgdata / 'log'}):\n"
-                f"{_log_tail(pgdata)}\nWhat to do: run `make stop-db` and try again; or set "
+                f"{log_tail(pgdata)}\nWhat to do: run `make stop-db` and try again; or set "
                 "DATABASE_URL to use another PostgreSQL server."
             ) from exc
     return {

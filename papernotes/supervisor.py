@@ -46,7 +46,7 @@ class EmbeddedWatch:
             "The embedded PostgreSQL server in %s has stopped. The last lines of its log:\n%s\n"
             "Starting it again.",
             self.pgdata,
-            embedded_db._log_tail(self.pgdata, lines=8),
+            embedded_db.log_tail(self.pgdata, lines=8),
         )
         try:
             embedded_db.database_settings(self.pgdata)

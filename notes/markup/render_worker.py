@@ -34,12 +34,19 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from notes.markup import mathml
-from notes.markup.rendering import MathProblem, Rendered, RenderRefused, render_markdown
+from notes.markup.rendering import (
+    MathProblem,
+    Rendered,
+    RenderRefused,
+    relative_note_href,
+    render_markdown,
+)
 
 __all__ = ["RenderTimeout", "child_pid", "render", "stop"]
 
@@ -86,10 +93,11 @@ def render(
     cpu_seconds: float,
     wall_seconds: float,
     macros: dict[str, str] | None = None,
+    note_href: Callable[[int], str] = relative_note_href,
 ) -> Rendered:
     """``notes.markup.rendering.render_markdown`` in the child, linking ``{N}`` for ``linkable``
-    notes,
-    with ``macros`` as the site's TeX macros.
+    notes to the address ``note_href`` gives (asked here, in the calling process, for each
+    of them), with ``macros`` as the site's TeX macros.
 
     Raises ``RenderTimeout`` when the render passes ``cpu_seconds`` of CPU or ``wall_seconds``
     of wall-clock time (the child is killed), and ``RenderRefused`` when the renderer refuses
@@ -98,6 +106,7 @@ def render(
     request = {
         "source": source,
         "linkable": sorted(linkable),
+        "hrefs": {str(number): note_href(number) for number in linkable},
         "id_prefix": id_prefix,
         "cpu_seconds": cpu_seconds,
         "macros": macros or {},
@@ -302,12 +311,14 @@ def _serve(requests: int, replies: int) -> None:
     _write(replies, {"ready": True, "cpu": _own_cpu()})
     while (request := _read(requests)) is not None:
         linkable = frozenset(request["linkable"])
+        hrefs = {int(number): href for number, href in request["hrefs"].items()}
         _limit_own_cpu(request.get("cpu_seconds", _START_SECONDS))
         reply: dict[str, Any]
         try:
             rendered = render_markdown(
                 request["source"],
                 linkable_notes=linkable.intersection,
+                note_href=hrefs.__getitem__,
                 id_prefix=request["id_prefix"],
                 macros=request.get("macros"),
             )

@@ -24,8 +24,9 @@ same (``notes.markup.render_worker``). The pipeline, in order:
    spaces), headings with ids, smart emphasis and ``~~strike~~``. The link scanners and the
    block tests that rescanned the rest of a paragraph or block at every step (which made
    "[[[[…" or a run of setext headings quadratic) are replaced by bounded ones.
-3. ``{N}`` cross-references become links to notes that ``linkable_notes`` allows, and PMID,
-   arXiv and DOI identifiers become links, in text outside links, code and math.
+3. ``{N}`` cross-references become links to notes that ``linkable_notes`` allows, at the
+   address the caller's ``note_href`` gives (the site's URLs are not the renderer's to know),
+   and PMID, arXiv and DOI identifiers become links, in text outside links, code and math.
 4. Block elements get ``dir="auto"`` so right-to-left paragraphs read right to left.
 5. bleach sanitises the raw HTML of the text against the explicit allowlists below. Formulas and
    highlighted code are our own HTML and do not go through it: they stand in it as placeholders
@@ -102,6 +103,7 @@ __all__ = [
     "checked_url",
     "comment_id_prefix",
     "note_id_prefix",
+    "relative_note_href",
     "render_markdown",
 ]
 
@@ -127,6 +129,13 @@ def comment_id_prefix(pk: int) -> str:
     return f"c{int(pk)}-"
 
 
+def relative_note_href(number: int) -> str:
+    """Where ``{N}`` links when the caller names no address for notes: ``N/``, relative to
+    the page the text is shown on. The site passes its own (``notes.services.notes.note_href``);
+    this is for texts rendered outside it."""
+    return f"{int(number)}/"
+
+
 @dataclass(frozen=True)
 class MathProblem:
     """A formula that could not be rendered: what the writer typed, and why."""
@@ -147,23 +156,26 @@ def render_markdown(
     source: str,
     *,
     linkable_notes: Callable[[set[int]], set[int]] | None = None,
+    note_href: Callable[[int], str] = relative_note_href,
     id_prefix: str = DEFAULT_ID_PREFIX,
     macros: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Render a note body; see the module docstring for the pipeline.
 
     ``linkable_notes`` gets every ``{N}`` number found in the text and returns those that may be
-    linked; ``None`` links none of them. ``id_prefix`` starts every id the text brings (see
-    ``note_id_prefix``). ``macros`` are the site's TeX macros (the ``SITE_MACROS`` setting), name
-    with its backslash to its expansion, defined before the text's own. A formula that cannot
-    be converted is shown as source (and listed in ``math_errors``), and hostile markup is
-    neutralised by the sanitiser and the final pass; raises ``RenderRefused`` (with a
-    message for the author) only for text of a shape that would cost far more than its size.
+    linked; ``None`` links none of them. ``note_href`` gives the address a linked ``{N}``
+    points to (the final pass checks it like any other link). ``id_prefix`` starts every id
+    the text brings (see ``note_id_prefix``). ``macros`` are the site's TeX macros (the
+    ``SITE_MACROS`` setting), name with its backslash to its expansion, defined before the
+    text's own. A formula that cannot be converted is shown as source (and listed in
+    ``math_errors``), and hostile markup is neutralised by the sanitiser and the final pass;
+    raises ``RenderRefused`` (with a message for the author) only for text of a shape that
+    would cost far more than its size.
     """
     if not _ID_PREFIX_RE.fullmatch(id_prefix):
         raise ValueError(f"not an id prefix: {id_prefix!r}")
     md, extension = _converter()
-    extension.begin(source, linkable_notes)
+    extension.begin(source, linkable_notes, note_href)
     try:
         unsafe_html = md.convert(source)
     except RecursionError:
@@ -542,7 +554,8 @@ class _LinkTreeprocessor(Treeprocessor):
             if int(note) not in self.linkable:
                 return None
             self.owner.linked_notes.add(int(note))
-            anchor = etree.Element("a", {"href": f"/n/{int(note)}/", "class": "note-ref"})
+            href = self.owner.note_href(int(note))
+            anchor = etree.Element("a", {"href": href, "class": "note-ref"})
         elif pmid := match.group("pmid"):
             if int(pmid) == 0:
                 return None
@@ -565,11 +578,17 @@ class _PaperNotesExtension(Extension):
     def __init__(self) -> None:
         super().__init__()
         self.meters = Meters()
-        self.begin("", None)
+        self.begin("", None, relative_note_href)
 
-    def begin(self, source: str, linkable_notes: Callable[[set[int]], set[int]] | None) -> None:
+    def begin(
+        self,
+        source: str,
+        linkable_notes: Callable[[set[int]], set[int]] | None,
+        note_href: Callable[[int], str],
+    ) -> None:
         """Start on ``source``: everything that belonged to the text before is forgotten."""
         self.linkable_notes = linkable_notes
+        self.note_href = note_href
         self.linked_notes: set[int] = set()
         self.fragments: list[Fragment] = []
         # Formulas waiting for their MathML, by fragment number: TeX, display, source.

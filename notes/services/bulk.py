@@ -23,7 +23,7 @@ from notes.models import Note, NoteReference, Paper, TaggedNote
 from notes.selectors import search
 from notes.services import notifications
 from notes.services.notes import (
-    _NOTE_NUMBER_RE,
+    NOTE_NUMBER_RE,
     EditConflict,
     NoteContent,
     TooComplexToRender,
@@ -152,7 +152,7 @@ def _add_references(notes: list[Note], rendered: dict[int, Rendered]) -> None:
     written before the others; imports renumber and link those afterwards.)"""
     written = {note.pk: note for note in notes}
     numbers: dict[int, set[int]] = {
-        note.pk: {int(n) for n in _NOTE_NUMBER_RE.findall(note.body)} - {note.pk} for note in notes
+        note.pk: {int(n) for n in NOTE_NUMBER_RE.findall(note.body)} - {note.pk} for note in notes
     }
     asked = set().union(*numbers.values())
     existing = (

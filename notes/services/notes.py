@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,7 +45,10 @@ class NoteContent:
     edit_message: str = ""
 
 
-_NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
+# A note's number as texts cite it, ``{N}`` (group 1 is N): the same numbers the renderer
+# links (``notes.markup.rendering``), found anywhere in the text, in code and math as well.
+# Whoever records what a text cites reads them with this.
+NOTE_NUMBER_RE = re.compile(r"\{([1-9][0-9]{0,9})\}")
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +80,7 @@ def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
     render runs in the render child within the CPU budget of ``RENDER_CPU_SECONDS``;
     raises TooComplexToRender when it passes it or the renderer refuses the text.
     """
-    numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)}
+    numbers = {int(n) for n in NOTE_NUMBER_RE.findall(body)}
     linkable = frozenset(
         Note.objects.visible_to(author).filter(pk__in=numbers).values_list("pk", flat=True)
         if numbers
@@ -90,12 +94,20 @@ def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
             cpu_seconds=settings.RENDER_CPU_SECONDS,
             wall_seconds=settings.RENDER_WALL_SECONDS,
             macros=settings.SITE_MACROS,
+            note_href=note_href,
         )
     except render_worker.RenderTimeout as exc:
         metrics.render_timeout()
         raise TooComplexToRender from exc
     except RenderRefused as exc:
         raise TooComplexToRender(exc.message) from exc
+
+
+def note_href(number: int) -> str:
+    """The address a text's ``{N}`` links to: note N's page (``notes:note``), as a path from
+    the site's root. Stored HTML is shown to every request, so it never carries the script
+    prefix of the request (or job) that happened to render it."""
+    return "/" + reverse("notes:note", args=[number]).removeprefix(get_script_prefix())
 
 
 def reserve_id(model: type[Model]) -> int:
@@ -140,7 +152,11 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
 # deadlock by failing it.
 
 
-def _locked_note(pk: int) -> Note:
+def locked_note(pk: int) -> Note:
+    """Note ``pk`` read afresh with its author and paper, its row locked (FOR NO KEY UPDATE,
+    in the order above) until the transaction ends: call it inside one (``retrying``). Every
+    writer of a note's text takes this lock, so two of them take turns; raises
+    ``Note.DoesNotExist`` when there is no such note."""
     return (
         Note.objects.select_for_update(no_key=True, of=("self",))
         .select_related("author", "paper")
@@ -193,10 +209,10 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
     )
 
     def save() -> Note:
-        head = _locked_note(note.pk)
+        head = locked_note(note.pk)
         if head.revision != base_revision:
             raise EditConflict(head)
-        _save_revision(head, content, rendered, user=user)
+        save_revision(head, content, rendered, user=user)
         return head
 
     return retrying(save)
@@ -216,14 +232,22 @@ def note_revert(*, note: Note, user: User, revision: int) -> Note:
     )
 
     def save() -> Note:
-        head = _locked_note(note.pk)
-        _save_revision(head, content, rendered, user=user)
+        head = locked_note(note.pk)
+        save_revision(head, content, rendered, user=user)
         return head
 
     return retrying(save)
 
 
-def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+def save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
+    """Write ``content``, rendered as ``rendered``, as ``head``'s next revision, by ``user``.
+
+    ``head`` comes from ``locked_note`` in the same transaction. The revision number, text,
+    tags, references, search data, public counts and history change together; whom the
+    revision concerns is told (``notifications.note_saved``), and when the note became public
+    or stopped being so, what cites it is rendered again after the commit
+    (``relink_after_commit``).
+    """
     previous_body, was_public = head.body, head.is_public
     head.revision += 1
     _apply(head, content, rendered, user=user)
@@ -235,7 +259,7 @@ def _save_revision(head: Note, content: NoteContent, rendered: Rendered, *, user
 def _cited(body: str, rendered: Rendered, *, source: int | None = None) -> set[int]:
     """The existing notes ``body`` cites as ``{N}`` (linked or not), ``source`` left out."""
     left_out = {source} if source is not None else set()
-    numbers = {int(n) for n in _NOTE_NUMBER_RE.findall(body)} - rendered.note_refs - left_out
+    numbers = {int(n) for n in NOTE_NUMBER_RE.findall(body)} - rendered.note_refs - left_out
     found = set(Note.objects.filter(pk__in=numbers).values_list("pk", flat=True))
     return (found | rendered.note_refs) - left_out
 

@@ -12,9 +12,9 @@ from notes.services import follows
 from notes.services.notes import (
     NoteContent,
     TooComplexToRender,
-    _locked_note,
-    _save_revision,
+    locked_note,
     render_note_body,
+    save_revision,
 )
 from papernotes.db import retrying
 
@@ -58,7 +58,7 @@ def tags_rename(*, names: Iterable[str], to: str, user: User) -> TagsRenamed:
                 break
 
             def save(read: Note = note, rendered: Rendered = rendered) -> bool:
-                head = _locked_note(read.pk)
+                head = locked_note(read.pk)
                 if head.revision != read.revision:
                     return False  # saved meanwhile: read it again
                 content = NoteContent(
@@ -67,7 +67,7 @@ def tags_rename(*, names: Iterable[str], to: str, user: User) -> TagsRenamed:
                     visibility=head.visibility,
                     edit_message=message,
                 )
-                _save_revision(head, content, rendered, user=user)
+                save_revision(head, content, rendered, user=user)
                 return True
 
             if retrying(save):

@@ -15,6 +15,7 @@ from notes.caching import generations
 from notes.markup.rendering import render_markdown
 from notes.models import Follow, Note, Notification, Paper, Visibility
 from notes.selectors import search
+from notes.services.notes import note_href
 from tests.bench.conftest import seed
 from tests.factories import make_note, make_paper, revise
 
@@ -77,7 +78,9 @@ def test_one_public_note_has_1000_revisions_that_differ(seeded: str) -> None:
 
 def test_bodies_are_what_the_renderer_makes_of_them(seeded: str) -> None:
     for note in Note.objects.order_by("pk")[::15]:
-        rendered = render_markdown(note.body, linkable_notes=lambda numbers: numbers)
+        rendered = render_markdown(
+            note.body, linkable_notes=lambda numbers: numbers, note_href=note_href
+        )
         assert rendered.html == note.body_html
         assert rendered.text == note.body_text
         assert 300 <= note.body_size <= 3000

@@ -5,9 +5,6 @@ works in place (htmx comments and follows, votes, the editor's preview) still do
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
@@ -18,6 +15,7 @@ from notes.services.moderation import flag
 from tests.browser.helpers import PolicyWatch, log_in
 from tests.conftest import make_user
 from tests.factories import make_comment, make_note, make_paper, revise
+from tests.pages import AUTHOR, COMMENTER, STAFF, VISITOR, page_types, paths
 
 pytestmark = pytest.mark.browser
 
@@ -75,46 +73,21 @@ def test_every_page_type_runs_under_the_policy_without_a_violation(
     note, comment = _content(alice, bob)
     base = live_server.url
     n = f"{base}/n/{note.pk}"
+    pages = page_types(note, comment, tag="attention", query="attention")
+    # Not in this walk (yet), though the others read them: the search without results and
+    # the bare search form; the paper's page as its note's author sees it, and the pages where
+    # the author writes a note or adds a paper.
+    left_out = {"search without results", "search form"}
 
     visitor = PolicyWatch(_context(browser))
-    for path in [
-        "/",
-        f"/n/{note.pk}/",
-        f"/n/{note.pk}/print/",
-        f"/n/{note.pk}/history/",
-        f"/n/{note.pk}/r/0/",
-        f"/n/{note.pk}/diff/0/1/",
-        f"/papers/{note.paper_id}/",
-        "/papers/",
-        "/tags/",
-        "/tags/attention/",
-        "/search/?q=attention",
-        "/u/alice/",
-        "/accounts/login/",
-        "/accounts/signup/",
-        "/accounts/password/reset/",
-        f"/accounts/reset/{urlsafe_base64_encode(force_bytes(alice.pk))}/"
-        f"{default_token_generator.make_token(alice)}/",
-    ]:
-        visitor.visit(base + path)
-    visitor.visit(f"{base}/no-such-page/", status=404)
+    for page in pages:
+        if page.reader == VISITOR and page.name not in left_out:
+            visitor.visit(base + page.path, status=page.status)
     assert visitor.problems == []
 
     author = PolicyWatch(_context(browser))
     log_in(author.page, base, alice)
-    for path in [
-        f"/n/{note.pk}/",
-        f"/n/{note.pk}/edit/",
-        f"/n/{note.pk}/c/{comment.pk}/history/",
-        "/notifications/",
-        "/notifications/settings/",
-        "/following/",
-        "/trash/",
-        "/accounts/profile/",
-        "/accounts/password/",
-        f"/papers/{note.paper_id}/edit/",
-        f"/n/{note.pk}/revert/0/",
-    ]:
+    for path in paths(pages, AUTHOR, leaving_out={"paper", "write on a paper", "new paper"}):
         author.visit(base + path)
 
     # The editor's preview and the conflict page, as alice meets them.
@@ -131,27 +104,13 @@ def test_every_page_type_runs_under_the_policy_without_a_violation(
 
     commenter = PolicyWatch(_context(browser))
     log_in(commenter.page, base, bob)
-    for path in [
-        f"/n/{note.pk}/",
-        f"/n/{note.pk}/c/{comment.pk}/edit/",
-        f"/n/{note.pk}/c/{comment.pk}/delete/",
-        f"/n/{note.pk}/flag/",
-        "/following/",
-        "/notifications/",
-    ]:
+    for path in paths(pages, COMMENTER):
         commenter.visit(base + path)
     assert commenter.problems == []
 
     staff = PolicyWatch(_context(browser))
     log_in(staff.page, base, editor)
-    for path in [
-        "/moderation/",
-        "/admin/",
-        "/admin/notes/note/",
-        f"/admin/notes/note/{note.pk}/change/",
-        f"/admin/notes/note/{note.pk}/history/",
-        "/admin/accounts/user/",
-    ]:
+    for path in paths(pages, STAFF):
         staff.visit(base + path)
     assert staff.problems == []
 

@@ -69,6 +69,27 @@ def test_a_render_runs_in_a_child_of_this_process_and_matches_the_renderer() -> 
     assert render_worker.child_pid() == pid  # reused, not started again
 
 
+def test_the_child_links_each_note_to_the_address_the_caller_gives() -> None:
+    asked: list[int] = []
+
+    def href(number: int) -> str:
+        asked.append(number)
+        return f"/notes/{number}/?via=child"
+
+    rendered = render_worker.render(
+        "See {12}, {13} and {14}.",
+        linkable=frozenset({12, 14}),
+        id_prefix="n1-",
+        cpu_seconds=2.0,
+        wall_seconds=20.0,
+        note_href=href,
+    )
+    assert '<a class="note-ref" href="/notes/12/?via=child">{12}</a>' in rendered.html
+    assert '<a class="note-ref" href="/notes/14/?via=child">{14}</a>' in rendered.html
+    assert "{13}" in rendered.html and "/notes/13/" not in rendered.html
+    assert sorted(asked) == [12, 14]  # asked in this process, for the linkable notes only
+
+
 def test_a_render_past_its_cpu_budget_kills_the_child_and_the_next_starts_another() -> None:
     render("Warm up.")
     first = render_worker.child_pid()

@@ -473,11 +473,28 @@ def test_note_reference_is_linked_when_linkable() -> None:
         return {12}
 
     rendered = render_markdown("See {12} and {13}, not `{14}`.", linkable_notes=linkable)
-    assert '<a class="note-ref" href="/n/12/">{12}</a>' in rendered.html
+    # Without an address from the caller, relative to the page the text is on.
+    assert '<a class="note-ref" href="12/">{12}</a>' in rendered.html
     assert "{13}" in rendered.html
-    assert 'href="/n/13/"' not in rendered.html
+    assert 'href="13/"' not in rendered.html
     assert seen == [{12, 13}]
     assert rendered.note_refs == frozenset({12})
+
+
+def test_note_references_link_to_the_address_the_caller_gives() -> None:
+    asked: list[int] = []
+
+    def href(number: int) -> str:
+        asked.append(number)
+        return f"/papers/notes/{number}?from=text"
+
+    rendered = render_markdown("{12}, {13} and {7}", linkable_notes=link_all, note_href=href)
+    assert '<a class="note-ref" href="/papers/notes/12?from=text">{12}</a>' in rendered.html
+    assert '<a class="note-ref" href="/papers/notes/7?from=text">{7}</a>' in rendered.html
+    assert sorted(asked) == [7, 12, 13]
+    # The address is checked like any link of the text: a script's is dropped, the link kept.
+    hostile = render_markdown("{12}", linkable_notes=link_all, note_href=lambda n: "javascript:x")
+    assert '<a class="note-ref">{12}</a>' in hostile.html
 
 
 def test_note_references_stay_plain_without_a_callback() -> None:

@@ -10,12 +10,14 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test import Client
+from django.urls import set_script_prefix
 
 from accounts.models import User
 from notes import services
 from notes.models import Comment, CommentReference, Note, NoteReference, Visibility
 from notes.services import NoteContent, moderation, note_restore, note_revert, note_save, note_trash
 from notes.services.comments import comment_edit
+from notes.services.notes import note_href
 from tests.conftest import client_for, make_user
 from tests.factories import make_comment, make_note, make_paper
 from tests.jobs import run_jobs
@@ -210,3 +212,19 @@ def test_the_migration_finds_what_existing_texts_cite(alice: User, bob: User) ->
     assert set(
         CommentReference.objects.filter(comment=comment).values_list("target_id", flat=True)
     ) == {private.pk, public.pk}
+
+
+def test_a_texts_note_links_are_the_note_pages_whatever_the_script_prefix(
+    alice: User, bob: User
+) -> None:
+    target = make_note(bob, body="The target.")
+    assert note_href(target.pk) == target.get_absolute_url() == f"/n/{target.pk}/"
+    # Rendered during a request (or job) mounted under a prefix, the stored text is the same
+    # as from any other: it is shown to all of them.
+    set_script_prefix("/mounted/")
+    try:
+        assert target.get_absolute_url() == f"/mounted/n/{target.pk}/"
+        citing = make_note(alice, body=f"See {{{target.pk}}}.")
+    finally:
+        set_script_prefix("/")
+    assert f'<a class="note-ref" {_link(target)}>{{{target.pk}}}</a>' in citing.body_html
