@@ -17,11 +17,11 @@ from notes import visibility
 from notes.access import get_import_for_user, get_paper_for_user
 from notes.exchange import archive, bibtex_import, citations, imports
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import words
 from notes.forms import ListingForm
 from notes.models import Paper
 from notes.selectors import browse
 from notes.views.browse import url_tags
+from notes.wording import words
 
 FORMATS = {
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
