@@ -584,7 +584,7 @@ def import_notes(
                 reason=reason,
             )
         except TooComplexToRender as refused:
-            result.outcome, result.reason = "skipped", refused.message
+            result.outcome, result.reason = "skipped", refused.said
             continue
         except EditConflict as conflict:
             result.outcome, result.note_id = "exists", conflict.head.pk

@@ -465,7 +465,7 @@ def _add_notes(
     for (i, _), outcome in zip(todo, notes_create(author=user, new=content), strict=True):
         if isinstance(outcome, TooComplexToRender):
             results[i].reason.append(
-                said(gettext_noop("Note not added: %(why)s"), why=outcome.message)
+                said(gettext_noop("Note not added: %(why)s"), why=outcome.said)
             )
         elif isinstance(outcome, EditConflict):
             results[i].reason.append(_HAVE_NOTE)

@@ -148,7 +148,7 @@ def _comment(item: dict[str, Any], here: _Targets) -> ArchiveResult:
             created=created if created and timezone.is_aware(created) else timezone.now(),
         )
     except TooComplexToRender as refused:
-        result.reason = refused.message
+        result.reason = refused.said
         return result
     if _is_int(item.get("id")):
         here.comments[item["id"]] = comment
@@ -254,7 +254,7 @@ def _follow(item: dict[str, Any], here: _Targets) -> ArchiveResult:
     try:
         follows.follow(follower=here.user, **target)
     except follows.CannotFollow as refused:
-        result.reason = refused.message
+        result.reason = refused.said
         return result
     result.outcome = CREATED
     return result
