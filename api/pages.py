@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -31,9 +32,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
         except ValueError:
             pk = 0
         if token_service.token_revoke(user=request.user, pk=pk):
-            messages.success(request, "Token revoked: it no longer works.")
+            messages.success(request, gettext("Token revoked: it no longer works."))
         else:
-            messages.error(request, "No such token to revoke.")
+            messages.error(request, gettext("No such token to revoke."))
         return redirect("accounts:tokens")
     if request.method == "POST":
         form = TokenForm(request.POST)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import get_script_prefix
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -99,7 +100,7 @@ class PaperSerializer(serializers.ModelSerializer):
 
     def validate_title(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("A paper needs a title.")
+            raise serializers.ValidationError(_("A paper needs a title."))
         return value.strip()
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +109,7 @@ class PaperSerializer(serializers.ModelSerializer):
             any(identifiers.values()) and Paper.objects.by_identifier(**identifiers)
         ):
             raise serializers.ValidationError(
-                {"title": "A paper not yet here needs a title (and may have identifiers)."}
+                {"title": _("A paper not yet here needs a title (and may have identifiers).")}
             )
         return data
 
@@ -154,9 +155,11 @@ def _clean_tags(tags: list[str]) -> list[str]:
 
 def _clean_body(body: str, limit: int) -> str:
     if "\x00" in body:
-        raise serializers.ValidationError("The text cannot contain NUL characters.")
+        raise serializers.ValidationError(_("The text cannot contain NUL characters."))
     if len(body.encode()) > limit:
-        raise serializers.ValidationError(f"The text is larger than {limit // 1024} KB.")
+        raise serializers.ValidationError(
+            _("The text is larger than %(kb)s KB.") % {"kb": limit // 1024}
+        )
     return body
 
 
@@ -246,7 +249,7 @@ class CommentWriteSerializer(serializers.Serializer):
 
     def validate_body(self, value: str) -> str:
         if not value.strip():
-            raise serializers.ValidationError("A comment needs some text.")
+            raise serializers.ValidationError(_("A comment needs some text."))
         return _clean_body(value, MAX_COMMENT_BYTES)
 
 
@@ -286,7 +289,7 @@ class FollowSerializer(serializers.Serializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("tag", "user", "paper") if data.get(key)]
         if len(given) != 1:
-            raise serializers.ValidationError("Give exactly one of tag, user or paper.")
+            raise serializers.ValidationError(_("Give exactly one of tag, user or paper."))
         return data
 
 

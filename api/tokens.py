@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from api.models import ApiToken, TokenScope
@@ -19,7 +20,13 @@ MAX_TOKENS_PER_USER = 50
 
 
 class TooManyTokens(Exception):
-    message = f"You already have {MAX_TOKENS_PER_USER} tokens; revoke one first."
+    @property
+    def message(self) -> str:
+        return ngettext(
+            "You already have %(count)d token; revoke one first.",
+            "You already have %(count)d tokens; revoke one first.",
+            MAX_TOKENS_PER_USER,
+        ) % {"count": MAX_TOKENS_PER_USER}
 
 
 def digest_of(raw: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notes import visibility
@@ -40,11 +41,11 @@ def get_note_for_user(
         notes = Note.objects.select_related("paper", "author").without_search_data()
     note = notes.filter(pk=pk).first()
     if note is None:
-        raise Http404("No such note.")
+        raise Http404(_("No such note."))
     if not visibility.note_reachable(note, user):
-        raise Http404("No such note.")
+        raise Http404(_("No such note."))
     if write and visibility.reader_id(user) != note.author_id:
-        raise PermissionDenied("Only the author can change this note.")
+        raise PermissionDenied(_("Only the author can change this note."))
     return note
 
 
@@ -55,9 +56,9 @@ def get_paper_for_user(
     ``papers`` says what to load with it."""
     paper = (Paper.objects.all() if papers is None else papers).filter(pk=pk).first()
     if paper is None:
-        raise Http404("No such paper.")
+        raise Http404(_("No such paper."))
     if write and not paper.can_edit(user):
-        raise PermissionDenied("Only the person who added this paper, or staff, can edit it.")
+        raise PermissionDenied(_("Only the person who added this paper, or staff, can edit it."))
     return paper
 
 
@@ -65,9 +66,9 @@ def get_note_for_commenting(user: User, pk: int) -> Note:
     """The note ``pk`` if ``user`` may comment on it (readable, logged in, not in the trash)."""
     note = get_note_for_user(user, pk)
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to comment.")
+        raise PermissionDenied(_("Log in to comment."))
     if note.in_trash:
-        raise PermissionDenied("This note is in the trash; comments are closed.")
+        raise PermissionDenied(_("This note is in the trash; comments are closed."))
     return note
 
 
@@ -84,18 +85,18 @@ def get_comment_for_user(user: User, note_pk: int, pk: int, *, action: str = "re
     note = get_note_for_user(user, note_pk)
     comment = Comment.objects.select_related("author").filter(pk=pk, note=note).first()
     if comment is None:
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     comment.note = note
     if not comment.is_visible_to(user):
-        raise Http404("No such comment.")
+        raise Http404(_("No such comment."))
     if action == "read":
         return comment
     if comment.is_deleted:
-        raise Http404("This comment was deleted.")
+        raise Http404(_("This comment was deleted."))
     if action == "edit" and not (user.is_authenticated and user.pk == comment.author_id):
-        raise PermissionDenied("Only its author can change this comment.")
+        raise PermissionDenied(_("Only its author can change this comment."))
     if action == "remove" and not can_moderate(user, note):
-        raise PermissionDenied("Only the note's author can remove comments on it.")
+        raise PermissionDenied(_("Only the note's author can remove comments on it."))
     return comment
 
 
@@ -112,7 +113,7 @@ def can_flag(user: User, *, author_id: int) -> bool:
 def require_staff(user: User) -> None:
     """Moderation is for staff; anyone else logged in gets a 403."""
     if not (user.is_authenticated and user.is_staff and user.is_active):
-        raise PermissionDenied("Only staff can moderate.")
+        raise PermissionDenied(_("Only staff can moderate."))
 
 
 def get_item_for_moderation(user: User, *, kind: str, pk: int, verb: str) -> Note | Comment:
@@ -128,13 +129,17 @@ def get_item_for_moderation(user: User, *, kind: str, pk: int, verb: str) -> Not
     else:
         item = Comment.objects.select_related("author", "note").filter(pk=pk).first()
     if item is None or not moderation.can_moderate_item(item, user):
-        raise Http404(f"No such {kind} to moderate.")
+        raise Http404(
+            _("No such note to moderate.") if kind == "note" else _("No such comment to moderate.")
+        )
     if verb == ModerationVerb.RESTORE:
         applies = item.is_hidden
     else:
         applies = moderation.open_flags_on(item).exists()
     if not applies:
-        raise Http404(f"No such {kind} to moderate.")
+        raise Http404(
+            _("No such note to moderate.") if kind == "note" else _("No such comment to moderate.")
+        )
     return item
 
 
@@ -148,5 +153,5 @@ def get_import_for_user(user: User, pk: int) -> Import:
         .first()
     )
     if found is None:
-        raise Http404("No such import.")
+        raise Http404(_("No such import."))
     return found

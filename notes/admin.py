@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
@@ -31,7 +33,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # simple-history filters by the id as typed: "x" or a 30-digit number would end in
         # an error inside the query instead of "no such object".
         if parse_int(object_id, minimum=1) is None:
-            raise Http404("No such object.")
+            raise Http404(_("No such object."))
         return super().history_view(request, object_id, extra_context)
 
 
@@ -56,7 +58,7 @@ class NoteAdminForm(forms.ModelForm):
     tags = forms.CharField(
         required=False,
         max_length=1000,
-        help_text="Separated by spaces or commas.",
+        help_text=_("Separated by spaces or commas."),
     )
     base_revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -82,8 +84,11 @@ class NoteAdminForm(forms.ModelForm):
         head = Note.objects.filter(pk=note.pk).values_list("revision", flat=True).first()
         if data.get("base_revision") is not None and head != data["base_revision"]:
             raise ValidationError(
-                f"This note was saved (revision {head}) since this page was opened; your "
-                "text is below: copy it, reload the page, and apply your change again."
+                _(
+                    "This note was saved (revision %(head)s) since this page was opened; your "
+                    "text is below: copy it, reload the page, and apply your change again."
+                )
+                % {"head": head}
             )
         if "body" in data:
             try:
@@ -140,11 +145,11 @@ class NoteAdmin(HistoryAdmin):
             # Between the form's checks and the save: rare, and said rather than lost.
             request._note_not_saved = True  # type: ignore[attr-defined]
             what = (
-                "it was saved by someone else meanwhile"
+                _("it was saved by someone else meanwhile")
                 if isinstance(exc, EditConflict)
                 else exc.message
             )
-            self.message_user(request, f"Not saved: {what}", messages.ERROR)
+            self.message_user(request, _("Not saved: %(why)s") % {"why": what}, messages.ERROR)
             return
         obj.__dict__.update(
             {f.attname: getattr(saved, f.attname) for f in Note._meta.concrete_fields}
@@ -206,7 +211,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
 
 class TagRenameForm(forms.Form):
-    new_name = TagNameField(label="New name")
+    new_name = TagNameField(label=gettext_lazy("New name"))
 
 
 # taggit's own admin edits and merges its rows directly: the notes' tags would no longer
@@ -227,7 +232,7 @@ class TagAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return super().get_queryset(request).annotate(notes=Count("notes_taggednote_items"))
 
-    @admin.display(description="notes", ordering="notes")
+    @admin.display(description=gettext_lazy("notes"), ordering="notes")
     def note_count(self, tag: Tag) -> int:
         return tag.notes  # type: ignore[attr-defined]
 
@@ -237,7 +242,9 @@ class TagAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
         return False
 
-    @admin.action(description="Rename or merge the selected tags", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Rename or merge the selected tags"), permissions=["change"]
+    )
     def rename_tags(self, request: HttpRequest, queryset: QuerySet[Tag]) -> HttpResponse | None:
         form = TagRenameForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -246,21 +253,29 @@ class TagAdmin(admin.ModelAdmin):
             done = tags_rename(names=names, to=to, user=request.user)
             self.message_user(
                 request,
-                f"{', '.join(names)} → {to}: {done.notes} note(s) revised.",
+                ngettext(
+                    "%(names)s → %(to)s: %(count)d note revised.",
+                    "%(names)s → %(to)s: %(count)d notes revised.",
+                    done.notes,
+                )
+                % {"names": ", ".join(names), "to": to, "count": done.notes},
                 messages.SUCCESS,
             )
             if done.not_rendered:
                 left = ", ".join(f"{{{pk}}}" for pk in done.not_rendered)
                 self.message_user(
                     request,
-                    f"Left with their old tags, their text being too complex to render "
-                    f"again: {left}.",
+                    _(
+                        "Left with their old tags, their text being too complex to render "
+                        "again: %(notes)s."
+                    )
+                    % {"notes": left},
                     messages.WARNING,
                 )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Rename or merge tags",
+            "title": _("Rename or merge tags"),
             "opts": self.model._meta,
             "tags": queryset.order_by("name"),
             "form": form,

@@ -273,7 +273,7 @@ class TagFeed(NotesFeed):
         # Unlike the tag page, an empty tag list would make a second "all notes" feed
         # under a misleading title.
         if not tags:
-            raise Http404("No tag.")
+            raise Http404(_("No tag."))
         # The first tag comes from the path, so it fits in one again; the rest go in the
         # query, where any tag fits.
         more = urlencode([("tag", name) for name in tags[1:]])
@@ -292,7 +292,7 @@ class UserFeed(NotesFeed):
     def get_object(self, request: HttpRequest, username: str) -> Source:
         owner = browse.find_user(username)
         if owner is None:
-            raise Http404("No such user.")
+            raise Http404(_("No such user."))
         # Self link and id use the stored spelling, so /feeds/users/Alice/ and
         # /feeds/users/alice/ are one feed to a reader.
         return _source(

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
     MAX_COMMENT_BYTES,
@@ -20,7 +17,7 @@ from notes.models import (
     Visibility,
 )
 from notes.selectors.browse import Listing
-from notes.services import NoteContent
+from notes.services import NoteContent, normalized_identifier
 from notes.tag_rules import (
     MAX_TAG_LENGTH,
     MAX_TAGS_IN_FILTER,
@@ -95,23 +92,23 @@ class PaperForm(forms.ModelForm):
         }
         help_texts = {"authors": _("Comma separated.")}
 
-    def _identifier(self, field: str, normalize: Callable[[str], str]) -> str | None:
+    def _identifier(self, field: str) -> str | None:
         value = self.cleaned_data.get(field) or ""
         if not value.strip():
             return None
         try:
-            return normalize(value)
+            return normalized_identifier(field, value)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
 
     def clean_doi(self) -> str | None:
-        return self._identifier("doi", normalize_doi)
+        return self._identifier("doi")
 
     def clean_arxiv_id(self) -> str | None:
-        return self._identifier("arxiv_id", normalize_arxiv_id)
+        return self._identifier("arxiv_id")
 
     def clean_pmid(self) -> str | None:
-        return self._identifier("pmid", normalize_pmid)
+        return self._identifier("pmid")
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

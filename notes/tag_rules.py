@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 
 MAX_TAGS = 30
 MAX_TAGS_IN_FILTER = 10
@@ -28,11 +29,24 @@ def tag_errors(tags: list[str]) -> list[str]:
     errors = []
     if bad:
         errors.append(
-            "Tags are words made of letters, digits and - _ . + #, up to "
-            f"{MAX_TAG_LENGTH} characters; these are not: {', '.join(bad[:5])}."
+            ngettext(
+                "Tags are words made of letters, digits and - _ . + #, up to %(most)d "
+                "character; these are not: %(bad)s.",
+                "Tags are words made of letters, digits and - _ . + #, up to %(most)d "
+                "characters; these are not: %(bad)s.",
+                MAX_TAG_LENGTH,
+            )
+            % {"most": MAX_TAG_LENGTH, "bad": ", ".join(bad[:5])}
         )
     if len(tags) > MAX_TAGS:
-        errors.append(f"At most {MAX_TAGS} tags; you gave {len(tags)}.")
+        errors.append(
+            ngettext(
+                "At most %(most)d tag; you gave %(given)d.",
+                "At most %(most)d tags; you gave %(given)d.",
+                MAX_TAGS,
+            )
+            % {"most": MAX_TAGS, "given": len(tags)}
+        )
     return errors
 
 

@@ -44,7 +44,6 @@ from accounts.models import User
 from notes.exchange import citations
 from notes.exchange.bibtex_import import title_key
 from notes.exchange.uploads import Refused, open_zip, read_member
-from notes.exchange.wording import Said, said
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import (
     MAX_BODY_BYTES,
@@ -67,6 +66,7 @@ from notes.services import (
     reserve_id,
 )
 from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
+from notes.wording import Said, said
 
 FORMAT = "papernotes-notes"
 VERSION = 1
@@ -584,7 +584,7 @@ def import_notes(
                 reason=reason,
             )
         except TooComplexToRender as refused:
-            result.outcome, result.reason = "skipped", refused.message
+            result.outcome, result.reason = "skipped", refused.said
             continue
         except EditConflict as conflict:
             result.outcome, result.note_id = "exists", conflict.head.pk

@@ -31,12 +31,12 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import Said, said
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 from notes.models import MAX_BODY_BYTES, Note, Paper, Visibility
 from notes.services import EditConflict, NoteContent, TooComplexToRender, papers_create
 from notes.services.bulk import NewNote, notes_create
 from notes.tag_rules import MAX_TAG_LENGTH, MAX_TAGS, TAG_RE
+from notes.wording import Said, said
 
 CREATED, MATCHED, SKIPPED = "created", "matched", "skipped"
 NOTES_NONE, NOTES_FROM_ENTRY, NOTES_ALWAYS = "none", "from-entry", "always"
@@ -465,7 +465,7 @@ def _add_notes(
     for (i, _), outcome in zip(todo, notes_create(author=user, new=content), strict=True):
         if isinstance(outcome, TooComplexToRender):
             results[i].reason.append(
-                said(gettext_noop("Note not added: %(why)s"), why=outcome.message)
+                said(gettext_noop("Note not added: %(why)s"), why=outcome.said)
             )
         elif isinstance(outcome, EditConflict):
             results[i].reason.append(_HAVE_NOTE)

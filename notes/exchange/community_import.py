@@ -29,10 +29,10 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from notes.exchange.archive import ArchiveResult, find_paper, paper_fields, read_json
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import Said, said
 from notes.models import MAX_BODY_BYTES, Comment, Follow, Note
 from notes.models.reactions import MAX_STARS, MIN_STARS, NoteVote, PaperRating
 from notes.services import TooComplexToRender, comments, follows, reactions
+from notes.wording import Said, said
 
 CREATED, EXISTS, SKIPPED = "created", "exists", "skipped"
 _LISTS = ("comments", "votes", "ratings", "follows")
@@ -148,7 +148,7 @@ def _comment(item: dict[str, Any], here: _Targets) -> ArchiveResult:
             created=created if created and timezone.is_aware(created) else timezone.now(),
         )
     except TooComplexToRender as refused:
-        result.reason = refused.message
+        result.reason = refused.said
         return result
     if _is_int(item.get("id")):
         here.comments[item["id"]] = comment
@@ -254,7 +254,7 @@ def _follow(item: dict[str, Any], here: _Targets) -> ArchiveResult:
     try:
         follows.follow(follower=here.user, **target)
     except follows.CannotFollow as refused:
-        result.reason = refused.message
+        result.reason = refused.said
         return result
     result.outcome = CREATED
     return result

@@ -118,8 +118,9 @@ def step(import_id: int, work: _Work) -> bool:
         try:
             results = work.next_part(record)
         except Refused as refused:  # the file was checked when it came: only a change here
-            # In the site's language: a job does not know its reader's.
-            record.state, record.error = ImportState.FAILED, refused.message[:500]
+            # As a message id and its parameters: a job does not know its reader's language.
+            record.state = ImportState.FAILED
+            record.error, record.error_args = refused.said["text"][:500], refused.said["args"]
             results = []
         record.results = [*record.results, *results]
         if record.state == ImportState.FAILED or record.done >= record.total:
@@ -128,7 +129,7 @@ def step(import_id: int, work: _Work) -> bool:
                 record.state = ImportState.DONE
             record.finished = timezone.now()
             Import.objects.filter(pk=import_id).update(upload=b"", plan={})
-        record.save(update_fields=["done", "results", "state", "error", "finished"])
+        record.save(update_fields=["done", "results", "state", "error", "error_args", "finished"])
         return not record.is_finished
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_noop
 
-from notes.exchange.wording import said, words
+from notes.wording import said, words
 
 
 class Refused(Exception):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from notes.wording import Said, said, words
+
 
 @dataclass(frozen=True)
 class PaperDetails:
@@ -44,11 +46,17 @@ class PaperDetails:
 
 
 class LookupFailed(Exception):
-    """The details could not be found; ``message`` says why, fit to show the user."""
+    """The details could not be found; ``message`` says why, fit to show the user, in the
+    language active where it is read. Made from a message id (``gettext_noop``) and its
+    parameters, or from messages already kept (``notes.wording``)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, text: str | Said | list[Said], /, **args: Any) -> None:
+        self.said = said(text, **args) if isinstance(text, str) else text
+        super().__init__(words(self.said))
+
+    @property
+    def message(self) -> str:
+        return words(self.said)
 
 
 class NotFound(LookupFailed):

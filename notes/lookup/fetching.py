@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from notes.lookup.details import NotFound, SourceUnavailable
 
@@ -39,8 +40,11 @@ def get(url: str, *, source: str, params: dict[str, Any] | None = None) -> bytes
     budget = settings.LOOKUP_TIMEOUT_SECONDS
     deadline = time.monotonic() + budget
     unavailable = SourceUnavailable(
-        f"{source} could not be reached or did not answer in time. "
-        "Try again later, or enter the details by hand."
+        gettext_noop(
+            "%(source)s could not be reached or did not answer in time. "
+            "Try again later, or enter the details by hand."
+        ),
+        source=source,
     )
     try:
         with (
@@ -54,7 +58,9 @@ def get(url: str, *, source: str, params: dict[str, Any] | None = None) -> bytes
             client.stream("GET", url, params=params) as response,
         ):
             if response.status_code in (404, 410):
-                raise NotFound(f"{source} does not know this identifier.")
+                raise NotFound(
+                    gettext_noop("%(source)s does not know this identifier."), source=source
+                )
             if response.status_code != 200:
                 logger.warning("lookup: %s answered %s", source, response.status_code)
                 raise unavailable

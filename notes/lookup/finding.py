@@ -8,12 +8,14 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext_noop
 
 from accounts import throttle
 from accounts.models import User
 from notes.lookup import identifiers, sources
 from notes.lookup.details import LookupFailed, PaperDetails
 from notes.lookup.identifiers import Identifier
+from notes.wording import ngettext_noop, said, said_counted
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +71,26 @@ def _charge(user: User) -> None:
             limit=settings.LOOKUP_RATE_LIMIT,
         )
     except throttle.Unavailable:
-        raise RateLimited(throttle.Unavailable.message) from None
+        raise RateLimited(str(throttle.Unavailable.message)) from None
     if wait:
         raise RateLimited(
-            f"You looked up more than {settings.LOOKUP_RATE_LIMIT} identifiers in "
-            f"{settings.LOOKUP_RATE_WINDOW_SECONDS} seconds. Try again in {wait} seconds, "
-            "or enter the details by hand."
+            [
+                said_counted(
+                    ngettext_noop(
+                        "You looked up more than %(limit)d identifier in %(window)d seconds.",
+                        "You looked up more than %(limit)d identifiers in %(window)d seconds.",
+                    ),
+                    "limit",
+                    limit=settings.LOOKUP_RATE_LIMIT,
+                    window=settings.LOOKUP_RATE_WINDOW_SECONDS,
+                ),
+                said(
+                    gettext_noop("Try again in %(when)s, or enter the details by hand."),
+                    when=said_counted(
+                        ngettext_noop("%(count)d second", "%(count)d seconds"), "count", count=wait
+                    ),
+                ),
+            ]
         )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from notes.markup.identifiers import normalize_arxiv_id, normalize_doi, normalize_pmid
 
 ARXIV, DOI, PMID, PMCID = "arxiv_id", "doi", "pmid", "pmcid"
@@ -23,7 +25,7 @@ _LOOKS_LIKE_PUBMED = re.compile(
 _DIGITS = re.compile(r"^[0-9]+$")
 
 MAX_LENGTH = 300
-HELP = (
+HELP = gettext_lazy(
     "Enter an arXiv id or link (2106.01345), a DOI or doi.org link (10.1000/xyz123), "
     "a PubMed id or link (31942076) or a PMCID (PMC7096066)."
 )
@@ -44,7 +46,7 @@ def parse(text: str) -> Identifier:
     """The identifier in ``text``; ``ValueError`` with a message for the user if none."""
     raw = " ".join(text.split())
     if not raw or len(raw) > MAX_LENGTH:
-        raise ValueError(HELP)
+        raise ValueError(str(HELP))
     if match := _PMCID_RE.match(raw):
         return Identifier(PMCID, match.group(1).upper())
     if _LOOKS_LIKE_DOI.match(raw):
@@ -56,4 +58,4 @@ def parse(text: str) -> Identifier:
     try:
         return Identifier(ARXIV, normalize_arxiv_id(raw))
     except ValueError:
-        raise ValueError(HELP) from None
+        raise ValueError(str(HELP)) from None

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_noop
 
 from notes.lookup import fetching
 from notes.lookup.details import NotFound, PaperDetails, SourceUnavailable
@@ -31,8 +32,11 @@ _LIMITS = {"title": 500, "venue": 300, "abstract": 20000, "url": 1000, "authors"
 
 def _malformed(source: str) -> SourceUnavailable:
     return SourceUnavailable(
-        f"{source} sent an answer that could not be read. "
-        "Try again later, or enter the details by hand."
+        gettext_noop(
+            "%(source)s sent an answer that could not be read. "
+            "Try again later, or enter the details by hand."
+        ),
+        source=source,
     )
 
 
@@ -114,7 +118,7 @@ def read_arxiv(body: bytes, arxiv_id: str) -> PaperDetails:
     for entry in feed.iter(f"{_ATOM}entry"):
         entry_id = entry.findtext(f"{_ATOM}id") or ""
         if "/api/errors" in entry_id or entry.findtext(f"{_ATOM}title") == "Error":
-            raise NotFound(f"{ARXIV} does not know this identifier.")
+            raise NotFound(gettext_noop("%(source)s does not know this identifier."), source=ARXIV)
         return _details(
             ARXIV,
             title=entry.findtext(f"{_ATOM}title"),
@@ -126,7 +130,7 @@ def read_arxiv(body: bytes, arxiv_id: str) -> PaperDetails:
             arxiv_id=arxiv_id,
             doi=_optional(normalize_doi, entry.findtext(f"{_ARXIV_NS}doi")),
         )
-    raise NotFound(f"{ARXIV} does not know this identifier.")
+    raise NotFound(gettext_noop("%(source)s does not know this identifier."), source=ARXIV)
 
 
 # ---------------------------------------------------------------- Crossref and DataCite
@@ -143,7 +147,7 @@ def doi(value: str) -> PaperDetails:
     try:
         body = fetching.get(settings.LOOKUP_DATACITE_URL + value, source=DATACITE)
     except NotFound:
-        raise NotFound("Neither Crossref nor DataCite knows this DOI.") from None
+        raise NotFound(gettext_noop("Neither Crossref nor DataCite knows this DOI.")) from None
     return read_datacite(body, value)
 
 
@@ -233,7 +237,7 @@ def pmcid(value: str) -> PaperDetails:
     if not isinstance(ids, list):
         raise _malformed(PUBMED)
     if not ids:
-        raise NotFound(f"{PUBMED} does not know this PMCID.")
+        raise NotFound(gettext_noop("%(source)s does not know this PMCID."), source=PUBMED)
     pmid = _optional(normalize_pmid, ids[0])
     if not pmid:
         raise _malformed(PUBMED)
@@ -250,7 +254,7 @@ def read_pubmed(body: bytes, pmid: str) -> PaperDetails:
         raise _malformed(PUBMED)
     article_node = root.find("PubmedArticle")
     if article_node is None:
-        raise NotFound(f"{PUBMED} does not know this identifier.")
+        raise NotFound(gettext_noop("%(source)s does not know this identifier."), source=PUBMED)
     article = article_node.find("MedlineCitation/Article")
     if article is None:
         raise _malformed(PUBMED)

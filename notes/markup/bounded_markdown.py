@@ -330,11 +330,18 @@ def _lines(text: str) -> Iterator[str]:
 
 
 class RenderRefused(Exception):
-    """The text is of a shape the renderer does not take on; ``message`` says which."""
+    """The text is of a shape the renderer does not take on; ``message`` says which, in
+    English. ``code`` names the limit and ``params`` its numbers and excerpt, so that whoever
+    shows the refusal can say it in the reader's language (this package knows no languages).
+    """
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self, message: str, *, code: str = "", params: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.params = dict(params or {})
 
 
 MAX_CODE_FENCES = 1_000  # lines that open or close a fenced code block
@@ -377,7 +384,9 @@ class Meters:
         self.formulas += 1
         if self.formulas > MAX_FORMULAS:
             raise RenderRefused(
-                f"This text has more than {MAX_FORMULAS:,} formulas; split it into several notes."
+                f"This text has more than {MAX_FORMULAS:,} formulas; split it into several notes.",
+                code="formulas",
+                params={"most": MAX_FORMULAS},
             )
         self.add_elements(1)
 
@@ -387,7 +396,9 @@ class Meters:
             raise RenderRefused(
                 f"This text would make more than {MAX_ELEMENTS:,} HTML elements (headings, list "
                 "items, links, formulas, emphasis…), more than a note may have. Split it into "
-                "several notes."
+                "several notes.",
+                code="elements",
+                params={"most": MAX_ELEMENTS},
             )
 
     def add_raw_html(self, html: str) -> None:
@@ -403,7 +414,9 @@ class Meters:
                 if self.raw_depth > MAX_RAW_HTML_DEPTH:
                     raise RenderRefused(
                         f"The raw HTML in this text nests more than {MAX_RAW_HTML_DEPTH} "
-                        "elements deep; close the tags it opens."
+                        "elements deep; close the tags it opens.",
+                        code="raw_html_depth",
+                        params={"most": MAX_RAW_HTML_DEPTH},
                     )
         self.add_elements(tags)
 
@@ -414,7 +427,9 @@ class Meters:
                 "This text has long runs of lines without a blank line between them (around "
                 f"{_excerpt(block)}), which Markdown takes apart line by line and which would "
                 "take too long to render. Put blank lines between its headings, paragraphs and "
-                "lists."
+                "lists.",
+                code="block_work",
+                params={"excerpt": _excerpt(block)},
             )
 
     def add_inline_work(self, characters: int) -> None:
@@ -424,7 +439,9 @@ class Meters:
             raise RenderRefused(
                 "A paragraph of this text holds so many links, formulas, marks or backslashes "
                 "that it would take too long to render (the longest starts "
-                f"{_excerpt(longest)}). Break it up with blank lines."
+                f"{_excerpt(longest)}). Break it up with blank lines.",
+                code="inline_work",
+                params={"excerpt": _excerpt(longest)},
             )
 
 
@@ -436,7 +453,9 @@ class _FenceLimitPreprocessor(Preprocessor):
         if fences > MAX_CODE_FENCES:
             raise RenderRefused(
                 f"This text has {fences:,} code fence lines (``` or ~~~); the most a note may "
-                f"have is {MAX_CODE_FENCES:,}. Split it into several notes."
+                f"have is {MAX_CODE_FENCES:,}. Split it into several notes.",
+                code="code_fences",
+                params={"fences": fences, "most": MAX_CODE_FENCES},
             )
         return lines
 

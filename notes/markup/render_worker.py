@@ -122,7 +122,9 @@ def render(
             _write(child.requests, request)
         reply = _answer(child, cpu_seconds=cpu_seconds, wall_seconds=wall_seconds)
     if "refused" in reply:
-        raise RenderRefused(reply["refused"])
+        raise RenderRefused(
+            reply["refused"], code=reply.get("code", ""), params=reply.get("params")
+        )
     if "error" in reply:
         raise RuntimeError(f"the renderer failed:\n{reply['error']}")
     return Rendered(
@@ -323,9 +325,12 @@ def _serve(requests: int, replies: int) -> None:
                 macros=request.get("macros"),
             )
         except RenderRefused as refused:
-            reply = {"refused": refused.message}
+            reply = {"refused": refused.message, "code": refused.code, "params": refused.params}
         except MemoryError:
-            reply = {"refused": "This text needs more memory to render than a note may use."}
+            reply = {
+                "refused": "This text needs more memory to render than a note may use.",
+                "code": "memory",
+            }
         except Exception:  # a bug in the renderer: the parent raises it with this traceback
             import traceback
 

@@ -40,7 +40,10 @@ class Import(models.Model):
     state = models.CharField(
         max_length=10, choices=ImportState.choices, default=ImportState.WAITING
     )
+    # Why it failed: a message id (English), and its parameters (``notes.wording``), put
+    # into words in the reader's language by the page that shows it.
     error = models.CharField(max_length=500, blank=True)
+    error_args = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
 

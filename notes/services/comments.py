@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts import throttle
 from accounts.models import User
@@ -28,6 +29,7 @@ from notes.services.notes import (
     save_state,
     set_comment_references,
 )
+from notes.wording import Said, ngettext_noop, said, said_counted
 
 RATE_KEY_PREFIX = "comment-rate"
 
@@ -41,31 +43,46 @@ class RateLimited(WriteRefused):
         self.uncounted = uncounted
         super().__init__(self._explained(), retry_after=seconds, status=503 if uncounted else 429)
 
-    def _explained(self) -> str:
+    def _explained(self) -> list[Said]:
         if self.uncounted:
-            return (
-                "Comments cannot be counted right now, so none is posted. Your text is kept "
-                "below; post it again in a minute."
-            )
+            return [
+                said(
+                    gettext_noop(
+                        "Comments cannot be counted right now, so none is posted. Your text "
+                        "is kept below; post it again in a minute."
+                    )
+                )
+            ]
         if self.seconds < 60:
-            when = f"{self.seconds} second{'s' * (self.seconds != 1)}"
+            when = said_counted(
+                ngettext_noop("%(count)d second", "%(count)d seconds"), "count", count=self.seconds
+            )
         else:
             minutes = math.ceil(self.seconds / 60)
-            when = f"{minutes} minute{'s' * (minutes != 1)}"
-        return (
-            f"You are commenting faster than {settings.COMMENT_RATE_LIMIT} comments in "
-            f"{settings.COMMENT_RATE_WINDOW_SECONDS} seconds. Your text is kept below; "
-            f"post it again in {when}."
-        )
+            when = said_counted(
+                ngettext_noop("%(count)d minute", "%(count)d minutes"), "count", count=minutes
+            )
+        return [
+            said_counted(
+                ngettext_noop(
+                    "You are commenting faster than %(limit)d comment in %(window)d seconds.",
+                    "You are commenting faster than %(limit)d comments in %(window)d seconds.",
+                ),
+                "limit",
+                limit=settings.COMMENT_RATE_LIMIT,
+                window=settings.COMMENT_RATE_WINDOW_SECONDS,
+            ),
+            said(gettext_noop("Your text is kept below; post it again in %(when)s."), when=when),
+        ]
 
 
 class ReplyNotAllowed(WriteRefused):
-    MESSAGE = (
+    MESSAGE = gettext_noop(
         "That comment was deleted or hidden, so it cannot be answered; comment on the note instead."
     )
 
     def __init__(self) -> None:
-        super().__init__(self.MESSAGE)
+        super().__init__(said(self.MESSAGE))
 
 
 def _charge_rate_limit(user: User) -> None:

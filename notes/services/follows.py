@@ -7,12 +7,13 @@ database's unique constraints settle a double click or two requests at once).
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from notes.models import Follow, Paper
 from notes.selectors.follows import target_fields
 from notes.services.errors import WriteRefused
+from notes.wording import said
 
 
 class CannotFollow(WriteRefused):
@@ -25,9 +26,9 @@ def follow(
     """Follow a (normalised) tag name, another user or a paper; following again is a no-op."""
     target = target_fields(tag=tag, user=user, paper=paper)
     if user is not None and user.pk == follower.pk:
-        raise CannotFollow(_("You cannot follow yourself."))
+        raise CannotFollow(said(gettext_noop("You cannot follow yourself.")))
     if len(tag) > Follow._meta.get_field("tag").max_length:
-        raise CannotFollow(_("That tag is too long to follow."))
+        raise CannotFollow(said(gettext_noop("That tag is too long to follow.")))
     existing = Follow.objects.filter(user=follower, **target).first()
     if existing is not None:
         return existing

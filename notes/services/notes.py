@@ -16,14 +16,17 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from notes import wording
 from notes.caching import public_counts
 from notes.markup import render_worker
 from notes.markup.rendering import Rendered, RenderRefused, comment_id_prefix, note_id_prefix
 from notes.models import Comment, CommentReference, Note, NoteReference, Paper
 from notes.selectors import search
 from notes.services import notifications
+from notes.wording import Said, ngettext_noop
 from papernotes import metrics, queue
 from papernotes.db import retrying
 
@@ -56,19 +59,89 @@ logger = logging.getLogger(__name__)
 class TooComplexToRender(Exception):
     """The text could not be rendered within its budget; the caller keeps the text.
 
-    ``message`` says so to the author: on the class, in general terms; on an instance, the
-    renderer's own reason when it refused the text for a particular shape.
+    ``message`` says so to the author, in the language active where it is read: in general
+    terms, or, when the renderer refused the text for a particular shape, what to change.
+    ``said`` is the same kept as a message id and parameters, for a job to store.
     """
 
-    message = (
+    GENERAL = gettext_noop(
         "This text is too complex to render in reasonable time (for example thousands of "
         "unclosed brackets or very deep nesting). Simplify it or split it; nothing was saved."
     )
 
-    def __init__(self, reason: str = "") -> None:
-        super().__init__(reason or self.message)
-        if reason:
-            self.message = reason
+    def __init__(self, said: Said | str | None = None) -> None:
+        self.said: Said | str = said or wording.said(self.GENERAL)
+        super().__init__(wording.words(self.said))
+
+    @property
+    def message(self) -> str:
+        return wording.words(self.said)
+
+    @classmethod
+    def refused(cls, refusal: RenderRefused) -> TooComplexToRender:
+        """The renderer's refusal (its limit's code and numbers) as the author is told it;
+        a refusal without a known code keeps the renderer's English words."""
+        if refusal.code in _REFUSAL_COUNTED:
+            forms, count = _REFUSAL_COUNTED[refusal.code]
+            return cls(wording.said_counted(forms, count, **refusal.params))
+        if refusal.code in _REFUSAL_WORDS:
+            return cls(wording.said(_REFUSAL_WORDS[refusal.code], **refusal.params))
+        return cls(refusal.message)
+
+
+# The renderer's refusals (notes.markup.bounded_markdown, render_worker) by their code.
+_REFUSAL_WORDS: dict[str, str] = {
+    "block_work": gettext_noop(
+        "This text has long runs of lines without a blank line between them (around "
+        "%(excerpt)s), which Markdown takes apart line by line and which would take too long "
+        "to render. Put blank lines between its headings, paragraphs and lists."
+    ),
+    "inline_work": gettext_noop(
+        "A paragraph of this text holds so many links, formulas, marks or backslashes that it "
+        "would take too long to render (the longest starts %(excerpt)s). Break it up with blank "
+        "lines."
+    ),
+    "memory": gettext_noop("This text needs more memory to render than a note may use."),
+}
+# Those with a count: the singular and plural forms, and which parameter is the count.
+_REFUSAL_COUNTED: dict[str, tuple[tuple[str, str], str]] = {
+    "formulas": (
+        ngettext_noop(
+            "This text has more than %(most)d formula; split it into several notes.",
+            "This text has more than %(most)d formulas; split it into several notes.",
+        ),
+        "most",
+    ),
+    "elements": (
+        ngettext_noop(
+            "This text would make more than %(most)d HTML element (headings, list items, "
+            "links, formulas, emphasis…), more than a note may have. Split it into several "
+            "notes.",
+            "This text would make more than %(most)d HTML elements (headings, list items, "
+            "links, formulas, emphasis…), more than a note may have. Split it into several "
+            "notes.",
+        ),
+        "most",
+    ),
+    "raw_html_depth": (
+        ngettext_noop(
+            "The raw HTML in this text nests more than %(most)d element deep; close the tags "
+            "it opens.",
+            "The raw HTML in this text nests more than %(most)d elements deep; close the tags "
+            "it opens.",
+        ),
+        "most",
+    ),
+    "code_fences": (
+        ngettext_noop(
+            "This text has %(fences)d code fence line (``` or ~~~); the most a note may have "
+            "is %(most)d. Split it into several notes.",
+            "This text has %(fences)d code fence lines (``` or ~~~); the most a note may have "
+            "is %(most)d. Split it into several notes.",
+        ),
+        "fences",
+    ),
+}
 
 
 def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
@@ -100,7 +173,7 @@ def render_note_body(*, author: User, body: str, id_prefix: str) -> Rendered:
         metrics.render_timeout()
         raise TooComplexToRender from exc
     except RenderRefused as exc:
-        raise TooComplexToRender(exc.message) from exc
+        raise TooComplexToRender.refused(exc) from exc
 
 
 def note_href(number: int) -> str:

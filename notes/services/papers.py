@@ -4,6 +4,7 @@ settled here), editing and refreshing its details, and the imports' bulk adds.""
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from notes.models import Note, Paper
@@ -163,9 +164,17 @@ def papers_create(*, fields: list[dict[str, object]], user: User) -> list[tuple[
     return [(paper, True) for paper in created]
 
 
+# What to enter when an identifier is not one (the normaliser's own words, in English).
+IDENTIFIER_HELP = {
+    "doi": gettext_lazy("Enter a DOI such as 10.1000/xyz123 (or its https://doi.org/ link)."),
+    "arxiv_id": gettext_lazy("Enter an arXiv id such as 1707.03389 or hep-th/9901001."),
+    "pmid": gettext_lazy("Enter a PubMed id: digits only, such as 31942076."),
+}
+
+
 def normalized_identifier(name: str, value: str) -> str:
     """A paper identifier (``doi``, ``arxiv_id`` or ``pmid``) in its stored form; raises
-    ``ValueError`` with a message fit to show when it is not one."""
+    ``ValueError`` with a message fit to show (in the active language) when it is not one."""
     from notes.markup import identifiers
 
     normalize = {
@@ -173,7 +182,10 @@ def normalized_identifier(name: str, value: str) -> str:
         "arxiv_id": identifiers.normalize_arxiv_id,
         "pmid": identifiers.normalize_pmid,
     }[name]
-    return normalize(value)
+    try:
+        return normalize(value)
+    except ValueError:
+        raise ValueError(str(IDENTIFIER_HELP[name])) from None
 
 
 def paper_add_or_find(*, user: User, fields: dict[str, object]) -> tuple[Paper, bool]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from notes.caching.fragments import render_entries, render_results
@@ -78,7 +79,7 @@ def tag_autocomplete(request: HttpRequest) -> JsonResponse:
 def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     owner = browse.find_user(username)
     if owner is None:
-        raise Http404("No such user.")
+        raise Http404(_("No such user."))
     if owner.username != username:
         return redirect("notes:profile", owner.username, permanent=True)
     form = ListingForm(request.GET)

@@ -100,7 +100,7 @@ def comment_edit_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpRes
     form = CommentForm(
         request.POST if request.method == "POST" else None,
         initial={"body": comment.body},
-        label="Comment",
+        label=_("Comment"),
     )
     if form.is_bound and form.is_valid():
         try:

@@ -10,18 +10,18 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
 from notes.access import get_import_for_user, get_paper_for_user
 from notes.exchange import archive, bibtex_import, citations, imports
 from notes.exchange.uploads import Refused
-from notes.exchange.wording import words
 from notes.forms import ListingForm
 from notes.models import Paper
 from notes.selectors import browse
 from notes.views.browse import url_tags
+from notes.wording import words
 
 FORMATS = {
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
@@ -34,7 +34,7 @@ _PAPER_FIELDS = ("title", "authors", "year", "venue", "abstract", "url", "doi", 
 
 def _citations(papers: list[Paper], fmt: str, name: str) -> HttpResponse:
     if fmt not in FORMATS:
-        raise Http404("No such format.")
+        raise Http404(_("No such format."))
     content_type, extension = FORMATS[fmt]
     if fmt == "bibtex":
         body = citations.to_bibtex(papers)
@@ -129,7 +129,9 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
         "notes/exchange/import_status.html",
         {
             "record": record,
-            "error": gettext(record.error) if record.error else "",
+            "error": words({"text": record.error, "args": record.error_args})
+            if record.error
+            else "",
             "refresh_seconds": IMPORT_REFRESH_SECONDS,
             "results": notes,
             "community": community,

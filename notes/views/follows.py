@@ -85,7 +85,7 @@ def _answer(request: HttpRequest, target_url: str, **target: Any) -> HttpRespons
 def follow_tag(request: HttpRequest, tag: str) -> HttpResponse:
     names = parse_tags(tag)
     if len(names) != 1:
-        raise Http404("No such tag.")
+        raise Http404(_("No such tag."))
     return _answer(request, reverse("notes:tag", args=[names[0]]), tag=names[0])
 
 
@@ -94,7 +94,7 @@ def follow_tag(request: HttpRequest, tag: str) -> HttpResponse:
 def follow_user(request: HttpRequest, username: str) -> HttpResponse:
     followed = browse.find_user(username)
     if followed is None:
-        raise Http404("No such user.")
+        raise Http404(_("No such user."))
     return _answer(request, reverse("notes:profile", args=[followed.username]), user=followed)
 
 

@@ -37,7 +37,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     if notification is None:
-        raise Http404("No such notification.")
+        raise Http404(_("No such notification."))
     notifications.mark_read(user=request.user, ids=[notification.pk])
     if not notification.is_readable:
         messages.info(request, _("You can no longer see that note."))

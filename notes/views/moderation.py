@@ -34,7 +34,7 @@ _DONE = {
 
 def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpResponse:
     if not can_flag(request.user, author_id=item.author_id):
-        raise PermissionDenied("You cannot flag what you wrote yourself.")
+        raise PermissionDenied(_("You cannot flag what you wrote yourself."))
     form = FlagForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         _flag_row, created = moderation.flag(
@@ -61,7 +61,7 @@ def _flag(request: HttpRequest, item: Note | Comment, note: Note) -> HttpRespons
 def flag_note(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_note_for_user(request.user, pk)
     if note.in_trash:
-        raise Http404("No such note.")
+        raise Http404(_("No such note."))
     return _flag(request, note, note)
 
 
@@ -70,7 +70,7 @@ def flag_note(request: HttpRequest, pk: int) -> HttpResponse:
 def flag_comment(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
     comment = get_comment_for_user(request.user, pk, comment_pk)
     if comment.is_deleted:
-        raise Http404("This comment was deleted.")
+        raise Http404(_("This comment was deleted."))
     return _flag(request, comment, comment.note)
 
 

@@ -209,8 +209,10 @@ def _written_meanwhile(
         # It cannot be saved on top of a note in the trash; the text stays in the form.
         form.add_error(
             None,
-            "Your summary of this paper is in your trash: nothing was saved. Copy your text, "
-            "restore the summary from your trash, and add the text to it.",
+            _(
+                "Your summary of this paper is in your trash: nothing was saved. Copy your "
+                "text, restore the summary from your trash, and add the text to it."
+            ),
         )
         return _write_form(request, form, paper, None, status=409)
     return conflict_page(request, form, head)

@@ -67,7 +67,7 @@ def _revisions(note: Note, *numbers: int, reader: Any, bodies: bool = True) -> l
     found = {record.revision: record for record in records}
     for number in numbers:
         if number not in found:
-            raise Http404(f"This note has no revision {number}.")
+            raise Http404(_("This note has no revision %(number)s.") % {"number": number})
     return [found[number] for number in numbers]
 
 
