@@ -1,4 +1,5 @@
-"""The HTML of a note's entry, its search result and its meta line, written in Python.
+"""The HTML a page repeats many times, written in Python: a note's entry, its search result
+and its meta line, and the rows of a history table.
 
 A list page shows twenty or more entries. Cached, an entry costs nothing; but a page of
 notes nobody has asked for lately (a deep page, a tag, a search) renders every one of them,
@@ -10,7 +11,8 @@ small fraction of that. The words are the templates' (the same message ids in ``
 they are translated as before.
 
 ``notes/_entry_meta.html`` is this module's meta line (``{% entry_meta note %}``), for the
-note page; ``tests/notes/caching/test_entry_html.py`` pins the markup.
+note page; ``tests/notes/caching/test_entry_html.py`` pins the markup. A history page's fifty
+rows cost 15 ms through the templates, a few here.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from __future__ import annotations
 import html
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from notes.models import Note
 
@@ -214,3 +217,91 @@ def search_result(note: Note, snippet: str | None) -> SafeString:
         meta=entry_meta(note),
         extract=extract,
     )
+
+
+@lru_cache(maxsize=64)
+def _history_words(language: str | None) -> dict[str, str]:
+    """The history table's fixed words in ``language`` (the active one), as ``w_…`` values
+    for ``_html``."""
+    words = {
+        "revision": gettext("Revision"),
+        "compare": gettext("Compare"),
+        "saved": gettext("Saved"),
+        "by": gettext("By"),
+        "message": gettext("Message"),
+        "size": gettext("Size"),
+        "tags_then": gettext("Tags then"),
+        "prev": gettext("prev"),
+        "private": gettext("private"),
+        "bytes": pgettext("bytes", "B"),
+    }
+    return {f"w_{key}": word for key, word in words.items()}
+
+
+def history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:
+    """The rows of a note's history table, newest first (``rows`` as the history view makes
+    them: revision, its URL and the previous one's diff URL, date, author, message,
+    visibility, size change and tags then)."""
+    words = _history_words(get_language())
+    note_url = number_url("notes:note", note.pk, get_script_prefix())
+    parts = []
+    for i, row in enumerate(rows):
+        number = formats.localize(row["revision"])
+        if row["head"]:
+            label = gettext("%(revision)s (head)") % {"revision": number}
+            revision = _html('<a href="{}">{}</a>', note_url, label)
+        else:
+            revision = _html('<a href="{}">{}</a>', row["url"], number)
+        previous = (
+            _html('<a href="{}">{}</a>', row["previous_diff_url"], words["w_prev"])
+            if row["previous_diff_url"]
+            else ""
+        )
+        change = row["size_change"]
+        private = (
+            _html(' <span class="badge">{}</span>', words["w_private"])
+            if row["visibility"] == "private"
+            else ""
+        )
+        tags = "".join(
+            _html('<span class="tag" dir="auto">{}</span> ', tag) for tag in row["tag_names"]
+        )
+        parts.append(
+            _html(
+                "    <tr>\n"
+                '      <td data-label="{w_revision}">{revision}</td>\n'
+                '      <td class="nowrap" data-label="{w_compare}">\n'
+                '        <label class="visually-hidden" for="a{n}">{compare_from}</label>\n'
+                '        <input type="radio" name="a" value="{n}" id="a{n}" {a_checked}>\n'
+                '        <label class="visually-hidden" for="b{n}">{compare_to}</label>\n'
+                '        <input type="radio" name="b" value="{n}" id="b{n}" {b_checked}>\n'
+                "        {previous}\n"
+                "      </td>\n"
+                '      <td data-label="{w_saved}"><time datetime="{iso}">{saved}</time></td>\n'
+                '      <td data-label="{w_by}" dir="auto">{author}</td>\n'
+                '      <td class="history__message" data-label="{w_message}"><span dir="auto">'
+                "{message}</span>{private}</td>\n"
+                '      <td data-label="{w_size}" class="nowrap {size_class}"><span dir="ltr">'
+                "{sign}{change}</span> {w_bytes}</td>\n"
+                '      <td class="history__tags" data-label="{w_tags_then}">{tags}</td>\n'
+                "    </tr>\n",
+                **words,
+                revision=revision,
+                n=number,
+                compare_from=gettext("Compare from revision %(revision)s") % {"revision": number},
+                compare_to=gettext("Compare to revision %(revision)s") % {"revision": number},
+                a_checked=SafeString("checked") if i == 1 else "",
+                b_checked=SafeString("checked") if i == 0 else "",
+                previous=previous,
+                iso=row["saved_iso"],
+                saved=row["saved"],
+                author=row["author_name"] or "—",
+                message=row["edit_message"],
+                private=SafeString(private),
+                size_class="size-up" if change > 0 else "size-down" if change < 0 else "",
+                sign="+" if change > 0 else "",
+                change=formats.localize(change),
+                tags=SafeString(tags),
+            )
+        )
+    return SafeString("".join(parts))

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -28,7 +27,6 @@ from django.utils.safestring import SafeString, mark_safe
 from notes.caching import entry_html
 from notes.models import VOTED_SQL, Note
 
-HISTORY_ROWS_TEMPLATE = "notes/_history_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
 # Where an entry's reader-dependent vote button goes (``entry_html.entry`` with
 # ``votable``); the cached entry is the same for every reader. Sanitised note bodies
@@ -260,6 +258,6 @@ def render_history_rows(
     html = cache.get(key)
     if html is None:
         rows = table_rows(note, records)
-        html = render_to_string(HISTORY_ROWS_TEMPLATE, {"note": note, "rows": rows})
+        html = entry_html.history_rows(note, rows)
         cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)

@@ -134,3 +134,50 @@ def test_a_search_result_shows_its_extract_or_the_start_of_the_text(hostile_note
     start = entry_html.search_result(hostile_note, None)
     assert f'<p class="snippet" dir="auto">{"w" * 239}…</p>' in start
     assert "<script>" not in start
+
+
+def _history_row(revision: int, **fields: object) -> dict[str, object]:
+    row = {
+        "revision": revision,
+        "head": False,
+        "url": f"/n/7/r/{revision}/",
+        "previous_diff_url": f"/n/7/diff/{revision - 1}/{revision}/" if revision else "",
+        "saved_iso": "2026-01-02T03:04:05+00:00",
+        "saved": "2026-01-02 03:04",
+        "author_name": "Alice",
+        "edit_message": "",
+        "visibility": "public",
+        "size_change": 0,
+        "tag_names": [],
+    }
+    return row | fields
+
+
+def test_history_rows_escape_what_people_wrote_and_mark_the_newest_two(
+    hostile_note: Note,
+) -> None:
+    rows = [
+        _history_row(2, head=True, edit_message=HOSTILE, size_change=12, tag_names=["x&y"]),
+        _history_row(1, visibility="private", size_change=-5, author_name=""),
+        _history_row(0, size_change=40),
+    ]
+    html = entry_html.history_rows(hostile_note, rows)
+
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert f'<a href="{reverse("notes:note", args=[hostile_note.pk])}">2 (head)</a>' in html
+    assert '<a href="/n/7/r/1/">1</a>' in html
+    assert '<a href="/n/7/diff/1/2/">prev</a>' in html
+    # The newest revision is compared to, the one before it compared from.
+    assert 'id="b2" checked' in html and 'id="a1" checked' in html
+    assert 'id="a2" >' in html and 'id="b1" >' in html
+    assert '<span dir="ltr">+12</span>' in html and '<span dir="ltr">-5</span>' in html
+    assert html.count("size-up") == 2 and html.count("size-down") == 1
+    assert html.count('<span class="badge">private</span>') == 1
+    assert '<td data-label="By" dir="auto">—</td>' in html
+    assert '<span class="tag" dir="auto">x&amp;y</span>' in html
+    with translation.override("ar"):
+        arabic = entry_html.history_rows(hostile_note, rows)
+        assert translation.gettext("Compare from revision %(revision)s") % {"revision": 1} in (
+            arabic
+        )
+    assert "head" not in arabic and ">prev<" not in arabic and 'data-label="Saved"' not in arabic
