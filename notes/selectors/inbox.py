@@ -8,13 +8,14 @@ notifications only when that markup has to be rendered.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.paginator import Page
 from django.db import connections, router
-from django.db.models import Count, Model, Q
+from django.db.models import Model, QuerySet
 
 from accounts.models import User
 from notes.models import Comment, Note, Notification, Paper
@@ -32,46 +33,73 @@ INBOX_COLUMNS = (
     "comment__hidden_at", "comment__body_text",
 )  # fmt: skip
 
-# A stand-in for the reader's id while the unread count's statement is compiled.
+# A stand-in for the reader's id while the statements are compiled.
 _READER = -2_000_000_001
+InboxRow = namedtuple("InboxRow", INBOX_COLUMNS)  # type: ignore[misc]
+
+
+class _Statement(NamedTuple):
+    sql: str
+    readers: int  # how many parameters it takes, each the reader's id
+
+
+def _compiled(query: QuerySet[Any], template: str = "{}") -> _Statement:
+    """``query`` (made for ``_READER``) as the ORM compiles it, written into ``template``."""
+    sql, params = query.query.sql_with_params()
+    if any(param != _READER for param in params):
+        raise ValueError("An inbox statement takes the reader's id as its only parameter.")
+    return _Statement(template.format(sql), len(params))
 
 
 @lru_cache(maxsize=1)
-def _unread_sql() -> tuple[str, int]:
-    """The unread count's statement, compiled once from the ORM's rule (``shown_to``), and
-    how many parameters it takes (each the reader's id)."""
+def _statements() -> dict[str, _Statement]:
+    """The inbox's statements, compiled once from the ORM's rule (``shown_to``) and list
+    (``for_inbox``) rather than on each page; the reader's id is their only parameter."""
     reader = User(pk=_READER)
-    shown = Notification.objects.shown_to(reader).unread().values("id")
-    sql, params = shown.query.sql_with_params()
-    if any(param != _READER for param in params):
-        raise ValueError("The unread count takes the reader's id as its only parameter.")
-    # The statement is the ORM's own, with placeholders for its parameters.
-    count = f"SELECT COUNT(*) FROM ({sql}) AS unread"  # noqa: S608
-    return count, len(params)
+    shown = Notification.objects.shown_to(reader)
+    return {
+        "unread": _compiled(
+            shown.unread().values("id"),
+            "SELECT COUNT(*) FROM ({}) AS unread",
+        ),
+        "counts": _compiled(
+            shown.values("id", "read_at"),
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE shown.read_at IS NULL) FROM ({}) AS shown",
+        ),
+        "page": _compiled(
+            Notification.objects.for_inbox(reader).values_list(*INBOX_COLUMNS),
+            "{} LIMIT %s OFFSET %s",
+        ),
+    }
+
+
+def _read(name: str, user: User, *more: Any) -> list[tuple[Any, ...]]:
+    sql, readers = _statements()[name]
+    with connections[router.db_for_read(Notification)].cursor() as cursor:
+        cursor.execute(sql, [*[user.pk] * readers, *more])
+        return cursor.fetchall()
 
 
 def unread_count(user: User) -> int:
     """How many notifications ``user`` has not read (the header's badge on every page): one
-    indexed count, a statement compiled once rather than on each page."""
-    sql, readers = _unread_sql()
-    with connections[router.db_for_read(Notification)].cursor() as cursor:
-        cursor.execute(sql, [user.pk] * readers)
-        return cursor.fetchone()[0]
+    indexed count."""
+    return _read("unread", user)[0][0]
 
 
 def inbox_counts(user: User) -> tuple[int, int]:
     """How many notifications ``user`` has and how many of them are unread, in one query."""
-    counts = Notification.objects.shown_to(user).aggregate(
-        total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True))
-    )
-    return counts["total"], counts["unread"]
+    total, unread = _read("counts", user)[0]
+    return total, unread
 
 
 def inbox_page(user: User, number: Any, total: int) -> Page:
     """Page ``number`` of the inbox of ``user`` (``total`` notifications), as rows of
-    ``INBOX_COLUMNS`` (named tuples): one query."""
-    rows = Notification.objects.for_inbox(user).values_list(*INBOX_COLUMNS, named=True)
-    window = IdWindow(lambda start, stop: list(rows[start:stop]), total)
+    ``INBOX_COLUMNS`` (``InboxRow``): one query."""
+
+    def fetch(start: int, stop: int) -> list[InboxRow]:
+        return [InboxRow._make(row) for row in _read("page", user, stop - start, start)]
+
+    window = IdWindow(fetch, total)
     return ListPaginator(window, PAGE_SIZE).get_page(number)  # type: ignore[arg-type]
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Comment, Notification
-from notes.selectors.inbox import inbox_counts, unread_count
+from notes.selectors.inbox import INBOX_COLUMNS, inbox_counts, inbox_page, unread_count
 from notes.services import moderation, notifications
 from notes.services.papers import paper_save
 from tests.conftest import client_for, make_user
@@ -48,6 +48,10 @@ def test_the_unread_count_agrees_with_the_rows_for_every_reader(
         assert unread_count(user) == count
         assert inbox_counts(user) == _rows_say(user)
         assert _rows_say(user)[1] == count
+        # The page's rows are the ORM's own, for this reader.
+        orm = Notification.objects.for_inbox(user).values_list(*INBOX_COLUMNS)
+        page = inbox_page(user, 1, _rows_say(user)[0])
+        assert [tuple(row) for row in page.object_list] == list(orm)
 
 
 def _inbox(client: Client) -> str:
