@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -27,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from notes.caching import entry_html
 from notes.models import VOTED_SQL, Note
 
+NOTIFICATION_ROWS_TEMPLATE = "notes/_notification_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
 # Where an entry's reader-dependent vote button goes (``entry_html.entry`` with
 # ``votable``); the cached entry is the same for every reader. Sanitised note bodies
@@ -259,5 +261,22 @@ def render_history_rows(
     if html is None:
         rows = table_rows(note, records)
         html = entry_html.history_rows(note, rows)
+        cache.set(key, html, FRAGMENT_SECONDS)
+    return mark_safe(html)
+
+
+def render_notification_rows(
+    rows: list[tuple[Any, ...]], notifications: Callable[[list[tuple[Any, ...]]], list[Any]]
+) -> SafeString:
+    """The lines of a page of the inbox, rendered or cached.
+
+    ``rows`` are the notifications as read (every column their lines show, with their
+    recipient); ``notifications`` makes notifications of them, only when they have to be
+    rendered.
+    """
+    key = digest("inbox", rows)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(NOTIFICATION_ROWS_TEMPLATE, {"notifications": notifications(rows)})
         cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from notes.caching.fragments import render_notification_rows
 from notes.forms import NotificationSettingsForm
 from notes.models import Notification, NotificationKind
+from notes.selectors.inbox import inbox_counts, inbox_page, notifications_of
 from notes.services import notifications
 from papernotes.numbers import page_param, query_int
-
-PAGE_SIZE = 50
 
 
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(Notification.objects.for_inbox(request.user), PAGE_SIZE)
-    page = paginator.get_page(page_param(request))
-    return render(request, "notes/notifications.html", {"page": page})
+    total, unread = inbox_counts(request.user)
+    page = inbox_page(request.user, page_param(request), total)
+    rows = render_notification_rows(page.object_list, notifications_of)
+    # The header's badge is the unread count just read, not a count of its own.
+    context = {"page": page, "rows": rows, "unread_notifications": unread}
+    return render(request, "notes/notifications.html", context)
 
 
 @login_required

@@ -1,0 +1,94 @@
+"""The inbox's reads: the unread count of every page's header, and the inbox's lines,
+which are cached under everything they show."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from notes.models import Comment, Notification
+from notes.selectors.inbox import INBOX_COLUMNS, inbox_counts, inbox_page, unread_count
+from notes.services import moderation, notifications
+from notes.services.papers import paper_save
+from tests.conftest import client_for, make_user
+from tests.factories import make_comment, make_note, make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def _hide(item: object, staff: User) -> None:
+    flagger = User.objects.filter(username="dave").first() or make_user("dave")
+    moderation.flag(flagger=flagger, item=item, reason="spam")
+    moderation.moderate(actor=staff, item=item, verb="hide")
+
+
+def _rows_say(user: User) -> tuple[int, int]:
+    shown = Notification.objects.shown_to(user)
+    return shown.count(), shown.unread().count()
+
+
+def test_the_unread_count_agrees_with_the_rows_for_every_reader(
+    alice: User, bob: User, carol: User, staff: User
+) -> None:
+    alices = make_note(alice)
+    bobs = make_note(bob)
+    for _ in range(3):
+        make_comment(alices, bob)
+    hidden_comment = make_comment(alices, carol)
+    make_comment(bobs, alice, "Hello @carol")
+    make_comment(bobs, carol)
+    expected = {alice: 4, bob: 2, carol: 1}
+    assert {user: unread_count(user) for user in expected} == expected
+    _hide(Comment.objects.get(pk=hidden_comment.pk), staff)
+    _hide(bobs, staff)  # still counted for bob, its author; no longer for carol
+    notifications.mark_read(user=alice, ids=[Notification.objects.filter(recipient=alice)[0].pk])
+    expected = {alice: 2, bob: 2, carol: 0, staff: 0}
+    for user, count in expected.items():
+        assert unread_count(user) == count
+        assert inbox_counts(user) == _rows_say(user)
+        assert _rows_say(user)[1] == count
+        # The page's rows are the ORM's own, for this reader.
+        orm = Notification.objects.for_inbox(user).values_list(*INBOX_COLUMNS)
+        page = inbox_page(user, 1, _rows_say(user)[0])
+        assert [tuple(row) for row in page.object_list] == list(orm)
+
+
+def _inbox(client: Client) -> str:
+    return client.get("/notifications/").content.decode()
+
+
+def test_the_inbox_lines_follow_every_change_of_what_they_show(
+    alice: User, bob: User, staff: User
+) -> None:
+    paper = make_paper(alice, title="On slow clocks")
+    note = make_note(alice, paper)
+    first = make_comment(note, bob, "First thoughts.")
+    make_comment(note, bob, "Second thoughts.")
+    client = client_for(alice)
+    inbox = _inbox(client)
+    assert inbox.count("Bob Builder commented on your note") == 2
+    assert "On slow clocks" in inbox and "First thoughts." in inbox
+    # One form for the page's lines, besides "Mark all read": a button per unread line.
+    assert inbox.count('action="/notifications/read/"') == 2
+    assert inbox.count('<button class="link-button" type="submit" name="id"') == 2
+
+    bob.display_name = "Robert Builder"
+    bob.save()
+    assert _inbox(client).count("Robert Builder commented on your note") == 2
+
+    paper.title = "On fast clocks"
+    paper_save(paper=paper, user=alice)
+    inbox = _inbox(client)
+    assert "On fast clocks" in inbox and "On slow clocks" not in inbox
+
+    read = Notification.objects.get(comment=first)
+    client.post("/notifications/read/", {"id": read.pk})
+    inbox = _inbox(client)
+    assert f'name="id" value="{read.pk}"' not in inbox
+    assert inbox.count('<button class="link-button" type="submit" name="id"') == 1
+
+    _hide(Comment.objects.get(pk=first.pk), staff)
+    inbox = _inbox(client)
+    assert "First thoughts." not in inbox and "Second thoughts." in inbox
+    assert inbox.count("commented on your note") == 1
