@@ -2,7 +2,7 @@
 the WCAG 2.1 A and AA rules, in English and in Arabic (the browser asking for it), in the
 light and the dark colour scheme, on a wide screen and a phone.
 
-The dark scheme changes colours and the weight of highlighted code only (a test in
+The dark scheme changes colours only, and how highlighted code is marked (a test in
 tests/papernotes/test_look.py holds the stylesheets to that), so in it axe runs the rules
 that measure colours; every rule runs in the light scheme.
 """
@@ -87,7 +87,9 @@ def test_every_page_type_meets_wcag_21_aa(
     problems: list[str] = []
 
     def fresh() -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900}, locale=language)
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, locale=language, color_scheme="light"
+        )
         page = context.new_page()
         page.set_default_timeout(10_000)
         return page
