@@ -6,6 +6,7 @@ These run with DEBUG off, as in production, so a missing page is answered by our
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -215,3 +216,71 @@ def test_the_print_stylesheet_only_applies_to_print() -> None:
 
     assert rules.startswith("@media print {")
     assert 'a[href^="http"]::after' in rules
+
+
+_BASE = Path(__file__).resolve().parents[2]
+_DARK = "@media (prefers-color-scheme: dark)"
+# What the dark scheme may set: colours, and the weight, slant and underline of highlighted
+# code (the light theme marks tokens its own way, and boxes some with a border the dark
+# theme takes away). The accessibility test runs only axe's colour rules in the dark
+# scheme; this keeps that enough.
+_DARK_PROPERTIES = {
+    "color",
+    "background-color",
+    "border-color",
+    "font-weight",
+    "font-style",
+    "text-decoration",
+}
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|\brgba?\(|\bhsla?\(")
+
+
+def _dark_declarations(css: str) -> list[tuple[str, str]]:
+    """The (property, value) pairs set inside the dark scheme's @media blocks."""
+    found = []
+    start = css.find(_DARK)
+    while start != -1:
+        inside = end = css.index("{", start) + 1
+        depth = 1
+        while depth:
+            depth += {"{": 1, "}": -1}.get(css[end], 0)
+            end += 1
+        block = re.sub(r"/\*.*?\*/", "", css[inside : end - 1], flags=re.DOTALL)
+        for body in re.findall(r"\{([^{}]*)\}", block):
+            for declaration in filter(str.strip, body.split(";")):
+                name, _, value = declaration.partition(":")
+                found.append((name.strip(), value.strip()))
+        start = css.find(_DARK, end)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(str(p.relative_to(_BASE)) for p in sorted((_BASE / "static").rglob("*.css"))),
+        "templates/_error_page.css",
+    ],
+)
+def test_the_dark_scheme_changes_colours_and_text_weight_only(path: str) -> None:
+    declarations = _dark_declarations((_BASE / path).read_text(encoding="utf-8"))
+    others = [
+        f"{name}: {value}"
+        for name, value in declarations
+        if not (
+            name in _DARK_PROPERTIES
+            or (name.startswith("--") and _COLOUR.search(value))
+            or (name == "border" and value == "0")
+        )
+    ]
+    assert others == []
+
+
+def test_the_dark_scheme_check_reads_the_declarations() -> None:
+    css = _read_static("css/site.css")
+    declarations = dict(_dark_declarations(css))
+    assert declarations["--bg"] == "#15171b"
+    assert _dark_declarations(".a { margin: 0; }") == []
+    assert _dark_declarations(f"{_DARK} {{ .a {{ margin: 0; color: red; }} }}") == [
+        ("margin", "0"),
+        ("color", "red"),
+    ]
