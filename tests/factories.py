@@ -6,8 +6,8 @@ from collections.abc import Container
 from itertools import count
 
 from accounts.models import User
-from notes.models import Comment, Note, Paper, Visibility
-from notes.services import NoteContent, note_create, note_save
+from notes.models import Comment, Delivery, Note, NotificationKind, Paper, Visibility
+from notes.services import NoteContent, note_create, note_save, notifications
 from notes.services.comments import comment_post
 
 _numbers = count(1)
@@ -84,3 +84,11 @@ def make_comment(
     note: Note, author: User, body: str = "A comment with $y^2$.", parent: Comment | None = None
 ) -> Comment:
     return comment_post(note=note, author=author, body=body, parent=parent)
+
+
+def prefer(user: User, **kinds: str) -> None:
+    """``user`` told of every kind of notification in the site only, but ``kinds``
+    (kind: delivery)."""
+    notifications.save_preferences(
+        user=user, deliveries={**dict.fromkeys(NotificationKind.values, Delivery.IN_APP), **kinds}
+    )

@@ -20,9 +20,9 @@ def is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
-def project_modules() -> dict[str, Path]:
+def project_modules(packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:
     found = {}
-    for package in PACKAGES:
+    for package in packages:
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
@@ -102,6 +102,21 @@ def private_uses(
 
 def test_no_module_uses_a_private_name_of_another() -> None:
     modules = project_modules()
+    known = set(modules)
+    problems = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for name, path in sorted(modules.items())
+        for line in private_uses(
+            path.read_text(), name, known, is_package=path.name == "__init__.py"
+        )
+    ]
+    assert problems == []
+
+
+def test_no_test_module_uses_a_private_helper_of_another() -> None:
+    # A test may look inside the module it tests; a helper that several test modules share
+    # lives in a module of helpers (tests/factories.py, tests/hostile.py, …) by a public name.
+    modules = project_modules(("tests",))
     known = set(modules)
     problems = [
         f"{path.relative_to(ROOT)}:{line}"

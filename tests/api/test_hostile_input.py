@@ -11,7 +11,7 @@ from django.test import Client
 from api.tokens import token_create
 from notes.models import Note
 from tests.factories import make_note
-from tests.notes.test_hostile_input import _all_strings, _executable_markup
+from tests.hostile import all_strings, executable_markup
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_corpus_strings_through_the_api(alice, bob, settings) -> None:
     )
     note = make_note(alice)
     other = make_note(bob)
-    for text in _all_strings()[::40]:
+    for text in all_strings()[::40]:
         answers = [
             _send(
                 client,
@@ -54,8 +54,8 @@ def test_corpus_strings_through_the_api(alice, bob, settings) -> None:
             assert response.status_code < 500, (text, response.status_code)
             assert response.status_code in (200, 201, 400, 404, 422), (text, response.content)
     shown = client.get(f"/api/v1/notes/{note.pk}/").json()
-    assert not _executable_markup(shown["body_html"])
+    assert not executable_markup(shown["body_html"])
     for comment in client.get(f"/api/v1/notes/{other.pk}/comments/").json():
-        assert not _executable_markup(comment["body_html"])
+        assert not executable_markup(comment["body_html"])
     for tag in shown["tags"]:
         assert "<" not in tag and ">" not in tag and '"' not in tag

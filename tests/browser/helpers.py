@@ -7,7 +7,12 @@ from django.utils.translation import gettext
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
 from accounts.models import User
-from tests.conftest import PASSWORD
+from notes.models import Comment, FlagReason, Note
+from notes.services import note_trash
+from notes.services.follows import follow
+from notes.services.moderation import flag
+from tests.conftest import PASSWORD, make_user
+from tests.factories import make_comment, make_note, make_paper, revise
 
 
 def log_in(page: Page, base: str, user: User, *, language: str = "en") -> None:
@@ -79,3 +84,44 @@ class PolicyWatch:
         """Let events already queued (a violation is reported as a task) reach the test."""
         self.page.wait_for_load_state("load")
         self.page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+
+
+# What the page walks (content-security policy, accessibility, screenshots) show.
+BODY = """Scaled attention: $$\\mathrm{softmax}\\left(\\frac{QK^T}{\\sqrt{d_k}}\\right)V$$
+
+Inline $\\alpha_i = \\sum_j w_{ij}$, a footnote[^1], a table and code:
+
+| head | size |
+|------|------|
+| 8    | 64   |
+
+```python
+def attend(q, k, v):
+    return softmax(q @ k.T) @ v
+```
+
+[^1]: Vaswani et al., 2017.
+"""
+
+
+def people() -> tuple[User, User, User]:
+    alice = make_user("alice", display_name="Alice Liddell")
+    bob = make_user("bob", display_name="Bob Builder")
+    editor = make_user("editor", display_name="The Editor", is_staff=True, is_superuser=True)
+    return alice, bob, editor
+
+
+def site_content(alice: User, bob: User) -> tuple[Note, Comment]:
+    """A note with math, footnotes, a table, code, two revisions and a thread; a flag, a
+    follow, a trashed note and notifications, so every page has something to show."""
+    paper = make_paper(alice, title="Attention Is All You Need", year=2017)
+    note = make_note(alice, paper, body=BODY, tags=["transformers", "attention"])
+    note = revise(note, BODY + "\nA second thought: $O(n^2)$.", message="second thought")
+    comment = make_comment(note, bob, "Why $\\sqrt{d_k}$?[^a]\n\n[^a]: The scale.")
+    make_comment(note, alice, "It keeps the softmax from saturating.", parent=comment)
+    make_note(bob, paper, body="Bob's view: $$\\sum_i a_i$$", tags=["attention"])
+    flag(flagger=alice, item=comment, reason=FlagReason.SPAM)
+    follow(follower=bob, tag="transformers")
+    follow(follower=alice, user=bob)
+    note_trash(note=make_note(alice, body="An old draft with $x$."))
+    return note, comment

@@ -17,8 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from playwright.sync_api import Browser, Page
 
-from tests.browser.helpers import log_in
-from tests.browser.test_csp_browser import _content, _people
+from tests.browser.helpers import log_in, people, site_content
 from tests.pages import AUTHOR, STAFF, VISITOR, page_types, paths
 
 pytestmark = pytest.mark.browser
@@ -82,8 +81,8 @@ def _check(page: Page, base: str, paths: list[str], problems: list[str], languag
 def test_every_page_type_meets_wcag_21_aa(
     transactional_db: None, live_server, browser: Browser, width: int, language: str
 ) -> None:
-    alice, bob, editor = _people()
-    note, comment = _content(alice, bob)
+    alice, bob, editor = people()
+    note, comment = site_content(alice, bob)
     base = live_server.url
     problems: list[str] = []
 

@@ -7,33 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from accounts.models import User
-from notes.models import Comment, FlagReason, Note
-from notes.services import note_trash
-from notes.services.follows import follow
-from notes.services.moderation import flag
-from tests.browser.helpers import PolicyWatch, log_in
+from notes.models import Note
+from tests.browser.helpers import BODY, PolicyWatch, log_in, people, site_content
 from tests.conftest import make_user
-from tests.factories import make_comment, make_note, make_paper, revise
+from tests.factories import make_note, make_paper, revise
 from tests.pages import AUTHOR, COMMENTER, STAFF, VISITOR, page_types, paths
 
 pytestmark = pytest.mark.browser
-
-BODY = """Scaled attention: $$\\mathrm{softmax}\\left(\\frac{QK^T}{\\sqrt{d_k}}\\right)V$$
-
-Inline $\\alpha_i = \\sum_j w_{ij}$, a footnote[^1], a table and code:
-
-| head | size |
-|------|------|
-| 8    | 64   |
-
-```python
-def attend(q, k, v):
-    return softmax(q @ k.T) @ v
-```
-
-[^1]: Vaswani et al., 2017.
-"""
 
 
 def _context(browser: Browser) -> Page:
@@ -43,34 +23,11 @@ def _context(browser: Browser) -> Page:
     return page
 
 
-def _people() -> tuple[User, User, User]:
-    alice = make_user("alice", display_name="Alice Liddell")
-    bob = make_user("bob", display_name="Bob Builder")
-    editor = make_user("editor", display_name="The Editor", is_staff=True, is_superuser=True)
-    return alice, bob, editor
-
-
-def _content(alice: User, bob: User) -> tuple[Note, Comment]:
-    """A note with math, footnotes, a table, code, two revisions and a thread; a flag, a
-    follow, a trashed note and notifications, so every page has something to show."""
-    paper = make_paper(alice, title="Attention Is All You Need", year=2017)
-    note = make_note(alice, paper, body=BODY, tags=["transformers", "attention"])
-    note = revise(note, BODY + "\nA second thought: $O(n^2)$.", message="second thought")
-    comment = make_comment(note, bob, "Why $\\sqrt{d_k}$?[^a]\n\n[^a]: The scale.")
-    make_comment(note, alice, "It keeps the softmax from saturating.", parent=comment)
-    make_note(bob, paper, body="Bob's view: $$\\sum_i a_i$$", tags=["attention"])
-    flag(flagger=alice, item=comment, reason=FlagReason.SPAM)
-    follow(follower=bob, tag="transformers")
-    follow(follower=alice, user=bob)
-    note_trash(note=make_note(alice, body="An old draft with $x$."))
-    return note, comment
-
-
 def test_every_page_type_runs_under_the_policy_without_a_violation(
     transactional_db: None, live_server, browser: Browser
 ) -> None:
-    alice, bob, editor = _people()
-    note, comment = _content(alice, bob)
+    alice, bob, editor = people()
+    note, comment = site_content(alice, bob)
     base = live_server.url
     n = f"{base}/n/{note.pk}"
     pages = page_types(note, comment, tag="attention", query="attention")
@@ -148,8 +105,8 @@ def test_error_pages_run_under_the_policy_without_a_violation(
 def test_in_place_actions_work_under_the_policy(
     transactional_db: None, live_server, browser: Browser
 ) -> None:
-    alice, bob, _ = _people()
-    note, comment = _content(alice, bob)
+    alice, bob, _ = people()
+    note, comment = site_content(alice, bob)
     base = live_server.url
     watch = PolicyWatch(_context(browser))
     page = watch.page

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.helpers import log_in
-from tests.browser.test_csp_browser import _content, _people
+from tests.browser.helpers import log_in, people, site_content
 
 pytestmark = pytest.mark.browser
 
@@ -108,8 +107,8 @@ def test_the_main_pages_fit_the_screen(
     width: int,
     language: str,
 ) -> None:
-    alice, bob, _ = _people()
-    note, _ = _content(alice, bob)
+    alice, bob, _ = people()
+    note, _ = site_content(alice, bob)
     base = live_server.url
     context = browser.new_context(viewport={"width": width, "height": 800}, locale=language)
     page: Page = context.new_page()

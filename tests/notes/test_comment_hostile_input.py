@@ -18,7 +18,7 @@ from notes.models import Comment
 from notes.services.comments import comment_post
 from notes.services.notes import render_note_body
 from tests.factories import make_note
-from tests.notes.test_hostile_input import _all_strings, _executable_markup
+from tests.hostile import all_strings, executable_markup
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_every_corpus_string_as_a_comment_renders_safely(
     alice: User, bob: User, alice_client: Client
 ) -> None:
     note = make_note(alice)
-    strings = _all_strings()
+    strings = all_strings()
     accepted = posted = 0
     for i, text in enumerate(strings):
         form = CommentForm({"body": text})
@@ -44,19 +44,19 @@ def test_every_corpus_string_as_a_comment_renders_safely(
         if body.isascii() and i % 3:
             # What comment_post would store as the comment's HTML.
             html = render_note_body(author=bob, body=body, id_prefix=comment_id_prefix(1)).html
-            assert not _executable_markup(html), text
+            assert not executable_markup(html), text
             continue
         comment_post(note=note, author=bob, body=body)
         posted += 1
     assert accepted > len(strings) * 0.9
     assert Comment.objects.filter(note=note).count() == posted > len(strings) / 3
     for comment in Comment.objects.filter(note=note):
-        assert not _executable_markup(comment.body_html), comment.body
+        assert not executable_markup(comment.body_html), comment.body
     page = alice_client.get(f"/n/{note.pk}/")
     assert page.status_code == 200
-    assert not _executable_markup(page.content.decode())
+    assert not executable_markup(page.content.decode())
     inbox = alice_client.get("/notifications/")
-    assert not _executable_markup(inbox.content.decode())
+    assert not executable_markup(inbox.content.decode())
 
 
 @pytest.mark.parametrize("in_place", [False, True])
@@ -65,12 +65,12 @@ def test_a_sample_of_corpus_comments_through_the_site(
 ) -> None:
     note = make_note(alice)
     headers = {"HTTP_HX_REQUEST": "true"} if in_place else {}
-    for text in _all_strings()[:: 20 if in_place else 21]:
+    for text in all_strings()[:: 20 if in_place else 21]:
         response = bob_client.post(f"/n/{note.pk}/comments/", {"body": text}, **headers)
         assert response.status_code in (200, 302, 400), text
-        assert not _executable_markup(response.content.decode()), text
+        assert not executable_markup(response.content.decode()), text
         if response.status_code == 302:
             assert response["Location"].startswith(f"/n/{note.pk}/#c")
     assert Comment.objects.filter(note=note).count() > 40
     page = bob_client.get(f"/n/{note.pk}/")
-    assert not _executable_markup(page.content.decode())
+    assert not executable_markup(page.content.decode())

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import User
 from notes.models import Flag, Follow
 from tests.factories import make_note
-from tests.notes.test_hostile_input import _all_strings, _executable_markup
+from tests.hostile import all_strings, executable_markup
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_corpus_strings_as_flag_details(
     alice: User, bob_client: Client, staff_client: Client
 ) -> None:
-    strings = _all_strings()[::5]
+    strings = all_strings()[::5]
     notes = [make_note(alice) for _ in range(3)]
     accepted = 0
     for i, text in enumerate(strings):
@@ -30,22 +30,22 @@ def test_corpus_strings_as_flag_details(
         if i % 50 == 0:
             page = staff_client.get("/moderation/")
             assert page.status_code == 200
-            assert not _executable_markup(page.content.decode()), text
+            assert not executable_markup(page.content.decode()), text
         # Gone before the next string, which would otherwise count as a repeat.
         Flag.objects.all().delete()
     assert accepted > len(strings) * 0.9
 
 
 def test_corpus_strings_as_followed_tags(alice_client: Client) -> None:
-    for text in _all_strings()[::7]:
+    for text in all_strings()[::7]:
         path = quote(text, safe="")
         follow = alice_client.post(f"/tags/{path}/follow/", {"follow": "1"})
         assert follow.status_code in (302, 400, 404), text
         page = alice_client.get(f"/tags/{path}/")
         assert page.status_code in (200, 404), text
         if page.status_code == 200:
-            assert not _executable_markup(page.content.decode()), text
+            assert not executable_markup(page.content.decode()), text
     following = alice_client.get("/following/")
     assert following.status_code == 200
-    assert not _executable_markup(following.content.decode())
+    assert not executable_markup(following.content.decode())
     assert Follow.objects.exists()

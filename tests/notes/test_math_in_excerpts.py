@@ -12,9 +12,8 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Delivery
-from tests.factories import make_comment, make_note
+from tests.factories import make_comment, make_note, prefer
 from tests.jobs import run_jobs
-from tests.notes.services.test_notifications import _prefer
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +38,7 @@ def test_a_search_snippet_shows_the_formula_as_characters(alice: User) -> None:
 def test_the_inbox_and_the_email_show_a_comments_formula_as_characters(
     alice: User, bob: User, alice_client: Client
 ) -> None:
-    _prefer(alice, comment=Delivery.IMMEDIATE)
+    prefer(alice, comment=Delivery.IMMEDIATE)
     note = make_note(alice)
     make_comment(note, bob, f"Should it not be {FORMULA} instead?")
     inbox = alice_client.get("/notifications/").content.decode()

@@ -12,7 +12,7 @@ from accounts.models import User
 from notes.models import Paper
 from tests.corpora import xss_payloads
 from tests.factories import make_note, make_paper
-from tests.notes.test_hostile_input import _executable_markup
+from tests.hostile import executable_markup
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +75,6 @@ def test_hostile_first_authors_are_shown_as_text(alice: User) -> None:
     shown = 0
     for number in range(1, -(-len(payloads) // 20) + 1):
         html = Client().get(f"/?page={number}").content.decode()
-        assert not _executable_markup(html)
+        assert not executable_markup(html)
         shown += len(_ref(html))
     assert shown == len(payloads)

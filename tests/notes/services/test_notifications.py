@@ -13,7 +13,7 @@ from notes.models import Delivery, Mute, Notification, NotificationKind
 from notes.services import notifications
 from notes.services.comments import comment_edit
 from tests.conftest import make_user
-from tests.factories import make_comment, make_note, make_paper, revise
+from tests.factories import make_comment, make_note, make_paper, prefer, revise
 from tests.jobs import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,6 @@ def _told(user: User) -> list[str]:
     run_jobs()
     return list(
         Notification.objects.filter(recipient=user).order_by("pk").values_list("kind", flat=True)
-    )
-
-
-def _prefer(user: User, **kinds: str) -> None:
-    notifications.save_preferences(
-        user=user, deliveries={**dict.fromkeys(K.values, Delivery.IN_APP), **kinds}
     )
 
 
@@ -125,8 +119,8 @@ def test_muting_and_unmuting_from_the_note_page(alice: User, bob_client: Client)
 def test_an_opted_out_kind_is_not_told_but_another_kind_still_is(
     alice: User, bob: User, carol: User
 ) -> None:
-    _prefer(alice, comment=Delivery.OFF)
-    _prefer(carol, mention=Delivery.OFF)
+    prefer(alice, comment=Delivery.OFF)
+    prefer(carol, mention=Delivery.OFF)
     note = make_note(alice)
     make_comment(note, bob, "plain comment")
     make_comment(note, bob, "and @alice @carol")
@@ -220,7 +214,7 @@ def test_an_edit_tells_only_the_newly_mentioned(alice: User, bob: User, carol: U
 def test_immediate_delivery_sends_an_email_after_commit(
     alice: User, bob: User, carol: User
 ) -> None:
-    _prefer(alice, comment=Delivery.IMMEDIATE)
+    prefer(alice, comment=Delivery.IMMEDIATE)
     note = make_note(alice)
     make_comment(note, bob, "hello by mail, @carol")
     run_jobs()

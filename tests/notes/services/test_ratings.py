@@ -13,7 +13,7 @@ from notes.services.reactions import paper_rate
 from tests.conftest import client_for, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_paper
-from tests.notes.services.test_votes import _at_once
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -162,12 +162,12 @@ def test_two_first_ratings_at_the_same_moment_by_one_person_leave_one() -> None:
     paper = make_paper(alice)
     for _ in range(3):
         clients = [client_for(bob), client_for(bob)]
-        errors = _at_once(2, lambda i, clients=clients: _rate(clients[i], paper, str(i + 2)))
+        errors = at_once(2, lambda i, clients=clients: _rate(clients[i], paper, str(i + 2)))
         assert not errors
         stars = PaperRating.objects.get(paper=paper, user=bob).stars
         assert stars in (2, 3)
         assert _totals(paper) == (1, stars)
-        errors = _at_once(2, lambda i, clients=clients: _rate(clients[i], paper, remove="1"))
+        errors = at_once(2, lambda i, clients=clients: _rate(clients[i], paper, remove="1"))
         assert not errors
         assert _totals(paper) == (0, 0) and not PaperRating.objects.exists()
 
@@ -177,10 +177,10 @@ def test_ratings_of_many_people_at_the_same_moment_add_up() -> None:
     alice = make_user("alice")
     raters = [make_user(f"rater{i}") for i in range(6)]
     paper = make_paper(alice)
-    errors = _at_once(6, lambda i: paper_rate(paper=paper, user=raters[i], stars=i % 5 + 1))
+    errors = at_once(6, lambda i: paper_rate(paper=paper, user=raters[i], stars=i % 5 + 1))
     assert not errors
     assert _totals(paper) == (6, 1 + 2 + 3 + 4 + 5 + 1)
-    errors = _at_once(6, lambda i: paper_rate(paper=paper, user=raters[i], stars=5))
+    errors = at_once(6, lambda i: paper_rate(paper=paper, user=raters[i], stars=5))
     assert not errors
     assert _totals(paper) == (6, 30)
     stars = list(PaperRating.objects.values_list("stars", flat=True))

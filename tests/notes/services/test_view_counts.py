@@ -18,7 +18,7 @@ from notes.services.reactions import is_bot
 from tests.conftest import BROWSER_AGENT, make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper
-from tests.notes.services.test_votes import _at_once
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -187,10 +187,10 @@ def test_readers_at_the_same_moment_count_once_each() -> None:
     alice = make_user("alice")
     note = make_note(alice)
     url = f"/n/{note.pk}/"
-    errors = _at_once(4, lambda i: _read(Client(), url))  # one browser, four reloads
+    errors = at_once(4, lambda i: _read(Client(), url))  # one browser, four reloads
     assert not errors
     assert _views(note) == 1
-    errors = _at_once(4, lambda i: _read(Client(), url, address=f"203.0.113.{i + 1}"))
+    errors = at_once(4, lambda i: _read(Client(), url, address=f"203.0.113.{i + 1}"))
     assert not errors
     assert _views(note) == 5 == NoteView.objects.filter(note=note).count()
 

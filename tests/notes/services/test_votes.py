@@ -3,10 +3,7 @@ and a count that always equals the votes, even for requests at the same moment."
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.models import User
@@ -14,6 +11,7 @@ from notes.models import Note, NoteVote
 from notes.services.reactions import OwnNoteVote, note_vote
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper, revise
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -186,38 +184,16 @@ def test_the_index_shows_vote_counts(alice: User, bob: User) -> None:
 # --------------------------------------------------------------------------- concurrency
 
 
-def _at_once(count: int, work) -> list[BaseException]:
-    """Run ``work(i)`` in ``count`` threads released together; return their errors."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            work(i)
-        except BaseException as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_votes_at_the_same_moment_by_one_person_count_once() -> None:
     alice, bob = make_user("alice"), make_user("bob")
     note = make_note(alice)
     for _ in range(3):
         clients = [client_for(bob), client_for(bob)]
-        errors = _at_once(2, lambda i, clients=clients: _vote(clients[i], note))
+        errors = at_once(2, lambda i, clients=clients: _vote(clients[i], note))
         assert not errors
         assert _count(note) == 1 == NoteVote.objects.filter(note=note).count()
-        errors = _at_once(2, lambda i, clients=clients: _vote(clients[i], note, "0"))
+        errors = at_once(2, lambda i, clients=clients: _vote(clients[i], note, "0"))
         assert not errors
         assert _count(note) == 0 == NoteVote.objects.filter(note=note).count()
 
@@ -227,9 +203,9 @@ def test_votes_of_many_people_at_the_same_moment_all_count() -> None:
     alice = make_user("alice")
     voters = [make_user(f"voter{i}") for i in range(6)]
     note = make_note(alice)
-    errors = _at_once(6, lambda i: note_vote(note=note, user=voters[i], vote=True))
+    errors = at_once(6, lambda i: note_vote(note=note, user=voters[i], vote=True))
     assert not errors
     assert _count(note) == 6 == NoteVote.objects.filter(note=note).count()
-    errors = _at_once(6, lambda i: note_vote(note=note, user=voters[i], vote=i % 2 == 0))
+    errors = at_once(6, lambda i: note_vote(note=note, user=voters[i], vote=i % 2 == 0))
     assert not errors
     assert _count(note) == 3 == NoteVote.objects.filter(note=note).count()
