@@ -107,7 +107,6 @@ __all__ = [
     "render_markdown",
 ]
 
-_MATH_ERROR_TITLE = "Could not render this formula"
 _ID_PREFIX_RE = re.compile(r"[a-z][a-z0-9]*-")
 # What raw HTML in Markdown starts with: a tag, an end tag, a comment or declaration.
 _RAW_HTML_RE = re.compile(r"<[A-Za-z/!?]")
@@ -226,7 +225,10 @@ def _convert_formulas(
         else:
             reason = result.error or "unknown"
             problems.append(MathProblem(source=source, reason=reason))
-            title = html.escape(f"{_MATH_ERROR_TITLE}: {reason}")
+            # The reason alone (the converter's words): the stored HTML is the same for readers
+            # of every language, who see the mark's error style and, in the preview and the
+            # editor, a list of the errors in their own language.
+            title = html.escape(reason)
             markup = f'<code class="math-error" title="{title}">{html.escape(source)}</code>'
         fragment = Fragment(markup)
         fragment.source = source
