@@ -22,6 +22,7 @@ from bench.seeding import (
     READER_FOLLOWS,
     READER_NOTIFICATIONS,
     READER_PREFIX,
+    SPECIAL_REVISIONS,
     USER_PASSWORD,
     USERNAME_PREFIX,
     Seeder,
@@ -106,7 +107,8 @@ class Command(BaseCommand):
         seeder.run(reset=options["reset"])
         self.stdout.write(
             f"Done in {seeder.elapsed():.1f} s ({n_notes / seeder.elapsed():,.0f} notes/s). "
-            f"The note with 200 revisions is {{{seeder.special}}}: /n/{seeder.special}/. "
+            f"The note with {SPECIAL_REVISIONS:,} revisions is {{{seeder.special}}}: "
+            f"/n/{seeder.special}/. "
             f"Generated users log in as {USERNAME_PREFIX}1 … and {READER_PREFIX}1 … with the "
             f"password {USER_PASSWORD!r}."
         )
