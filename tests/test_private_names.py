@@ -100,32 +100,26 @@ def private_uses(
     return sorted(set(found), key=lambda line: (int(line.split(":")[0]), line))
 
 
-def test_no_module_uses_a_private_name_of_another() -> None:
-    modules = project_modules()
+def _problems(modules: dict[str, Path]) -> list[str]:
+    """Every use, in ``modules``, of another of their private names."""
     known = set(modules)
-    problems = [
+    return [
         f"{path.relative_to(ROOT)}:{line}"
         for name, path in sorted(modules.items())
         for line in private_uses(
             path.read_text(), name, known, is_package=path.name == "__init__.py"
         )
     ]
-    assert problems == []
+
+
+def test_no_module_uses_a_private_name_of_another() -> None:
+    assert _problems(project_modules()) == []
 
 
 def test_no_test_module_uses_a_private_helper_of_another() -> None:
     # A test may look inside the module it tests; a helper that several test modules share
     # lives in a module of helpers (tests/factories.py, tests/hostile.py, …) by a public name.
-    modules = project_modules(("tests",))
-    known = set(modules)
-    problems = [
-        f"{path.relative_to(ROOT)}:{line}"
-        for name, path in sorted(modules.items())
-        for line in private_uses(
-            path.read_text(), name, known, is_package=path.name == "__init__.py"
-        )
-    ]
-    assert problems == []
+    assert _problems(project_modules(("tests",))) == []
 
 
 def test_the_check_sees_each_way_of_reaching_a_private_name() -> None:

@@ -182,18 +182,6 @@ def page_number(number: Any) -> int:
         return 1
 
 
-def stored_count(viewer: Any, listing: Listing) -> int | None:
-    """The exact number of notes in ``listing`` from the stored counts, when there is one.
-
-    The public counts are stored (``notes.caching.public_counts``); a reader's own private notes,
-    which nobody else counts, are added from their own (indexed) rows.
-    """
-    total = _public_count(listing)
-    if total is None or not getattr(viewer, "is_authenticated", False):
-        return total
-    return total + _own_unlisted(viewer, listing).count()
-
-
 def _public_count(listing: Listing) -> int | None:
     """The stored number of public notes in ``listing``, when the list has one."""
     if listing.text or listing.users or len(listing.tags) > 1:
@@ -224,8 +212,8 @@ def page_of(
 
     The page is first cut as ids, which PostgreSQL finds from an index without reading
     the notes it skips; then only those notes' entries are read (``notes.caching.fragments``).
-    ``count``, when known (``stored_count``), saves counting the list; otherwise the list
-    is counted up to ``ahead`` pages (default ``COUNT_AHEAD_PAGES``) past the one asked
+    ``count``, when known (from the stored counts), saves counting the list; otherwise the
+    list is counted up to ``ahead`` pages (default ``COUNT_AHEAD_PAGES``) past the one asked
     for. With ``ahead=0`` there is no counting query at all: the page's cut reads one id
     more, which tells whether a next page exists (for lists whose every match is costly
     to check, such as a search).
