@@ -11,9 +11,11 @@ by runs that were killed are dropped at the start of the next run on the same ma
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -42,6 +44,38 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # pytest-xdist: hand the run's name to a worker
     node.workerinput[RUN_KEY] = node.config.stash[_RUN]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests first, keeping the order of each group.
+
+    They are the longest (seconds each, the accessibility walk a quarter of a minute);
+    started first, with the workers stealing queued tests from each other (``--dist
+    worksteal``), they overlap the thousands of short tests instead of leaving one worker
+    finishing them alone at the end of the run.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[object]:
+    """A test outside the browser folder runs, with its fixtures, as plain synchronous
+    code, even in a worker that has run browser tests before it.
+
+    Playwright's synchronous API keeps its event loop marked as running in the thread for
+    as long as the browser is open. Code that asks whether it runs inside an event loop
+    would take the test for asynchronous code: the formula renderer's time limit refuses
+    to run, and Django keeps a second set of database connections for "asynchronous"
+    code, so a test whose transaction began on one would write through the other.
+    """
+    loop = asyncio._get_running_loop()
+    if loop is None or item.get_closest_marker("browser") is not None:
+        return (yield)
+    asyncio._set_running_loop(None)
+    try:
+        return (yield)
+    finally:
+        asyncio._set_running_loop(loop)
 
 
 def _run_suffix(config: pytest.Config) -> str:
@@ -114,6 +148,21 @@ def _site_language() -> None:
     # A request leaves its language active in the thread (LocaleMiddleware); a test that
     # calls the code directly starts in the site's default, whatever the test before read.
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _queue_emptied_after_committing_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that commits (a browser test, a real worker's) leaves no job behind for the
+    tests that run after it in the same process: the queue's tables are not among the
+    models a transactional test's flush empties."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        from tests.jobs import empty_queue
+
+        empty_queue()
 
 
 @pytest.fixture(autouse=True)

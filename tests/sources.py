@@ -96,7 +96,11 @@ def sources(settings) -> Iterator[Sources]:
     found = Sources(base=base)
     server.RequestHandlerClass = _handler(found)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that the shutdown at the end of each test is at once (0.5 s each
+    # with the default).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     settings.LOOKUP_ARXIV_URL = f"{base}/arxiv/api/query"
     settings.LOOKUP_CROSSREF_URL = f"{base}/crossref/works/"

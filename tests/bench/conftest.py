@@ -65,7 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server() -> Iterator[int]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield httpd.server_address[1]
