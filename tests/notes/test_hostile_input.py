@@ -20,15 +20,15 @@ def test_corpus_strings_as_paper_title_and_authors(alice_client: Client) -> None
     for text in strings:
         form = PaperForm({"title": text, "authors": text[:2000]})
         assert form.is_valid() or set(form.errors) <= {"title", "authors"}, text
-    # The whole way, form to page, for every fourth string.
-    for text in strings[::4]:
+    # The whole way, form to page, for every eighth string.
+    for text in strings[::8]:
         response = alice_client.post("/papers/new/", {"title": text, "authors": text[:2000]})
         assert response.status_code in (200, 302), text
         if response.status_code == 302:
             response = alice_client.get(response["Location"])
             assert response.status_code == 200, text
         assert not executable_markup(response.content.decode()), text
-    assert Paper.objects.count() > 300
+    assert Paper.objects.count() > 150
     listing = alice_client.get("/papers/")
     assert not executable_markup(listing.content.decode())
 

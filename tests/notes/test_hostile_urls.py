@@ -27,13 +27,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
 from django.utils.datastructures import MultiValueDict
 
@@ -181,6 +181,24 @@ def test_the_walk_finds_the_sites_numbered_urls() -> None:
     } <= routes
 
 
+def _reaches_a_view(url: str) -> bool:
+    """Whether the resolver hands ``url`` to a view (its converters take every value)."""
+    try:
+        resolve(unquote(url))
+    except Resolver404:
+        return False
+    return True
+
+
+def test_the_path_walk_tells_values_that_reach_a_view(world: World) -> None:
+    route = next(route for route in ROUTES if route.route == "n/<id:pk>/r/<rev:rev>/")
+    assert _reaches_a_view(world.url(route))
+    assert not _reaches_a_view(world.url(route, pk="9" * 30))
+    assert not _reaches_a_view(world.url(route, rev="x"))
+    tag = next(route for route in ROUTES if route.route == "tags/<str:tag>/")
+    assert _reaches_a_view(world.url(tag, tag="1\x00"))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_hostile_values_in_the_path_never_answer_5xx(world: World, role: str) -> None:
     client = _client(world.users[role])
@@ -192,8 +210,15 @@ def test_hostile_values_in_the_path_never_answer_5xx(world: World, role: str) ->
         # The admin reads an object's id the same way for GET and POST.
         methods = ("GET",) if admin else ("GET", "POST")
         for param in route.params:
+            refused = 0
             for value in HOSTILE:
                 url = world.url(route, **{param: value})
+                if not _reaches_a_view(url):
+                    # A value the path's converter refuses is a 404 before any view runs,
+                    # the same for every such value: one of them is sent.
+                    refused += 1
+                    if refused > 1:
+                        continue
                 for method in methods:
                     status = _send(client, method, url)
                     if status >= 500:
