@@ -20,7 +20,6 @@ be checked in every note that has both words, which grows with the data.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -424,9 +423,7 @@ class RelevanceWindow:
         sql = _ESTIMATE_SQL.format(where=where, pairs=pairs)
         with connection.cursor() as cursor:
             cursor.execute(sql, [*where_params, CONFIG, self.text])
-            (plan,) = cursor.fetchone()
-        if isinstance(plan, str):  # a driver that hands JSON over as text
-            plan = json.loads(plan)
+            (plan,) = cursor.fetchone()  # psycopg reads the JSON
         return plan[0]["Plan"]["Plan Rows"]
 
     def _phrase_ids(
