@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -264,7 +263,7 @@ RELEVANCE = (F("head_match").desc(), F("modified").desc(), F("id").desc())
 # PostgreSQL chooses the walk anyway, pricing a document's check like any condition's.
 # Such a query reads every match through the words' index instead and sorts them
 # (``_ALL_MATCHES_SQL``): a few milliseconds for a thousand matches. Which one is used is
-# decided from PostgreSQL's own estimates of the matches (``EXPLAIN``) and of the notes.
+# decided from PostgreSQL's own estimates of the matches and of the list (``EXPLAIN``).
 _WINDOW_SQL = """
 (SELECT id, 1 AS part, modified FROM notes_note
  WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
@@ -287,36 +286,24 @@ WITH matches AS MATERIALIZED (
 SELECT id, CASE WHEN head THEN 1 ELSE 0 END AS part, modified FROM matches
 ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 """
-_ESTIMATE_SQL = """EXPLAIN (FORMAT JSON) SELECT 1 FROM notes_note
-WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"""
+# PostgreSQL's estimates, from one plan: how many notes of the list match, and how many
+# notes the list has (what the walk goes through).
+_ESTIMATE_SQL = """EXPLAIN (FORMAT JSON)
+SELECT 1 FROM notes_note
+WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+UNION ALL
+SELECT 1 FROM notes_note WHERE {where}"""
 # Reading a match and sorting it costs about a fifth of what checking a document on the
 # walk costs (2.3 µs against 12 µs, measured at a million notes). The walk checks about
 # ``stop`` × notes / matches documents, so reading every match is cheaper while
 # matches² ≤ ``stop`` × notes × this: up to about 10,000 matches for a first page at a
 # million notes, 3,000 at 100,000.
 WALK_COST_PER_MATCH = 5
-_TOTAL_SQL = "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'notes_note'::regclass"
-# How long the estimated number of notes is kept by a process before it is read again.
-TOTAL_SECONDS = 300
-_total: list[float] = [0.0, float("-inf")]  # the estimate, and when it was read
 
 
-def estimated_notes() -> float:
-    """PostgreSQL's estimate of the number of notes (from its statistics), read at most
-    every ``TOTAL_SECONDS`` by each process."""
-    now = time.monotonic()
-    if now - _total[1] > TOTAL_SECONDS:
-        with connection.cursor() as cursor:
-            cursor.execute(_TOTAL_SQL)
-            _total[:] = [float(cursor.fetchone()[0]), now]
-    return _total[0]
-
-
-def reads_every_match(matches: float, stop: int, notes: float | None = None) -> bool:
+def reads_every_match(matches: float, stop: int, notes: float) -> bool:
     """Whether a window ending at ``stop`` reads every one of ``matches`` rather than walk
-    the date index, among ``notes`` (by default, the estimated number of notes)."""
-    if notes is None:
-        notes = estimated_notes()
+    the date index through ``notes``."""
     return matches**2 <= stop * notes * WALK_COST_PER_MATCH
 
 
@@ -397,7 +384,8 @@ class RelevanceWindow:
             words = [CONFIG, self.text]
             pairs = _pairs_literal(self.pairs) if self.pairs else ""
             pairs = _WINDOW_PAIRS_SQL.format(pairs=pairs) if pairs else ""
-            if reads_every_match(self.estimated_matches(where, where_params, pairs), stop):
+            matches, notes = self.estimates(where, where_params, pairs)
+            if reads_every_match(matches, stop, notes):
                 sql = _ALL_MATCHES_SQL.format(where=where, pairs=pairs)
                 params = [*words, *where_params, *words, stop - start, start]
             else:
@@ -418,13 +406,17 @@ class RelevanceWindow:
             cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
 
-    def estimated_matches(self, where: str, where_params: list[Any], pairs: str) -> float:
-        """PostgreSQL's estimate of how many notes of the list match (its plan's rows)."""
+    def estimates(self, where: str, where_params: list[Any], pairs: str) -> tuple[float, float]:
+        """PostgreSQL's estimates of how many notes of the list match and how many notes the
+        list has (its plan's rows; none when it has proved a side empty)."""
         sql = _ESTIMATE_SQL.format(where=where, pairs=pairs)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*where_params, CONFIG, self.text])
+            cursor.execute(sql, [*where_params, CONFIG, self.text, *where_params])
             (plan,) = cursor.fetchone()  # psycopg reads the JSON
-        return plan[0]["Plan"]["Plan Rows"]
+        sides = plan[0]["Plan"].get("Plans", [])
+        if len(sides) != 2:
+            return 0.0, 0.0
+        return sides[0]["Plan Rows"], sides[1]["Plan Rows"]
 
     def _phrase_ids(
         self, condition: tuple[str, list[Any]], start: int, stop: int
