@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Container
 from itertools import count
 
@@ -60,7 +61,7 @@ def with_revisions(author: User, count: int, *, private: Container[int] = ()) ->
     Historical = note.history.model
     rows = []
     for n in range(1, bulk):
-        row = Historical.objects.get(pk=first.pk)
+        row = copy.copy(first)
         row.pk = None
         row.history_id = None
         row.revision = n

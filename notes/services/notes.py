@@ -198,6 +198,8 @@ def reserve_id(model: type[Model]) -> int:
 def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) -> None:
     # A new note (its id reserved already) was not counted before.
     counted_before = frozenset() if note._state.adding else public_counts.keys_of(note)
+    # The tag vocabulary's rows are written only when the tags change (a new note's always).
+    tags_before = None if note._state.adding else list(note.tag_names)
     note.body = content.body
     note.body_html = rendered.html
     note.body_text = rendered.text
@@ -209,7 +211,8 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note._history_user = user  # type: ignore[attr-defined]
     # A new note comes with its reserved id: an INSERT, without first trying an UPDATE.
     note.save(force_insert=note._state.adding)
-    note.tags.set(note.tag_names, clear=False)
+    if note.tag_names != tags_before:
+        note.tags.set(note.tag_names, clear=False)
     _set_note_references(note, rendered)
     search.refresh(note_ids=[note.pk])
     public_counts.record_change(counted_before, public_counts.keys_of(note))

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin import helpers
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from accounts.models import User
@@ -70,6 +72,8 @@ def test_the_tags_never_diverge_whatever_writes_a_note(
     other = make_note(bob, tags=["optics"], visibility=Visibility.PRIVATE)
     assert_tags_agree()
     note = revise(note, "Second text.", tags=["optics", "quantum"])
+    assert_tags_agree()
+    note = revise(note, "Third text, the same tags.", tags=["quantum", "optics"])
     assert_tags_agree()
     note = note_revert(note=note, user=alice, revision=0)
     assert_tags_agree()
@@ -197,3 +201,15 @@ def test_people_without_admin_rights_cannot_rename_tags(alice: User, staff: User
     for client in (Client(), client_for(alice), client_for(staff)):
         _rename_in_admin(client, ["optics"], "photonics")
     assert Note.objects.get().tag_names == ["optics"]
+
+
+def test_a_revision_that_keeps_its_tags_leaves_the_tag_rows_alone(alice: User) -> None:
+    note = make_note(alice, tags=["optics", "lasers"])
+    with CaptureQueriesContext(connection) as same:
+        note = revise(note, "New text.", tags=["lasers", "optics"])
+    with CaptureQueriesContext(connection) as changed:
+        note = revise(note, "Newer text.", tags=["lasers"])
+    assert not [q for q in same.captured_queries if "taggit_tag" in q["sql"]]
+    assert [q for q in changed.captured_queries if "notes_taggednote" in q["sql"]]
+    assert Note.objects.get(pk=note.pk).tag_names == ["lasers"]
+    assert_tags_agree()
