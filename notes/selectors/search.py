@@ -9,8 +9,11 @@ on every save of a note or of its paper. Queries use web-search syntax (quoted p
 Relevance: notes whose title, tags or authors alone match the query (``search_head``)
 come first, then notes that match only in their body; newest first within each part.
 Both parts are read a page at a time by walking the date index, so a word found in a
-fifth of all notes, or a phrase of two common words, costs what a rare word does;
-ranking every match by a score would read tens of thousands of documents per page.
+fifth of all notes, or a phrase of two common words, costs about what a rare word does;
+ranking every match by a score would read tens of thousands of documents per page. A
+rare word, whose page the walk would look for among thousands of notes, reads its few
+matches through the words' index instead (PostgreSQL's estimates decide: see
+``RelevanceWindow``).
 
 A quoted phrase is also looked up in ``search_pairs``, every pair of adjacent words of a
 note's document: a phrase whose words are common but rarely side by side would otherwise
