@@ -385,8 +385,7 @@ class RelevanceWindow:
             # the rest of the search; the list's condition is compiled once instead.
             where, where_params = condition
             words = [CONFIG, self.text]
-            pairs = _pairs_literal(self.pairs) if self.pairs else ""
-            pairs = _WINDOW_PAIRS_SQL.format(pairs=pairs) if pairs else ""
+            pairs = self.pairs_condition()
             matches, notes = self.estimates(where, where_params, pairs)
             if reads_every_match(matches, stop, notes):
                 sql = _ALL_MATCHES_SQL.format(where=where, pairs=pairs)
@@ -409,6 +408,12 @@ class RelevanceWindow:
             cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
 
+    def pairs_condition(self) -> str:
+        """The window's condition on the phrase's word pairs ("" without a phrase)."""
+        if not self.pairs:
+            return ""
+        return _WINDOW_PAIRS_SQL.format(pairs=_pairs_literal(self.pairs))
+
     def estimates(self, where: str, where_params: list[Any], pairs: str) -> tuple[float, float]:
         """PostgreSQL's estimates of how many notes of the list match and how many notes the
         list has (its plan's rows; none when it has proved a side empty)."""
@@ -428,7 +433,7 @@ class RelevanceWindow:
         ``_PHRASE_WINDOW_SQL``), or ``None`` when those were too few to be sure of it."""
         where, where_params = condition
         words = [CONFIG, self.text]
-        pairs = _WINDOW_PAIRS_SQL.format(pairs=_pairs_literal(self.pairs))
+        pairs = self.pairs_condition()
         sql = _PHRASE_WINDOW_SQL.format(
             where=where, pairs=pairs, head_also=_HEAD_ALSO_SQL if self.head_also else ""
         )
