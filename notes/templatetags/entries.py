@@ -8,6 +8,8 @@ meta line and a search result are written in ``notes.caching.entry_html``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from notes.caching import entry_html
@@ -41,3 +43,17 @@ def url2(name: str, first: str | int, second: str | int) -> str:
 
 register.simple_tag(entry_html.modified_time, name="modified_time")
 register.simple_tag(entry_html.entry_meta, name="entry_meta")
+
+
+@register.simple_tag(takes_context=True)
+def vote_button(context: template.Context, note: Any, voted: bool) -> str:
+    """The reader's vote button for ``note`` (``entry_html.vote_button``), with the page's
+    reader, CSRF token and address."""
+    request = context["request"]
+    return entry_html.vote_button(
+        note,
+        voted=bool(voted),
+        reader=context["user"],
+        csrf_token=str(context.get("csrf_token", "")),
+        next_path=request.get_full_path(),
+    )

@@ -14,13 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.template import Context
-from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from notes.access import get_note_for_user, get_paper_for_user
+from notes.caching import entry_html
 from notes.models import Note
 from notes.models.reactions import MAX_STARS, MIN_STARS
 from notes.services.reactions import OwnNoteVote, note_vote, paper_rate, rating_of
@@ -47,20 +46,19 @@ class Ballot:
 
 
 def vote_buttons(request: HttpRequest, ballots: Iterable[Ballot]) -> dict[int, str]:
-    """The reader's vote button (``notes/_vote.html``) for each note of a list, by id.
-
-    Made without the context processors, which the button does not use, so a page of
-    entries does not run them once per entry; a reader who is not logged in gets the
-    same link for every note.
-    """
-    template = get_template("notes/_vote.html").template
-    base = {"request": request, "user": request.user}
-    if not request.user.is_authenticated:
-        link = template.render(Context(base))
+    """The reader's vote button (``entry_html.vote_button``) for each note of a list, by
+    id; a reader who is not logged in gets the same link for every note."""
+    reader, next_path = request.user, request.get_full_path()
+    if not reader.is_authenticated:
+        link = entry_html.vote_button(
+            None, voted=False, reader=reader, csrf_token="", next_path=next_path
+        )
         return {ballot.pk: link for ballot in ballots}
-    base["csrf_token"] = get_token(request)
+    token = get_token(request)
     return {
-        ballot.pk: template.render(Context({**base, "note": ballot, "voted": ballot.voted}))
+        ballot.pk: entry_html.vote_button(
+            ballot, voted=ballot.voted, reader=reader, csrf_token=token, next_path=next_path
+        )
         for ballot in ballots
     }
 

@@ -8,6 +8,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import engines
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
@@ -181,3 +182,49 @@ def test_history_rows_escape_what_people_wrote_and_mark_the_newest_two(
             arabic
         )
     assert "head" not in arabic and ">prev<" not in arabic and 'data-label="Saved"' not in arabic
+
+
+def test_a_vote_button_votes_or_takes_back_and_comes_back_to_the_page(hostile_note: Note) -> None:
+    reader = User.objects.create_user(username="reader")
+    pk = hostile_note.pk
+    next_path = '/papers/1/?q="><script>x</script>'
+    button = entry_html.vote_button(
+        hostile_note, voted=False, reader=reader, csrf_token="tok&en", next_path=next_path
+    )
+    assert f'action="{reverse("notes:note_vote", args=[pk])}"' in button
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="tok&amp;en">' in button
+    assert f'<input type="hidden" name="next" value="{escape(next_path)}">' in button
+    assert "<script>" not in button
+    assert '<input type="hidden" name="vote" value="1">' in button
+    assert f'aria-pressed="false">Vote<span class="visually-hidden"> for {{{pk}}}</span>' in button
+    assert f'data-sync="votes-{pk}">0 votes</span>' in button
+    hostile_note.vote_count = 1
+    taken_back = entry_html.vote_button(
+        hostile_note, voted=True, reader=reader, csrf_token="t", next_path="/"
+    )
+    assert '<input type="hidden" name="vote" value="0">' in taken_back
+    assert 'aria-pressed="true">Remove vote<span class="visually-hidden"> for' in taken_back
+    assert ">1 vote</span>" in taken_back
+    with translation.override("ar"):
+        arabic = entry_html.vote_button(
+            hostile_note, voted=True, reader=reader, csrf_token="t", next_path="/"
+        )
+        assert translation.gettext("Log in to vote") != "Log in to vote"
+    assert "Remove vote" not in arabic and f"{{{pk}}}" in arabic
+
+
+def test_no_vote_button_on_your_own_note_and_a_login_link_for_a_visitor(
+    hostile_note: Note,
+) -> None:
+    own = entry_html.vote_button(
+        hostile_note, voted=False, reader=hostile_note.author, csrf_token="t", next_path="/"
+    )
+    assert own == ""
+    visitor = entry_html.vote_button(
+        hostile_note, voted=False, reader=AnonymousUser(), csrf_token="", next_path="/p/?a=1&b=ü"
+    )
+    login = reverse("accounts:login")
+    assert (
+        visitor
+        == f'<a class="vote" href="{login}?next=/p/%3Fa%3D1%26b%3D%C3%BC">Log in to vote</a>'
+    )
