@@ -54,7 +54,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 if TYPE_CHECKING:
     from notes.models import Comment, Note, Notification
@@ -112,6 +112,17 @@ def own_unlisted_q(reader: Reader) -> Q:
         author_id=reader_id(reader),
         deleted_at__isnull=True,
     )
+
+
+def has_unlisted(reader: Reader | None) -> Exists | Value:
+    """Whether ``reader`` has notes of their own that ``own_unlisted_q`` picks, as an
+    expression to read with another query: a reader who has none may read exactly what
+    anyone may, so the pieces of a page made for anyone are theirs too."""
+    from notes.models import Note
+
+    if reader_id(reader) is None:
+        return Value(False)
+    return Exists(Note.objects.filter(own_unlisted_q(reader)))
 
 
 def public_sql(alias: str = "notes_note") -> str:

@@ -54,7 +54,8 @@ class NoteQuerySet(models.QuerySet["Note"]):
 
     def for_page(self, viewer: settings.AUTH_USER_MODEL) -> NoteQuerySet:
         """What a note's own page shows of it, in one query: with whether ``viewer`` voted
-        for it (``viewer_voted``) and muted its thread (``viewer_muted``), and whether it
+        for it (``viewer_voted``), muted its thread (``viewer_muted``) and has notes only
+        they may read (``viewer_has_unlisted``, ``visibility.has_unlisted``), and whether it
         has any comments, backlinks and other notes on its paper at all, readable or not
         (``has_comments``, ``has_backlinks``, ``has_other_notes``), so that the page asks
         for those only when there are some; and the public generation
@@ -122,6 +123,9 @@ _VIEWER_FLAGS = {
     "viewer_muted": (
         "SELECT FROM notes_mute AS m WHERE m.note_id = notes_note.id AND m.user_id = %s"
     ),
+    # Whether the viewer has notes of their own that no one else may read: without any,
+    # what they may read is what anyone may, and the page's public pieces are theirs too.
+    "viewer_has_unlisted": f"SELECT FROM notes_note AS u WHERE {read_rule.own_unlisted_sql('u')}",
 }
 
 

@@ -283,6 +283,9 @@ def with_own_notes(
         return public_count + own_notes.count(), None
     public = notes_for(AnonymousUser(), listing).values_list("id", flat=True)
     public_cut = ids_in_order(public, public_count)
+    if not own:
+        # Nothing of their own to merge in: the reader's list is the public one.
+        return public_count, public_cut
 
     def fetch(start: int, stop: int) -> list[int]:
         # At most ``len(own)`` own notes come before the public note at ``first``, so
@@ -292,8 +295,7 @@ def with_own_notes(
         cut = public_cut(first, stop) if public_count > 0 else []
         # Merged in the list's order, the note at ``i`` is the list's note ``first + i``
         # from the public note at ``first`` on; the own notes before that one come before
-        # ``start`` either way. (Merged also when there are none: a reader's page makes
-        # as many queries whether or not they have private notes.)
+        # ``start`` either way.
         merged = notes.filter(pk__in=[*cut, *own]).values_list("id", flat=True)
         return [pk for i, pk in enumerate(merged) if start <= first + i < stop]
 

@@ -13,8 +13,9 @@ else never shows through a recommendation, and a paper is offered only when the 
 can read a note on it.
 
 A page shows the section as ``related_section`` renders it; for a reader who is not logged
-in it depends on public notes and papers alone, so it is cached under the public
-generation (``notes.caching.generations``) and computed again only after a change.
+in, or who has no note that only they may read, it depends on public notes and papers
+alone, so it is cached under the public generation (``notes.caching.generations``) and
+computed again only after a change.
 """
 
 from __future__ import annotations
@@ -85,20 +86,29 @@ TEMPLATE = "notes/_related.html"
 
 
 def related_section(
-    *, paper: Paper, viewer: User | AnonymousUser, tags: Iterable[str], generation: int | None
+    *,
+    paper: Paper,
+    viewer: User | AnonymousUser,
+    tags: Iterable[str],
+    generation: int | None,
+    viewer_has_unlisted: bool = True,
 ) -> SafeString:
     """The "Read also" section of ``paper``'s page (or of a note's on it), rendered.
 
-    ``generation`` is the public generation read before the page's notes (or with them);
-    for an anonymous reader the section is cached under it.
+    ``generation`` is the public generation read before the page's notes (or with them).
+    The section is cached under it for every reader who may read only what anyone may: a
+    reader who is not logged in, or one without notes of their own that only they may read
+    (``viewer_has_unlisted`` false, ``visibility.has_unlisted``, read with the page's paper
+    or note). The ``tags`` are part of the key, so a reader's own private note on ``paper``
+    gives their section its own entry.
     """
-    if viewer.is_authenticated or generation is None:
+    if generation is None or (viewer.is_authenticated and viewer_has_unlisted):
         return _render(read_also(paper=paper, viewer=viewer, tags=tags))
     tags = source_tags(tags)
     key = digest("read-also", (generation, paper.pk, paper.title, tags))
     html = cache.get(key)
     if html is None:
-        html = _render(read_also(paper=paper, viewer=viewer, tags=tags))
+        html = _render(read_also(paper=paper, viewer=AnonymousUser(), tags=tags))
         cache.set(key, html, FRAGMENT_SECONDS)
     return html
 

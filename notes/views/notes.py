@@ -69,6 +69,7 @@ def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 viewer=request.user,
                 tags=tags_of([note, *others]),
                 generation=note.public_generation,
+                viewer_has_unlisted=note.viewer_has_unlisted,
             ),
             **thread_context(request, note),
         },

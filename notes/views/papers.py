@@ -65,7 +65,10 @@ def paper_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The public generation is read with the paper, before the summaries ("Read also").
-    papers = Paper.objects.annotate(public_generation=generations.annotation())
+    papers = Paper.objects.annotate(
+        public_generation=generations.annotation(),
+        viewer_has_unlisted=visibility.has_unlisted(request.user),
+    )
     paper = get_paper_for_user(request.user, pk, papers=papers)
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
@@ -98,6 +101,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 viewer=request.user,
                 tags=tags_of(summaries),
                 generation=paper.public_generation,
+                viewer_has_unlisted=paper.viewer_has_unlisted,
             ),
             "follow": follow_button(request, paper=paper),
         },

@@ -201,3 +201,35 @@ def test_logged_in_readers_get_their_own_section_every_time(
     make_note(alice, _paper("Alice's private reading"), tags=["optics"], visibility="private")
     assert _read_also(alice_client, url) == ["Alice's private reading"]
     assert _read_also(Client(), url) == []
+
+
+def _looks_for_related(client: Client, url: str) -> bool:
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return any("WITH candidates" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["paper", "note"])
+def test_a_reader_with_nothing_private_shares_the_cached_section_until_they_have(
+    page: str, alice: User, bob: User, alice_client: Client
+) -> None:
+    source = make_note(bob, _paper("Source"), tags=["optics"])
+    make_note(bob, _paper("Public neighbour"), tags=["optics"])
+    url = f"/papers/{source.paper_id}/" if page == "paper" else f"/n/{source.pk}/"
+    assert _read_also(Client(), url) == ["Public neighbour"]
+    # Alice may read what anyone may: the section cached for anyone is hers too.
+    assert not _looks_for_related(alice_client, url)
+    assert _read_also(alice_client, url) == ["Public neighbour"]
+
+    private = make_note(alice, _paper("Alice's private reading"), tags=["optics"])
+    Note.objects.filter(pk=private.pk).update(visibility="private")
+    assert _looks_for_related(alice_client, url)
+    assert sorted(_read_also(alice_client, url)) == ["Alice's private reading", "Public neighbour"]
+    assert _read_also(Client(), url) == ["Public neighbour"]
+
+    # In the trash, her private note no longer counts, and she shares the cache again
+    # (made anew: the trash changed what is public).
+    Note.objects.filter(pk=private.pk).update(deleted_at=timezone.now())
+    assert _read_also(alice_client, url) == ["Public neighbour"]
+    assert not _looks_for_related(alice_client, url)
+    assert not _looks_for_related(Client(), url)
