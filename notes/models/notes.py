@@ -213,8 +213,9 @@ class Note(Hideable, KeepsCounts):
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Derived from the paper and the note by notes.selectors.search.refresh(): sort keys that lists
-    # can page through by index, and the weighted full-text search document.
+    # Derived from the paper and the note by notes.selectors.search (set_search_data on a save,
+    # refresh after a paper's): sort keys that lists can page through by index, and the
+    # weighted full-text search document.
     paper_year = models.PositiveSmallIntegerField(null=True, editable=False)
     # "natural" (migration 0015): case-insensitive, numbers by value.
     paper_title = models.CharField(

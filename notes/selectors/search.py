@@ -1,8 +1,10 @@
 """Full-text search and the data it needs.
 
-``refresh`` is the one place that builds a note's search document (and the sort keys it
-copies from its paper): title and tags weigh most, then authors, then the body. It runs
-on every save of a note or of its paper. Queries use web-search syntax (quoted phrases,
+``_DOCUMENTS_SQL`` is the one place that builds a note's search document (and the sort
+keys it copies from its paper): title and tags weigh most, then authors, then the body. A
+note's save reads it for the text it is about to write and writes it with the rest of
+the row (``set_search_data``); ``refresh`` rebuilds it in place for notes whose paper
+changed, after a bulk load or a new rendering. Queries use web-search syntax (quoted phrases,
 ``-word``, ``or``) through PostgreSQL's ``websearch_to_tsquery``; ``tag:name`` and
 ``user:name`` terms narrow the result.
 
@@ -101,6 +103,35 @@ def bulk_documents_sql(notes_table: str, documents_table: str) -> tuple[str, str
         f"FROM {documents_table}"
     )
     return documents, pairs
+
+
+# The search data of one note as it is about to be saved: its text, tags and paper given
+# as parameters instead of read from its row.
+_NOTE_AS_SAVED_SQL = (
+    "(SELECT %(id)s::integer AS id, %(paper)s::integer AS paper_id,"
+    " %(body_text)s::text AS body_text, %(tags)s::varchar(100)[] AS tag_names)"
+)
+_DOCUMENT_OF_SQL = _DOCUMENTS_SQL.replace("{notes}", _NOTE_AS_SAVED_SQL).replace("{where}", "TRUE")
+
+
+def set_search_data(note: Note) -> None:
+    """Give ``note`` the search data (``SEARCH_COLUMNS``) of its text, tags and paper as
+    they are about to be saved, so that the save writes them with the rest: one row
+    version per save, rather than the save's and then ``refresh``'s (each a copy of the
+    row and an entry in every index, the documents' included). One SELECT, which writes
+    nothing."""
+    params = {
+        "id": note.pk,
+        "paper": note.paper_id,
+        "body_text": note.body_text,
+        "tags": list(note.tag_names),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_DOCUMENT_OF_SQL, params)
+        row = cursor.fetchone()
+    for column, value in zip(("id", *SEARCH_COLUMNS), row, strict=True):
+        if column != "id":
+            setattr(note, column, value)
 
 
 def refresh(*, note_ids: Iterable[int] | None = None, paper_id: int | None = None) -> None:

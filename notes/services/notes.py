@@ -209,12 +209,12 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
     note.edit_message = content.edit_message
     note.modified = timezone.now()
     note._history_user = user  # type: ignore[attr-defined]
+    search.set_search_data(note)
     # A new note comes with its reserved id: an INSERT, without first trying an UPDATE.
     note.save(force_insert=note._state.adding)
     if note.tag_names != tags_before:
         note.tags.set(note.tag_names, clear=False)
     _set_note_references(note, rendered)
-    search.refresh(note_ids=[note.pk])
     public_counts.record_change(counted_before, public_counts.keys_of(note))
 
 
