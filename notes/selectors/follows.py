@@ -9,6 +9,7 @@ from django.db import connection, connections, router
 from django.db.models import Q
 
 from accounts.models import User
+from notes.caching import entry_html
 from notes.models import Follow, Note, Paper
 
 
@@ -48,11 +49,57 @@ def _following_sql(target: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class FollowRow:
+    """One thing someone follows, as the following page shows it: a tag, a person (their
+    username and name) or a paper (its title). Read as a row, not as three models: a reader
+    who follows a hundred and fifty things would otherwise build four hundred and fifty
+    model instances on every visit of the page."""
+
+    pk: int
+    tag: str
+    followed_user_id: int | None
+    username: str | None
+    display_name: str | None
+    paper_id: int | None
+    paper_title: str | None
+
+    @property
+    def user_name(self) -> str:
+        """The followed person's name as the site shows it (``User.name``)."""
+        return self.display_name or self.username or ""
+
+    def get_absolute_url(self) -> str:
+        if self.tag:
+            return entry_html.url("notes:tag", self.tag)
+        if self.followed_user_id:
+            return entry_html.url("notes:profile", self.username or "")
+        return entry_html.url("notes:paper", self.paper_id or 0)
+
+    def unfollow_url(self) -> str:
+        if self.tag:
+            return entry_html.url("notes:follow_tag", self.tag)
+        if self.followed_user_id:
+            return entry_html.url("notes:follow_user", self.username or "")
+        return entry_html.url("notes:follow_paper", self.paper_id or 0)
+
+
+_FOLLOW_ROW_FIELDS = (
+    "pk",
+    "tag",
+    "followed_user_id",
+    "followed_user__username",
+    "followed_user__display_name",
+    "paper_id",
+    "paper__title",
+)
+
+
 @dataclass
 class Followed:
     """What someone follows, split by kind (from one query)."""
 
-    follows: list[Follow] = field(default_factory=list)
+    follows: list[FollowRow] = field(default_factory=list)
 
     @property
     def tags(self) -> list[str]:
@@ -79,7 +126,8 @@ class Followed:
 
 
 def followed_by(user: User) -> Followed:
-    return Followed(list(Follow.objects.for_page(user)))
+    rows = Follow.objects.for_page(user).values_list(*_FOLLOW_ROW_FIELDS)
+    return Followed([FollowRow(*row) for row in rows])
 
 
 def followers_of_note(note: Note) -> dict[str, list[User]]:

@@ -115,18 +115,15 @@ def following(request: HttpRequest) -> HttpResponse:
         .filter(followed.matching())
         .order_by("-modified", "-id")
     )
-    page = browse.page_of(notes, page_param(request))
+    # Tags are matched note by note: the page reads one note past itself instead of
+    # counting pages ahead (as a tag's own list does, ``browse.count_ahead``).
+    page = browse.page_of(notes, page_param(request), ahead=0)
     render_entries(page.object_list)
     # The list of follows is cached under everything it shows.
     follows_key = digest(
         "follows",
         [
-            (
-                f.pk,
-                f.tag,
-                f.followed_user_id and (f.followed_user.username, f.followed_user.name),
-                f.paper_id and f.paper.title,
-            )
+            (f.pk, f.tag, f.followed_user_id and (f.username, f.user_name), f.paper_title)
             for f in followed.follows
         ],
     )
