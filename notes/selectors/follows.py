@@ -70,18 +70,18 @@ class FollowRow:
         return self.display_name or self.username or ""
 
     def get_absolute_url(self) -> str:
-        if self.tag:
-            return entry_html.url("notes:tag", self.tag)
-        if self.followed_user_id:
-            return entry_html.url("notes:profile", self.username or "")
-        return entry_html.url("notes:paper", self.paper_id or 0)
+        return self._url("notes:tag", "notes:profile", "notes:paper")
 
     def unfollow_url(self) -> str:
+        return self._url("notes:follow_tag", "notes:follow_user", "notes:follow_paper")
+
+    def _url(self, for_tag: str, for_user: str, for_paper: str) -> str:
+        """The URL named for what is followed, with the tag, the username or the paper."""
         if self.tag:
-            return entry_html.url("notes:follow_tag", self.tag)
+            return entry_html.url(for_tag, self.tag)
         if self.followed_user_id:
-            return entry_html.url("notes:follow_user", self.username or "")
-        return entry_html.url("notes:follow_paper", self.paper_id or 0)
+            return entry_html.url(for_user, self.username or "")
+        return entry_html.url(for_paper, self.paper_id or 0)
 
 
 _FOLLOW_ROW_FIELDS = (
