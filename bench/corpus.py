@@ -17,6 +17,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from notes.markup.rendering import relative_note_href, render_markdown
@@ -302,6 +303,15 @@ class Body:
     size: int
 
 
+@lru_cache(maxsize=1024)
+def _rendered(md: str, note_href: Callable[[int], str]) -> tuple[str, str]:
+    """A block's HTML and text, every ``{N}`` a link (as the site renders it). The same
+    Markdown always renders the same, so a process that seeds several times (the tests
+    seed a small data set again and again) renders each block of a seed once."""
+    rendered = render_markdown(md, linkable_notes=lambda numbers: numbers, note_href=note_href)
+    return rendered.html, rendered.text
+
+
 class Corpus:
     """Words, sentences, a rendered pool of blocks, and bodies made from them."""
 
@@ -431,10 +441,8 @@ class Corpus:
             if rng.random() < 0.5:
                 chunks.append(self._paragraph())
         md = "\n\n".join(chunks)
-        rendered = render_markdown(
-            md, linkable_notes=lambda numbers: numbers, note_href=self.note_href
-        )
-        return Part(md, rendered.html, rendered.text, heading)
+        html, text = _rendered(md, self.note_href)
+        return Part(md, html, text, heading)
 
     # -- bodies
 
