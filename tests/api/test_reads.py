@@ -284,3 +284,33 @@ def test_numbers_in_other_scripts_are_not_numbers(alice) -> None:
     listed = Client().get("/api/v1/notes/?year_from=٢٠٠٠").json()["results"]
     assert {n["id"] for n in listed} == {old.pk, new.pk}
     assert Client().get("/api/v1/notes/?since=١").status_code == 400
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+def test_a_note_is_written_out_as_its_serializer_s_fields_make_it(alice, bob, staff, zone) -> None:
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from api.serializers import NoteSerializer
+    from notes.models import Note
+
+    no_year = make_note(alice, make_paper(alice, year=None, title="<b>No year</b>"), tags=[])
+    tagged = revise(make_note(bob, tags=["c++", "x&y"]), "Second text.", message="why")
+    private = make_note(alice, visibility=Visibility.PRIVATE)
+    trashed = make_note(bob)
+    note_trash(note=trashed)
+    hidden = make_note(bob)
+    Note.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now(), hidden_by=staff)
+    Note.objects.filter(pk=tagged.pk).update(comment_count=2, vote_count=3, view_count=4)
+    notes = Note.objects.select_related("paper", "author").order_by("pk")
+    assert len(notes) == 5
+    with timezone.override(zone):
+        for note in notes:
+            for version in (None, 0, 41):
+                if version is not None:
+                    note.version = version
+                serializer = NoteSerializer(note)
+                generic = serializers.ModelSerializer.to_representation(serializer, note)
+                assert serializer.data == generic
+                assert list(serializer.data) == list(generic)
+    assert {no_year.pk, private.pk} <= {note.pk for note in notes}
