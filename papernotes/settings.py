@@ -333,6 +333,8 @@ STORAGES = {
 
 # --- Security: on whenever DEBUG is off -------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
+# Django's database sessions, read with one constant statement (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 CSRF_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True
