@@ -184,10 +184,12 @@ def entries_of(
         return [(Entry(row[:width]), *row[width:]) for row in cursor.fetchall()]
 
 
-def _notes_of(entries: Sequence[Entry]) -> dict[int, Note]:
-    """The notes of ``entries``, with their paper and author, read once for all of them."""
+def _notes_of(entries: Sequence[Entry], unused: str) -> dict[int, Note]:
+    """The notes of ``entries``, with their paper and author, read once for all of them;
+    not their ``unused`` text (``body_html`` or ``body_text``): a note's texts are mostly
+    kept out of its row (TOAST), and each one read is another lookup per note."""
     pks = [entry.pk for entry in entries]
-    return Note.objects.filter(pk__in=pks).for_entries().in_bulk(pks)
+    return Note.objects.filter(pk__in=pks).for_entries().defer(unused).in_bulk(pks)
 
 
 def _render_each(
@@ -195,14 +197,16 @@ def _render_each(
     kind: str,
     render: Callable[[Entry, Note], str],
     inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
+    *,
+    unused: str = "body_text",
 ) -> list[SafeString]:
-    """Each of ``entries`` rendered by ``render`` (given the entry and its note), in order,
-    cached under its row and ``inputs``."""
+    """Each of ``entries`` rendered by ``render`` (given the entry and its note, without
+    its ``unused`` text), in order, cached under its row and ``inputs``."""
     keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
     missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
     if missing:
-        notes = _notes_of(missing)
+        notes = _notes_of(missing, unused)
         rendered = {}
         for entry, key in zip(entries, keys, strict=True):
             if key not in found and entry.pk in notes:
@@ -241,6 +245,7 @@ def render_results(entries: Sequence[Entry]) -> None:
         "result",
         lambda entry, note: entry_html.search_result(note, entry.snippet),
         lambda entry: (entry.snippet,),
+        unused="body_html",  # a result shows an extract of the text
     )
     for entry, html in zip(entries, rendered, strict=True):
         entry.result_html = html
