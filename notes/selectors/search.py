@@ -365,14 +365,17 @@ candidates AS MATERIALIZED (SELECT id, modified FROM newest WHERE head IS NOT TR
  WHERE {where}{pairs} AND search_head @@ websearch_to_tsquery(%s::regconfig, %s){head_also}
  ORDER BY modified DESC, id DESC LIMIT %s)
 UNION ALL
-(SELECT n.id, 0 AS part, n.modified FROM candidates AS c JOIN notes_note AS n ON n.id = c.id
- WHERE n.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+(SELECT c.id, 0 AS part, c.modified FROM candidates AS c
+ WHERE (SELECT n.search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+        FROM notes_note AS n WHERE n.id = c.id)
  ORDER BY c.modified DESC, c.id DESC LIMIT %s)
 UNION ALL
 (SELECT count(*), -1 AS part, NULL FROM candidates)
 UNION ALL
 (SELECT count(*), -2 AS part, NULL FROM newest WHERE (SELECT count(*) FROM candidates) < %s)
 """
+# Each candidate's document is checked on its own (a subquery per candidate, which the
+# planner cannot turn into a join that reads every match of the words first).
 # How many notes with a phrase's pairs are looked at for a window ending at ``stop``: of
 # all of them, ``stop`` times this (most may match in the head); of those whose head does
 # not match, ``stop`` and this many more (whose documents are checked).
