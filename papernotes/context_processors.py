@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from notes.selectors.inbox import unread_count
+from notes.selectors.inbox import unread_badge
 
 
 def site(request: HttpRequest) -> dict[str, str]:
@@ -12,8 +12,9 @@ def site(request: HttpRequest) -> dict[str, str]:
 
 
 def notifications(request: HttpRequest) -> dict[str, object]:
-    """The header's unread count: one indexed count, run only if a template shows it."""
+    """The header's unread count (``unread_badge``): one indexed count, run only if a
+    template shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": SimpleLazyObject(lambda: unread_count(user))}
+    return {"unread_notifications": SimpleLazyObject(lambda: unread_badge(user))}

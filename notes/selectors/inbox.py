@@ -62,6 +62,10 @@ def _statements() -> dict[str, _Statement]:
             shown.unread().values("id"),
             "SELECT COUNT(*) FROM ({}) AS unread",
         ),
+        "unread_up_to": _compiled(
+            shown.unread().values("id"),
+            "SELECT COUNT(*) FROM ({} LIMIT %s) AS unread",
+        ),
         "counts": _compiled(
             shown.values("id", "read_at"),
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE shown.read_at IS NULL) FROM ({}) AS shown",
@@ -81,9 +85,23 @@ def _read(name: str, user: User, *more: Any) -> list[tuple[Any, ...]]:
 
 
 def unread_count(user: User) -> int:
-    """How many notifications ``user`` has not read (the header's badge on every page): one
-    indexed count."""
+    """How many notifications ``user`` has not read: one indexed count."""
     return _read("unread", user)[0][0]
+
+
+# The header's badge counts unread notifications up to this many, then says "99+".
+UNREAD_SHOWN_AT_MOST = 99
+
+
+def unread_badge(user: User) -> str:
+    """What the header's badge says on every page: how many notifications ``user`` has not
+    read, up to ``UNREAD_SHOWN_AT_MOST`` ("99+" past it), or nothing. Counting stops there,
+    so a reader with thousands unread costs each page what one with a hundred does (each
+    is checked against what moderators hid)."""
+    count = _read("unread_up_to", user, UNREAD_SHOWN_AT_MOST + 1)[0][0]
+    if count > UNREAD_SHOWN_AT_MOST:
+        return f"{UNREAD_SHOWN_AT_MOST}+"
+    return str(count) if count else ""
 
 
 def inbox_counts(user: User) -> tuple[int, int]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Delivery, Mute, Notification, NotificationKind
@@ -302,3 +304,27 @@ def test_notification_settings_are_saved_per_kind(alice: User, alice_client: Cli
     assert "Select a valid choice" in bad.content.decode()
     alice.refresh_from_db()
     assert notifications.delivery_for(alice, "reply") == Delivery.DIGEST
+
+
+def test_the_header_counts_unread_up_to_99_and_the_inbox_says_how_many(
+    alice: User, bob: User, alice_client: Client
+) -> None:
+    from notes.models import Comment
+
+    note = make_note(alice)
+    comments = Comment.objects.bulk_create(
+        [Comment(note=note, author=bob, body=f"c{i}", body_html=f"<p>c{i}</p>") for i in range(100)]
+    )
+    sent = {"recipient": alice, "actor": bob, "kind": NotificationKind.COMMENT, "note": note}
+    sent["delivery"] = Delivery.IN_APP
+    Notification.objects.bulk_create([Notification(**sent, comment=c) for c in comments[:99]])
+    badge = '<span class="count">{}<span class="visually-hidden"> unread</span>'
+    assert badge.format("99") in alice_client.get("/").content.decode()
+    Notification.objects.create(**sent, comment=comments[99])
+    with CaptureQueriesContext(connection) as queries:
+        page = alice_client.get("/").content.decode()
+    assert badge.format("99+") in page
+    (count,) = [q["sql"] for q in queries.captured_queries if "notes_notification" in q["sql"]]
+    assert count.endswith("LIMIT 100) AS unread")
+    # The inbox counts them all.
+    assert badge.format("100") in alice_client.get("/notifications/").content.decode()
