@@ -58,11 +58,8 @@ def _statements() -> dict[str, _Statement]:
     reader = User(pk=_READER)
     shown = Notification.objects.shown_to(reader)
     return {
+        # Up to a number, or all of them with LIMIT NULL.
         "unread": _compiled(
-            shown.unread().values("id"),
-            "SELECT COUNT(*) FROM ({}) AS unread",
-        ),
-        "unread_up_to": _compiled(
             shown.unread().values("id"),
             "SELECT COUNT(*) FROM ({} LIMIT %s) AS unread",
         ),
@@ -86,7 +83,7 @@ def _read(name: str, user: User, *more: Any) -> list[tuple[Any, ...]]:
 
 def unread_count(user: User) -> int:
     """How many notifications ``user`` has not read: one indexed count."""
-    return _read("unread", user)[0][0]
+    return _read("unread", user, None)[0][0]
 
 
 # The header's badge counts unread notifications up to this many, then says "99+".
@@ -98,7 +95,7 @@ def unread_badge(user: User) -> str:
     read, up to ``UNREAD_SHOWN_AT_MOST`` ("99+" past it), or nothing. Counting stops there,
     so a reader with thousands unread costs each page what one with a hundred does (each
     is checked against what moderators hid)."""
-    count = _read("unread_up_to", user, UNREAD_SHOWN_AT_MOST + 1)[0][0]
+    count = _read("unread", user, UNREAD_SHOWN_AT_MOST + 1)[0][0]
     if count > UNREAD_SHOWN_AT_MOST:
         return f"{UNREAD_SHOWN_AT_MOST}+"
     return str(count) if count else ""
