@@ -68,7 +68,10 @@ class NoteQuerySet(models.QuerySet["Note"]):
             self.select_related("paper", "author")
             .only(*PAGE_FIELDS)
             .annotate(**{name: _exists(sql) for name, sql in _NOTE_FLAGS.items()}, **flags)
-            .annotate(public_generation=generations.annotation())
+            .annotate(
+                public_generation=generations.annotation(),
+                viewer_has_unlisted=read_rule.has_unlisted(viewer),
+            )
         )
 
     def for_history(self) -> NoteQuerySet:
@@ -123,9 +126,6 @@ _VIEWER_FLAGS = {
     "viewer_muted": (
         "SELECT FROM notes_mute AS m WHERE m.note_id = notes_note.id AND m.user_id = %s"
     ),
-    # Whether the viewer has notes of their own that no one else may read: without any,
-    # what they may read is what anyone may, and the page's public pieces are theirs too.
-    "viewer_has_unlisted": f"SELECT FROM notes_note AS u WHERE {read_rule.own_unlisted_sql('u')}",
 }
 
 
