@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import addresses, languages, signups, throttle
+from accounts import addresses, languages, sessions, signups, throttle
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -150,7 +150,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/signup_confirm.html", {"pending": None}, status=404)
     if result.user is None:
         return render(request, "accounts/signup_confirm.html", {"result": result}, status=409)
-    auth_login(request, result.user, backend="django.contrib.auth.backends.ModelBackend")
+    auth_login(request, result.user, backend=sessions.ACCOUNT_BACKEND)
     response = redirect(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     languages.remember_at_login(request, response, result.user)
     messages.success(
