@@ -10,7 +10,9 @@ looked up once and a note's links made from one reversed URL, the same markup ta
 small fraction of that. The words are the templates' (the same message ids in ``locale/``), so
 they are translated as before.
 
-``notes/_entry_meta.html`` is this module's meta line (``{% entry_meta note %}``), for the
+A note here is a ``Note`` with its paper and author (the note page) or, for lists, a
+``fragments.EntryNote``: the same attributes, made of the entry row without reading any
+model. ``notes/_entry_meta.html`` is this module's meta line (``{% entry_meta note %}``), for the
 note page; ``tests/notes/caching/test_entry_html.py`` pins the markup. A history page's fifty
 rows cost 15 ms through the templates, a few here.
 """

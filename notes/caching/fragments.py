@@ -14,7 +14,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,7 +26,8 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from notes.caching import entry_html
-from notes.models import VOTED_SQL, Note
+from notes.models import VOTED_SQL, Note, Visibility
+from notes.models.papers import first_author_surname
 
 NOTIFICATION_ROWS_TEMPLATE = "notes/_notification_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
@@ -184,34 +185,81 @@ def entries_of(
         return [(Entry(row[:width]), *row[width:]) for row in cursor.fetchall()]
 
 
-def _notes_of(entries: Sequence[Entry], unused: str) -> dict[int, Note]:
-    """The notes of ``entries``, with their paper and author, read once for all of them;
-    not their ``unused`` text (``body_html`` or ``body_text``): a note's texts are mostly
-    kept out of its row (TOAST), and each one read is another lookup per note."""
-    pks = [entry.pk for entry in entries]
-    return Note.objects.filter(pk__in=pks).for_entries().defer(unused).in_bulk(pks)
+class _EntryPaper(NamedTuple):
+    title: str
+    year: int | None
+    first_author_surname: str
+
+
+class _EntryAuthor(NamedTuple):
+    username: str
+    name: str
+
+
+class EntryNote:
+    """A note as its entry and search result show it (``entry_html``), made of its entry
+    row and the one text shown: no note, paper and author read as models, which cost more
+    than rendering the entry."""
+
+    __slots__ = (
+        *("author", "body_html", "body_text", "comment_count", "is_hidden", "is_public"),
+        *("modified", "paper", "paper_id", "pk", "ref", "tag_names", "view_count"),
+        "vote_count",
+    )
+
+    def __init__(self, row: EntryRow, text: str, field: str) -> None:
+        self.pk, self.ref, self.paper_id = row.id, f"{{{row.id}}}", row.paper_id
+        self.modified, self.tag_names = row.modified, row.tag_names
+        self.is_public = row.visibility == Visibility.PUBLIC
+        self.is_hidden = row.hidden_at is not None
+        self.comment_count, self.vote_count = row.comment_count, row.vote_count
+        self.view_count = row.view_count
+        self.paper = _EntryPaper(row.title, row.year, first_author_surname(row.authors))
+        self.author = _EntryAuthor(row.username, row.display_name or row.username)
+        self.body_html = text if field == "body_html" else ""
+        self.body_text = text if field == "body_text" else ""
+
+
+_TEXT_SQL = "SELECT id, {field}, body_digest FROM notes_note WHERE id = ANY(%s)"
+
+
+def _notes_of(entries: Sequence[Entry], field: str) -> dict[int, tuple[EntryNote, bool]]:
+    """The notes of ``entries`` with their text ``field`` (``body_html`` or ``body_text``),
+    read once for all of them (only the text: the rest is in the rows), and whether each
+    is still as its row says (its text may have changed since)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TEXT_SQL.format(field=field), [[entry.pk for entry in entries]])
+        texts = {pk: (text, digest) for pk, text, digest in cursor.fetchall()}
+    return {
+        entry.pk: (EntryNote(entry.row, text, field), digest == entry.row.body_digest)
+        for entry in entries
+        if entry.pk in texts
+        for text, digest in [texts[entry.pk]]
+    }
 
 
 def _render_each(
     entries: Sequence[Entry],
     kind: str,
-    render: Callable[[Entry, Note], str],
+    render: Callable[[Entry, EntryNote], str],
     inputs: Callable[[Entry], tuple[Any, ...]] = lambda entry: (),
     *,
-    unused: str = "body_text",
+    text: str = "body_html",
 ) -> list[SafeString]:
-    """Each of ``entries`` rendered by ``render`` (given the entry and its note, without
-    its ``unused`` text), in order, cached under its row and ``inputs``."""
+    """Each of ``entries`` rendered by ``render`` (given the entry and its note, with its
+    ``text``), in order, cached under its row and ``inputs``."""
     keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
     found = cache.get_many(keys)
     missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
     if missing:
-        notes = _notes_of(missing, unused)
+        notes = _notes_of(missing, text)
         rendered = {}
         for entry, key in zip(entries, keys, strict=True):
             if key not in found and entry.pk in notes:
-                html = render(entry, notes[entry.pk])
-                found[key] = rendered[key] = html
+                note, as_in_row = notes[entry.pk]
+                found[key] = html = render(entry, note)
+                if as_in_row:  # a text changed since its row was read is not cached under it
+                    rendered[key] = html
         cache.set_many(rendered, FRAGMENT_SECONDS)
     return [mark_safe(found.get(key, "")) for key in keys]
 
@@ -245,7 +293,7 @@ def render_results(entries: Sequence[Entry]) -> None:
         "result",
         lambda entry, note: entry_html.search_result(note, entry.snippet),
         lambda entry: (entry.snippet,),
-        unused="body_html",  # a result shows an extract of the text
+        text="body_text",  # a result shows an extract of the text
     )
     for entry, html in zip(entries, rendered, strict=True):
         entry.result_html = html

@@ -28,6 +28,25 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         return self.filter(match).first()
 
 
+def author_list(authors: str) -> list[str]:
+    """The names of a paper's ``authors`` field (comma-separated)."""
+    return [name.strip() for name in authors.split(",") if name.strip()]
+
+
+def first_author_surname(authors: str) -> str:
+    """The first author's family name, as paper-notes wikis cite a paper
+    (``ref: Vaswani-2017``): the last word of the first name listed ("Ashish Vaswani",
+    "A. Vaswani and N. Shazeer"), or the whole first item of a "Vaswani, A., …" list;
+    "" when no authors are known."""
+    names = author_list(authors)
+    if not names:
+        return ""
+    first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", names[0])[0]
+    first = re.sub(r"\s+et\s+al\.?$", "", first.strip())
+    words = first.split()
+    return words[-1].strip(".") if words else ""
+
+
 class Paper(KeepsCounts):
     COUNT_FIELDS = ("view_count", "rating_count", "rating_sum")
 
@@ -83,21 +102,11 @@ class Paper(KeepsCounts):
 
     @property
     def author_list(self) -> list[str]:
-        return [name.strip() for name in self.authors.split(",") if name.strip()]
+        return author_list(self.authors)
 
     @property
     def first_author_surname(self) -> str:
-        """The first author's family name, as paper-notes wikis cite a paper
-        (``ref: Vaswani-2017``): the last word of the first name listed ("Ashish Vaswani",
-        "A. Vaswani and N. Shazeer"), or the whole first item of a "Vaswani, A., …" list;
-        "" when no authors are known."""
-        names = self.author_list
-        if not names:
-            return ""
-        first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", names[0])[0]
-        first = re.sub(r"\s+et\s+al\.?$", "", first.strip())
-        words = first.split()
-        return words[-1].strip(".") if words else ""
+        return first_author_surname(self.authors)
 
     @property
     def doi_url(self) -> str:

@@ -125,3 +125,80 @@ def test_entries_of_a_condition_come_in_order_with_author_and_the_readers_vote(
     assert hidden.pk not in {e.pk for e, _, _ in anonymous}
     with pytest.raises(ValueError, match="notes table alone"):
         fragments.entries_of(on_paper.filter(author__username="alice"), ["id"])
+
+
+HOSTILE = '<script>alert("x")</script> & "quotes"'
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_entries_made_of_their_rows_are_those_made_of_the_notes(alice: User, language) -> None:
+    """An entry and a search result rendered from the entry row and the one text shown
+    (``EntryNote``) are exactly those rendered from the note, its paper and its author as
+    models: hostile names and titles, no year, private, hidden, tags, display names."""
+    from django.utils import translation
+
+    from notes.caching import entry_html
+    from notes.models import Note
+    from notes.services import save_state
+    from tests.conftest import make_user
+    from tests.factories import make_paper
+
+    hostile = make_user("o'brien", display_name=HOSTILE)
+    notes = [
+        make_note(alice, make_paper(alice, title=HOSTILE, authors="Vaswani, A., Shazeer, N."),
+                  body="Plain <b>words</b> & more.", tags=["x&y", "c++", "فيزياء"]),
+        make_note(hostile, make_paper(alice, title="No year", authors="", year=None),
+                  visibility="private"),
+        make_note(alice, make_paper(alice, authors="A. Vaswani et al.", year=1999), tags=[]),
+    ]  # fmt: skip
+    notes[2].hidden_at = notes[2].modified
+    save_state(notes[2], ["hidden_at"])
+    entries = fragments.read_entries([note.pk for note in notes])
+    models = Note.objects.filter(pk__in=[n.pk for n in notes]).for_entries().in_bulk()
+    with translation.override(language):
+        made = fragments._notes_of(entries, "body_html")
+        for entry in entries:
+            note, as_in_row = made[entry.pk]
+            assert as_in_row
+            assert entry_html.entry(note) == entry_html.entry(models[entry.pk])
+            assert entry_html.entry(note, votable=True) == entry_html.entry(
+                models[entry.pk], votable=True
+            )
+        texts = fragments._notes_of(entries, "body_text")
+        for entry in entries:
+            note = texts[entry.pk][0]
+            for snippet in (None, "an <mark>extract</mark>"):
+                assert entry_html.search_result(note, snippet) == entry_html.search_result(
+                    models[entry.pk], snippet
+                )
+
+
+def test_an_entry_whose_text_changed_since_its_row_is_shown_but_not_cached(alice: User) -> None:
+    note = make_note(alice, body="The first text.")
+    (entry,) = fragments.read_entries([note.pk])
+    revise(note, body="The second text.")
+    fragments.render_entries([entry])
+    assert "The second text." in entry.entry_html  # what the note says now
+    cache_key = fragments.digest("entry", (entry.row,))
+    assert cache.get(cache_key) is None  # not kept under the row that named the first text
+    (fresh,) = fragments.read_entries([note.pk])
+    fragments.render_entries([fresh])
+    assert cache.get(fragments.digest("entry", (fresh.row,))) == fresh.entry_html
+
+
+def test_a_cold_list_reads_only_the_texts_it_shows(alice: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    notes = [make_note(alice, body=f"Text number {i}.") for i in range(3)]
+    entries = fragments.read_entries([note.pk for note in notes])
+    with CaptureQueriesContext(connection) as queries:
+        fragments.render_entries(entries)
+    (read,) = [q["sql"] for q in queries.captured_queries]
+    assert read.startswith("SELECT id, body_html, body_digest FROM notes_note WHERE id = ANY(")
+    results = fragments.read_entries([note.pk for note in notes])
+    with CaptureQueriesContext(connection) as queries:
+        fragments.render_results(results)
+    (read,) = [q["sql"] for q in queries.captured_queries]
+    assert read.startswith("SELECT id, body_text, body_digest FROM notes_note WHERE id = ANY(")
+    assert [f"Text number {i}." in r.result_html for i, r in enumerate(results)] == [True] * 3
