@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext, pgettext
@@ -71,7 +71,7 @@ def modified_time(value: datetime) -> SafeString:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return _html(
         '<time datetime="{}" title="{}">{}</time>',
-        dateformat.format(local, "c"),
+        local.isoformat(),  # the date filter's "c"
         formats.date_format(local, "DATETIME_FORMAT"),
         formats.date_format(local, "SHORT_DATE_FORMAT"),
     )

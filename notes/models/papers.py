@@ -33,15 +33,18 @@ def author_list(authors: str) -> list[str]:
     return [name.strip() for name in authors.split(",") if name.strip()]
 
 
+_FIRST_LISTED = re.compile(r"[^,\s][^,]*")
+
+
 def first_author_surname(authors: str) -> str:
     """The first author's family name, as paper-notes wikis cite a paper
     (``ref: Vaswani-2017``): the last word of the first name listed ("Ashish Vaswani",
     "A. Vaswani and N. Shazeer"), or the whole first item of a "Vaswani, A., …" list;
     "" when no authors are known."""
-    names = author_list(authors)
-    if not names:
+    listed = _FIRST_LISTED.search(authors)  # ``author_list(authors)[0]``, without the rest
+    if listed is None:
         return ""
-    first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", names[0])[0]
+    first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", listed.group().strip())[0]
     first = re.sub(r"\s+et\s+al\.?$", "", first.strip())
     words = first.split()
     return words[-1].strip(".") if words else ""

@@ -10,7 +10,8 @@ from django.test import Client
 
 from accounts.models import User
 from notes.models import Paper
-from tests.corpora import xss_payloads
+from notes.models.papers import first_author_surname
+from tests.corpora import naughty_strings, xss_payloads
 from tests.factories import make_note, make_paper
 from tests.hostile import executable_markup
 
@@ -35,6 +36,23 @@ pytestmark = pytest.mark.django_db
 )
 def test_the_first_authors_family_name(authors: str, surname: str) -> None:
     assert Paper(authors=authors).first_author_surname == surname
+
+
+def _surname_of_the_list(authors: str) -> str:
+    """The rule as written first: the first name of the whole list of names."""
+    names = Paper(authors=authors).author_list
+    if not names:
+        return ""
+    first = re.split(r"\s+and\s+|\s*;\s*|\s*&\s*", names[0])[0]
+    first = re.sub(r"\s+et\s+al\.?$", "", first.strip())
+    words = first.split()
+    return words[-1].strip(".") if words else ""
+
+
+def test_the_first_name_is_found_without_splitting_the_whole_list() -> None:
+    odd = [",", " ,, \t, Ada Lovelace", "\u2003,\u00a0Ada", "\n\nAda\n, Bo", ",x", "x,", "\u3000"]
+    for authors in [*naughty_strings(), *odd, ", ".join(f"Author {i}" for i in range(500))]:
+        assert first_author_surname(authors) == _surname_of_the_list(authors), repr(authors)
 
 
 def _ref(html: str) -> list[str]:
