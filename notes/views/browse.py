@@ -85,7 +85,7 @@ def user_notes(request: HttpRequest, username: str) -> HttpResponse:
     form = ListingForm(request.GET)
     listing = form.listing(url_tags(request))
     page = browse.page_of(
-        browse.notes_for(request.user, listing).filter(author=owner),
+        browse.notes_for(browse.list_reader(request.user), listing).filter(author=owner),
         page_param(request),
         ahead=browse.count_ahead(listing),
     )

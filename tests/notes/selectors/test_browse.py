@@ -206,3 +206,38 @@ def test_hostile_listing_parameters_never_fail(alice: User) -> None:
         assert Client().get(f"/{query}").status_code == 200, query
     assert Client().get("/tags/%00/").status_code == 200
     assert Client().get("/u/%00/").status_code == 404
+
+
+def test_a_reader_with_nothing_unlisted_reads_the_lists_as_anyone(
+    alice: User, bob: User, alice_client: Client
+) -> None:
+    """Lists are read for anyone when the reader has no note others may not read, for the
+    reader while they have one (private, or hidden by moderators); the pages show the
+    same either way."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from notes.selectors.browse import list_reader
+    from notes.services import save_state
+
+    public = make_note(bob, tags=["common"])
+    assert list_reader(AnonymousUser()).is_authenticated is False
+    assert list_reader(alice).is_authenticated is False
+    for url in ("/", "/tags/common/", "/u/bob/", "/search/?q=summary"):
+        assert f'id="n{public.pk}"' in alice_client.get(url).content.decode(), url
+    pages = ("/", "/tags/common/", "/u/alice/", "/search/?q=summary")
+
+    private = make_note(alice, tags=["common"], visibility="private")
+    assert list_reader(alice) == alice
+    for url in pages:
+        assert f'id="n{private.pk}"' in alice_client.get(url).content.decode(), url
+        assert f'id="n{private.pk}"' not in Client().get(url).content.decode(), url
+
+    note_trash(note=private)
+    assert list_reader(alice).is_authenticated is False
+    hidden = make_note(alice, tags=["common"])
+    hidden.hidden_at = hidden.modified
+    save_state(hidden, ["hidden_at"])
+    assert list_reader(alice) == alice
+    for url in pages:
+        assert f'id="n{hidden.pk}"' in alice_client.get(url).content.decode(), url
+        assert f'id="n{hidden.pk}"' not in Client().get(url).content.decode(), url
