@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
 from notes.access import get_paper_for_user
-from notes.caching import generations
 from notes.caching.fragments import entries_of, render_entries
 from notes.forms import NoteForm, PaperForm
 from notes.models import Note, Paper
+from notes.selectors.papers import own_note, papers_for_page
 from notes.selectors.related import related_section, tags_of
 from notes.services import (
     EditConflict,
@@ -27,7 +27,7 @@ from notes.services import (
     paper_add,
     paper_save,
 )
-from notes.services.reactions import rating_of, record_paper_view
+from notes.services.reactions import record_paper_view
 from notes.views.community import Ballot, vote_buttons
 from notes.views.editing import render_preview, wants_preview, with_retry_after
 from notes.views.follows import follow_button
@@ -65,11 +65,8 @@ def paper_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The public generation is read with the paper, before the summaries ("Read also").
-    papers = Paper.objects.annotate(
-        public_generation=generations.annotation(),
-        viewer_has_unlisted=visibility.has_unlisted(request.user),
-    )
-    paper = get_paper_for_user(request.user, pk, papers=papers)
+    # So are the reader's own rating and summary (``notes.selectors.papers``).
+    paper = get_paper_for_user(request.user, pk, papers=papers_for_page(request.user))
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     # The summaries as entry rows, with what their vote buttons need, in one query; a
@@ -82,9 +79,6 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summaries = [entry for entry, _, _ in rows]
     ballots = [Ballot(e.pk, author, e.vote_count, voted) for e, author, voted in rows]
     render_entries(summaries, vote_buttons=vote_buttons(request, ballots))
-    own = None
-    if request.user.is_authenticated:
-        own = Note.objects.filter(paper=paper, author=request.user).only("deleted_at").first()
     record_paper_view(paper=paper, request=request)
     return render(
         request,
@@ -93,9 +87,9 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "paper": paper,
             "summaries": summaries,
             "by_votes": by_votes,
-            "own_note": own,
+            "own_note": own_note(paper),
             "can_edit": paper.can_edit(request.user),
-            "my_rating": rating_of(paper=paper, user=request.user),
+            "my_rating": paper.viewer_rating,
             "related": related_section(
                 paper=paper,
                 viewer=request.user,
