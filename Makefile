@@ -84,7 +84,7 @@ stop-db:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -c "from pathlib import Path; from papernotes import embedded_db; print('stopped' if embedded_db.stop(Path('var/pgdata')) else 'not running')"; fi
 
 clean: stop-db
-	rm -rf $(VENV) var/static .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/static var/bench-static .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 clean-db: stop-db

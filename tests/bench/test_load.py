@@ -95,3 +95,13 @@ def test_the_server_under_test_keeps_the_sites_database_timeouts() -> None:
     assert "DB_STATEMENT_TIMEOUT_MS" not in env and "DB_LOCK_TIMEOUT_MS" not in env
     assert env["PATH"] == "/bin" and env["DEBUG"] == "0"
     assert env["DJANGO_SETTINGS_MODULE"] == "papernotes.settings"
+
+
+def test_the_server_s_static_files_stay_out_of_the_checkout_s(settings) -> None:
+    # Collected into var/static, they would be indexed by every test client of a later run.
+    env = server.production_env({}, database_url="postgresql:///x", secret_key="k" * 64)
+    assert env["STATIC_ROOT"] == str(server.STATIC_DIR) != str(settings.STATIC_ROOT)
+    assert server.STATIC_DIR.parent.name == "var"
+    mine = {"STATIC_ROOT": "/srv/static"}
+    env = server.production_env(mine, database_url="postgresql:///x", secret_key="k" * 64)
+    assert env["STATIC_ROOT"] == "/srv/static"
