@@ -141,3 +141,16 @@ def test_the_revision_bar_of_a_1000_revision_note_leads_to_every_revision(
     bar = bar[: bar.index("</p>")]
     assert re.findall(r"\[(\d+)\]", bar) == ["998", "997", "996", "995", "994", "0"]
     assert f'href="/n/{long_note.pk}/history/"' in bar
+
+
+def test_a_page_is_cut_from_the_revision_index_alone(db) -> None:
+    """The index a page is cut by holds the rows' ids, so the cut reads no row (migration
+    0020); the page's rows are then read by id."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'notes_historicalnote_revision_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert definition.endswith("(id, revision) INCLUDE (visibility, history_id)")
