@@ -17,6 +17,7 @@ from api.errors import ApiProblem
 from api.pagination import Cursor, paginated
 from api.permissions import LoggedIn, TokenScope
 from api.serializers import (
+    NOTE_VALUES,
     CommentEditSerializer,
     CommentSerializer,
     CommentWriteSerializer,
@@ -178,11 +179,10 @@ def search_notes(request: Request) -> Response:
         ids = search.RelevanceWindow(base, parsed.text).ids(start, stop)
     else:
         ids = list(base.order_by("-modified", "-id").values_list("id", flat=True)[start:stop])
+    # Read as rows, not as a note, a paper and an author each (``NoteSerializer``).
     found = {
-        n.pk: n
-        for n in Note.objects.filter(pk__in=ids[:SEARCH_PAGE_SIZE])
-        .without_search_data()
-        .select_related("paper", "author")
+        row["id"]: row
+        for row in Note.objects.filter(pk__in=ids[:SEARCH_PAGE_SIZE]).values(*NOTE_VALUES)
     }
     results = [found[pk] for pk in ids[:SEARCH_PAGE_SIZE] if pk in found]
     return Response(

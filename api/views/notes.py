@@ -16,6 +16,7 @@ from api import access, sync
 from api.errors import ApiProblem
 from api.pagination import NoteCursor, paginated
 from api.serializers import (
+    NOTE_VALUES,
     DiffSerializer,
     NoteCreateSerializer,
     NoteSerializer,
@@ -80,7 +81,8 @@ def listed_notes(request: Request) -> Any:
     since = sync.version_param(request, "since")
     if since is not None:
         notes = sync.changed_since(notes, "note", since)
-    return sync.with_versions(notes.select_related("paper", "author"), "note")
+    # Read as rows, not as a note, a paper and an author each (``NoteSerializer``).
+    return sync.with_versions(notes, "note").values(*NOTE_VALUES, "version")
 
 
 @extend_schema(

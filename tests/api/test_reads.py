@@ -291,9 +291,11 @@ def test_a_note_is_written_out_as_its_serializer_s_fields_make_it(alice, bob, st
     from django.utils import timezone
     from rest_framework import serializers
 
-    from api.serializers import NoteSerializer
+    from api.serializers import NOTE_VALUES, NoteSerializer
     from notes.models import Note
 
+    bob.display_name = "Bob <Builder>"
+    bob.save()
     no_year = make_note(alice, make_paper(alice, year=None, title="<b>No year</b>"), tags=[])
     tagged = revise(make_note(bob, tags=["c++", "x&y"]), "Second text.", message="why")
     private = make_note(alice, visibility=Visibility.PRIVATE)
@@ -304,13 +306,19 @@ def test_a_note_is_written_out_as_its_serializer_s_fields_make_it(alice, bob, st
     Note.objects.filter(pk=tagged.pk).update(comment_count=2, vote_count=3, view_count=4)
     notes = Note.objects.select_related("paper", "author").order_by("pk")
     assert len(notes) == 5
+    # A list reads its notes as rows (``NOTE_VALUES``): those are written out the same way.
+    rows = {row["id"]: row for row in Note.objects.values(*NOTE_VALUES)}
     with timezone.override(zone):
         for note in notes:
             for version in (None, 0, 41):
+                row = rows[note.pk]
                 if version is not None:
                     note.version = version
+                    row = {**row, "version": version}
                 serializer = NoteSerializer(note)
                 generic = serializers.ModelSerializer.to_representation(serializer, note)
                 assert serializer.data == generic
                 assert list(serializer.data) == list(generic)
+                assert NoteSerializer(row).data == generic
+                assert list(NoteSerializer(row).data) == list(generic)
     assert {no_year.pk, private.pk} <= {note.pk for note in notes}
