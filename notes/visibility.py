@@ -124,11 +124,7 @@ def has_unlisted(reader: Reader | None) -> RawSQL | Value:
     own = reader_id(reader)
     if own is None:
         return Value(False)
-    return RawSQL(  # noqa: S611 - built from constants; the reader's id is a parameter
-        f"EXISTS (SELECT FROM notes_note AS u WHERE {own_unlisted_sql('u')})",
-        [own],
-        output_field=BooleanField(),
-    )
+    return RawSQL(HAS_UNLISTED_SQL, [own], output_field=BooleanField())  # noqa: S611 - constants; the reader's id is a parameter
 
 
 def public_sql(alias: str = "notes_note") -> str:
@@ -154,6 +150,10 @@ def own_unlisted_sql(alias: str = "notes_note", *, reader: str = "%s") -> str:
         f"({alias}.deleted_at IS NULL AND ({alias}.visibility <> '{PUBLIC}'"
         f" OR {alias}.hidden_at IS NOT NULL) AND {alias}.author_id = {reader})"
     )
+
+
+# ``has_unlisted`` as SQL: the reader's id is its one parameter.
+HAS_UNLISTED_SQL = f"EXISTS (SELECT FROM notes_note AS u WHERE {own_unlisted_sql('u')})"
 
 
 def is_public_now(note: Note) -> bool:

@@ -251,19 +251,16 @@ def _peek(
     return start + len(ids), lambda a, b: ids[a - start : b - start]
 
 
-_HAS_UNLISTED_SQL = f"SELECT EXISTS (SELECT FROM notes_note WHERE {visibility.own_unlisted_sql()})"  # noqa: S608 - built from constants only
-
-
 def list_reader(viewer: Any) -> Any:
     """Whom ``viewer``'s lists are read for: anyone (an anonymous reader) when ``viewer``
-    has no notes of their own that others may not read (``visibility.own_unlisted_sql``,
-    the rule ``visibility.has_unlisted`` reads with a note's query). Their lists are then
+    has no notes of their own that others may not read (``visibility.HAS_UNLISTED_SQL``,
+    which ``visibility.has_unlisted`` reads with a note's query). Their lists are then
     exactly the public ones, read from the public indexes and stored counts, with no
     query built and run for their own notes: one constant statement instead."""
     if visibility.reader_id(viewer) is None:
         return viewer
     with connection.cursor() as cursor:
-        cursor.execute(_HAS_UNLISTED_SQL, [viewer.pk])
+        cursor.execute(f"SELECT {visibility.HAS_UNLISTED_SQL}", [viewer.pk])
         (has_unlisted,) = cursor.fetchone()
     return viewer if has_unlisted else AnonymousUser()
 
