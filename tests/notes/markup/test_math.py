@@ -261,13 +261,19 @@ def test_a_formula_that_runs_past_its_time_is_an_error_mark_and_the_others_rende
     # each formula is tried alone, and only the slow one loses its MathML.
     # The matrix (near the longest formula allowed) takes some 40 ms on a quiet machine, a
     # lone small formula one or two.
+    # The limits are wall-clock time: on a busy machine a lone small formula can be held
+    # up past 10 ms by the scheduler, so the text is tried up to three times, each time
+    # with formulas not converted before (a conversion's result is kept).
     monkeypatch.setattr(mathml, "_BATCH_SECONDS", 0.005)
     monkeypatch.setattr(mathml, "FORMULA_SECONDS", 0.01)
-    big = r"\begin{pmatrix}" + r" \\ ".join(" & ".join(["x^2_{ij}"] * 25) for _ in range(69))
-    result = rendered(f"$a$ then $${big} \\end{{pmatrix}}$$ then $b+1$")
-    assert [p.reason for p in result.math_errors] == [
-        "The formula took longer than 0.01 s to convert."
-    ]
+    expected = ["The formula took longer than 0.01 s to convert."]
+    for attempt in range(3):
+        cell = f"x^{attempt + 2}_{{ij}}"
+        big = r"\begin{pmatrix}" + r" \\ ".join(" & ".join([cell] * 25) for _ in range(69))
+        result = rendered(f"$a_{attempt}$ then $${big} \\end{{pmatrix}}$$ then $b+{attempt}$")
+        if [p.reason for p in result.math_errors] == expected:
+            break
+    assert [p.reason for p in result.math_errors] == expected
     assert result.html.count("<math") == 2
     # The engine is still usable afterwards.
     monkeypatch.undo()
