@@ -272,89 +272,121 @@ def search_result(note: Note, snippet: str | None) -> SafeString:
     )
 
 
+_HISTORY_ROW = (
+    "    <tr>\n"
+    '      <td data-label="{w_revision}">{revision}</td>\n'
+    '      <td class="nowrap" data-label="{w_compare}">\n'
+    '        <label class="visually-hidden" for="a{n}">{compare_from}</label>\n'
+    '        <input type="radio" name="a" value="{n}" id="a{n}" {a_checked}>\n'
+    '        <label class="visually-hidden" for="b{n}">{compare_to}</label>\n'
+    '        <input type="radio" name="b" value="{n}" id="b{n}" {b_checked}>\n'
+    "        {previous}\n"
+    "      </td>\n"
+    '      <td data-label="{w_saved}"><time datetime="{iso}">{saved}</time></td>\n'
+    '      <td data-label="{w_by}" dir="auto">{author}</td>\n'
+    '      <td class="history__message" data-label="{w_message}"><span dir="auto">'
+    "{message}</span>{private}</td>\n"
+    '      <td data-label="{w_size}" class="nowrap {size_class}"><span dir="ltr">'
+    "{sign}{change}</span> {w_bytes}</td>\n"
+    '      <td class="history__tags" data-label="{w_tags_then}">{tags}</td>\n'
+    "    </tr>\n"
+)
+
+
 @lru_cache(maxsize=64)
-def _history_words(language: str | None) -> dict[str, str]:
-    """The history table's fixed words in ``language`` (the active one), as ``w_…`` values
-    for ``_html``."""
+def _history_language(language: str | None) -> tuple[str, dict[str, str]]:
+    """The history table's row template in ``language`` (the active one), its fixed words
+    written in (escaped, their braces doubled), and the words its rows fill in, as
+    templates of ``str.format``."""
     words = {
-        "revision": gettext("Revision"),
-        "compare": gettext("Compare"),
-        "saved": gettext("Saved"),
-        "by": gettext("By"),
-        "message": gettext("Message"),
-        "size": gettext("Size"),
-        "tags_then": gettext("Tags then"),
-        "prev": gettext("prev"),
-        "private": gettext("private"),
-        "bytes": pgettext("bytes", "B"),
+        "w_revision": gettext("Revision"),
+        "w_compare": gettext("Compare"),
+        "w_saved": gettext("Saved"),
+        "w_by": gettext("By"),
+        "w_message": gettext("Message"),
+        "w_size": gettext("Size"),
+        "w_tags_then": gettext("Tags then"),
+        "w_bytes": pgettext("bytes", "B"),
     }
-    return {f"w_{key}": word for key, word in words.items()}
+    fixed = {
+        key: html.escape(word).replace("{", "{{").replace("}", "}}") for key, word in words.items()
+    }
+    row = _HISTORY_ROW.format_map(_Keep(fixed))
+
+    def template(message: str, name: str) -> str:
+        # A translated sentence with its ``%(name)s`` made a ``str.format`` field, its own
+        # braces doubled: filled per row without the ``%`` operator's dictionary.
+        escaped = html.escape(message).replace("{", "{{").replace("}", "}}")
+        return escaped.replace(f"%({name})s", "{0}").replace("%%", "%")
+
+    return row, {
+        "head": template(gettext("%(revision)s (head)"), "revision"),
+        "compare_from": template(gettext("Compare from revision %(revision)s"), "revision"),
+        "compare_to": template(gettext("Compare to revision %(revision)s"), "revision"),
+        "prev": html.escape(gettext("prev")),
+        "private": f' <span class="badge">{html.escape(gettext("private"))}</span>',
+    }
+
+
+class _Keep(dict):
+    """A ``format_map`` mapping that leaves the fields it does not know as they were."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@lru_cache(maxsize=8192)
+def _localized_number(language: str | None, number: int) -> str:
+    return html.escape(str(formats.localize(number)))
 
 
 def history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:
     """The rows of a note's history table, newest first (``rows`` as the history view makes
     them: revision, its URL and the previous one's diff URL, date, author, message,
-    visibility, size change and tags then)."""
-    words = _history_words(get_language())
-    note_url = number_url("notes:note", note.pk, get_script_prefix())
+    visibility, size change and tags then).
+
+    A page is fifty rows: the words of the reader's language are looked up once a page, and
+    a row is one ``str.format`` of escaped values (what people wrote, tags and messages,
+    escaped with ``html.escape``, as ``_html`` does).
+    """
+    language = get_language()
+    row_template, words = _history_language(language)
+    escape = html.escape
+    note_url = escape(number_url("notes:note", note.pk, get_script_prefix()))
     parts = []
     for i, row in enumerate(rows):
-        number = formats.localize(row["revision"])
+        number = _localized_number(language, row["revision"])
         if row["head"]:
-            label = gettext("%(revision)s (head)") % {"revision": number}
-            revision = _html('<a href="{}">{}</a>', note_url, label)
+            revision = f'<a href="{note_url}">{words["head"].format(number)}</a>'
         else:
-            revision = _html('<a href="{}">{}</a>', row["url"], number)
+            revision = f'<a href="{escape(row["url"])}">{number}</a>'
         previous = (
-            _html('<a href="{}">{}</a>', row["previous_diff_url"], words["w_prev"])
+            f'<a href="{escape(row["previous_diff_url"])}">{words["prev"]}</a>'
             if row["previous_diff_url"]
             else ""
         )
         change = row["size_change"]
-        private = (
-            _html(' <span class="badge">{}</span>', words["w_private"])
-            if row["visibility"] == "private"
-            else ""
-        )
-        tags = "".join(
-            _html('<span class="tag" dir="auto">{}</span> ', tag) for tag in row["tag_names"]
-        )
         parts.append(
-            _html(
-                "    <tr>\n"
-                '      <td data-label="{w_revision}">{revision}</td>\n'
-                '      <td class="nowrap" data-label="{w_compare}">\n'
-                '        <label class="visually-hidden" for="a{n}">{compare_from}</label>\n'
-                '        <input type="radio" name="a" value="{n}" id="a{n}" {a_checked}>\n'
-                '        <label class="visually-hidden" for="b{n}">{compare_to}</label>\n'
-                '        <input type="radio" name="b" value="{n}" id="b{n}" {b_checked}>\n'
-                "        {previous}\n"
-                "      </td>\n"
-                '      <td data-label="{w_saved}"><time datetime="{iso}">{saved}</time></td>\n'
-                '      <td data-label="{w_by}" dir="auto">{author}</td>\n'
-                '      <td class="history__message" data-label="{w_message}"><span dir="auto">'
-                "{message}</span>{private}</td>\n"
-                '      <td data-label="{w_size}" class="nowrap {size_class}"><span dir="ltr">'
-                "{sign}{change}</span> {w_bytes}</td>\n"
-                '      <td class="history__tags" data-label="{w_tags_then}">{tags}</td>\n'
-                "    </tr>\n",
-                **words,
+            row_template.format(
                 revision=revision,
                 n=number,
-                compare_from=gettext("Compare from revision %(revision)s") % {"revision": number},
-                compare_to=gettext("Compare to revision %(revision)s") % {"revision": number},
-                a_checked=SafeString("checked") if i == 1 else "",
-                b_checked=SafeString("checked") if i == 0 else "",
+                compare_from=words["compare_from"].format(number),
+                compare_to=words["compare_to"].format(number),
+                a_checked="checked" if i == 1 else "",
+                b_checked="checked" if i == 0 else "",
                 previous=previous,
-                iso=row["saved_iso"],
-                saved=row["saved"],
-                author=row["author_name"] or "—",
-                message=row["edit_message"],
-                private=SafeString(private),
+                iso=escape(row["saved_iso"]),
+                saved=escape(row["saved"]),
+                author=escape(str(row["author_name"] or "—")),
+                message=escape(str(row["edit_message"])),
+                private=words["private"] if row["visibility"] == "private" else "",
                 size_class="size-up" if change > 0 else "size-down" if change < 0 else "",
                 sign="+" if change > 0 else "",
-                change=formats.localize(change),
-                tags=SafeString(tags),
+                change=_localized_number(language, change),
+                tags="".join(
+                    f'<span class="tag" dir="auto">{escape(tag)}</span> '
+                    for tag in row["tag_names"]
+                ),
             )
         )
     return SafeString("".join(parts))

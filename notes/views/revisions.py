@@ -16,8 +16,8 @@ from django.db.models import Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -106,6 +106,9 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
     """The history table's rows, newest first, from ``HISTORY_FIELDS`` in revision order."""
     revision_url = _url_maker("notes:note_revision", note.pk, 0)
     diff_url = _url_maker("notes:note_diff", note.pk, 0, 0)
+    # The reader's time zone and date format once a page, not once a row.
+    zone = timezone.get_current_timezone()
+    saved_format = get_format("SHORT_DATETIME_FORMAT")
     rows = []
     previous_size, previous = 0, None
     for record in records:
@@ -119,9 +122,9 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
         row["url"] = revision_url.format(number)
         row["previous_diff_url"] = diff_url.format(previous, number) if previous is not None else ""
         previous = number
-        saved = timezone.localtime(row["history_date"])
+        saved = timezone.localtime(row["history_date"], zone)
         row["saved_iso"] = saved.isoformat()
-        row["saved"] = date_format(saved, "SHORT_DATETIME_FORMAT")
+        row["saved"] = dateformat.format(saved, saved_format)
         row["head"] = number == note.revision
         rows.append(row)
     rows.reverse()

@@ -184,6 +184,30 @@ def test_history_rows_escape_what_people_wrote_and_mark_the_newest_two(
     assert "head" not in arabic and ">prev<" not in arabic and 'data-label="Saved"' not in arabic
 
 
+def test_history_rows_keep_braces_and_percent_signs_people_wrote_and_translations_hold(
+    hostile_note: Note,
+) -> None:
+    # A row is one str.format of a template with the language's words written in: what
+    # people wrote is a value, never part of the template.
+    written = "{n} {0} {w_by} %(revision)s %% }{"
+    rows = [
+        _history_row(1, head=True, edit_message=written, tag_names=[written], author_name=written),
+        _history_row(0, edit_message="{", size_change=3),
+    ]
+    html = entry_html.history_rows(hostile_note, rows)
+    assert html.count(escape(written)) == 3
+    assert '<span dir="auto">{</span>' in html
+    assert 'for="a1">Compare from revision 1</label>' in html
+    assert 'for="b0">Compare to revision 0</label>' in html
+    with translation.override("ar"):
+        arabic = entry_html.history_rows(hostile_note, rows)
+        label = translation.gettext("Compare to revision %(revision)s") % {"revision": 0}
+        head = translation.gettext("%(revision)s (head)") % {"revision": 1}
+        by = translation.gettext("By")
+    assert f'for="b0">{escape(label)}</label>' in arabic and f">{escape(head)}</a>" in arabic
+    assert f'data-label="{escape(by)}"' in arabic and arabic.count(escape(written)) == 3
+
+
 def test_a_vote_button_votes_or_takes_back_and_comes_back_to_the_page(hostile_note: Note) -> None:
     reader = User.objects.create_user(username="reader")
     pk = hostile_note.pk
