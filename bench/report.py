@@ -452,10 +452,19 @@ def run_line(
     )
 
 
+# How far apart two data sets' sizes may be and still count as the same size.
+SAME_SIZE = 0.01
+
+
 def save_figures(path: Path, notes: int, rows: Sequence[Row]) -> dict[str, dict[str, float]]:
     """Keep this run's read figures beside the report, under its data set's size, for the
     growth rows of a run at another size; returns the figures of the largest smaller size
-    at least ten times smaller, if any, as ``{"notes": …, "rows": …}``."""
+    at least ten times smaller, if any, as ``{"notes": …, "rows": …}``.
+
+    A generated data set has a few notes more than asked for (``seed_bench --notes 100000``
+    makes 100,016), so sizes are compared within 1 %: a run replaces the figures of any
+    size within 1 % of its own, and a size counts as ten times smaller within 1 %.
+    """
     stored: dict[str, dict] = {}
     if path.exists():
         try:
@@ -467,10 +476,12 @@ def save_figures(path: Path, notes: int, rows: Sequence[Row]) -> dict[str, dict[
         for row in rows
         if row.group not in ("writes", "server", "floor") and not row.group.startswith("growth")
     }
+    for size in [size for size in stored if abs(int(size) - notes) <= notes * SAME_SIZE]:
+        del stored[size]
     stored[str(notes)] = figures
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
-    smaller = [int(size) for size in stored if int(size) * 10 <= notes]
+    smaller = [int(size) for size in stored if int(size) * 10 <= notes * (1 + SAME_SIZE)]
     if not smaller:
         return {}
     size = max(smaller)

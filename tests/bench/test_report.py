@@ -173,6 +173,27 @@ def test_growth_compares_multiples_of_the_floor(tmp_path: Path) -> None:
     assert set(json.loads(path.read_text())) == {"100000", "1000000"}
 
 
+def test_growth_takes_the_latest_figures_of_a_size_a_few_notes_over_a_tenth(
+    tmp_path: Path,
+) -> None:
+    # A seeded data set has a few notes more than asked for: 100,016 is ten times smaller
+    # than 1,000,000, and its run replaces the figures of an earlier one of 100,032 notes.
+    path = tmp_path / "benchmarks.json"
+    report.save_figures(path, 100_032, [report.Row("anonymous · cold", "note", ratio=9.0)])
+    report.save_figures(path, 100_016, [report.Row("anonymous · cold", "note", ratio=3.0)])
+    report.save_figures(path, 5_000, [report.Row("anonymous · cold", "note", ratio=1.0)])
+    assert set(json.loads(path.read_text())) == {"100016", "5000"}
+    large = [report.Row("anonymous · cold", "note", ratio=4.5)]
+    smaller = report.save_figures(path, 1_000_000, large)
+    assert smaller == {
+        "notes": 100_016,
+        "rows": {
+            "anonymous · cold | note": pytest.approx({"p95": None, "ratio": 3.0, "cpu_p95": None})
+        },
+    }
+    assert report.save_figures(path, 200_000, large)["notes"] == 5_000
+
+
 def test_the_table_shows_every_figure_and_flags_each_miss() -> None:
     floor = report.floor_row([steady(4), steady(6)], cpu=[0.5, 1.0, 1.5])
     page = _page(
