@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection, connections, router
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from notes.caching import entry_html
@@ -114,15 +115,30 @@ class Followed:
         return [f.paper_id for f in self.follows if f.paper_id]
 
     def matching(self) -> Q:
-        """Notes from any of these follows (nothing at all when there are none)."""
-        match = Q(pk__in=[])
-        if self.tags:
-            match |= Q(tag_names__overlap=self.tags)
-        if self.user_ids:
-            match |= Q(author_id__in=self.user_ids)
-        if self.paper_ids:
-            match |= Q(paper_id__in=self.paper_ids)
-        return match
+        """Notes from any of these follows (nothing at all when there are none).
+
+        Each kind is one array parameter: a reader following fifty tags, fifty people and
+        fifty papers made the ORM compile 150 parameters on every page (2 ms, more than
+        the database took to find the page)."""
+        if not self.follows:
+            return Q(pk__in=[])
+        return Q(
+            RawSQL(  # noqa: S611 - a constant statement; the follows are its parameters
+                _FOLLOWED_SQL,
+                [self.tags, self.user_ids, self.paper_ids],
+                output_field=BooleanField(),
+            )
+        )
+
+
+# A note of a followed tag, person or paper: ``Q(tag_names__overlap=…) | Q(author_id__in=…)
+# | Q(paper_id__in=…)`` as the ORM writes it (PostgreSQL reads ``IN (…)`` as ``= ANY``),
+# with the same type for the tags, so that the tags' index serves it alike.
+_FOLLOWED_SQL = (
+    '("notes_note"."tag_names" && %s::varchar(100)[]'
+    ' OR "notes_note"."author_id" = ANY(%s::bigint[])'
+    ' OR "notes_note"."paper_id" = ANY(%s::bigint[]))'
+)
 
 
 def followed_by(user: User) -> Followed:

@@ -6,10 +6,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from notes.selectors.follows import is_following
+from notes.models import Note
+from notes.selectors.follows import followed_by, is_following
 from notes.services import follows
-from tests.conftest import client_for
-from tests.factories import make_paper
+from tests.conftest import client_for, make_user
+from tests.factories import make_note, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,38 @@ def test_the_follow_buttons_show_what_the_reader_follows(
     assert b"Unfollow this paper" in client.get(f"/papers/{paper.pk}/").content
     page = client_for(carol).get("/u/bob/").content
     assert b"Follow Bob Builder" in page and b"Unfollow" not in page
+
+
+def test_the_notes_of_what_a_reader_follows_are_one_statement_however_much_they_follow(
+    alice: User, bob: User, carol: User
+) -> None:
+    """The Following page's condition takes each kind of follow as one array: its statement
+    is the same for three follows as for sixty, and it picks exactly the notes of a
+    followed tag (any of a note's tags), person or paper."""
+    paper = make_paper(alice)
+    notes = {
+        "tag": make_note(alice, tags=["misc", "c++"]),
+        "person": make_note(bob, tags=["misc"]),
+        "paper": make_note(carol, paper, tags=["misc"]),
+        "none": make_note(alice, tags=["misc", "c"]),
+    }
+    follows.follow(follower=carol, tag="c++")
+    follows.follow(follower=carol, user=bob)
+    follows.follow(follower=carol, paper=paper)
+
+    def statement() -> tuple[str, tuple[object, ...]]:
+        return Note.objects.filter(followed_by(carol).matching()).query.sql_with_params()
+
+    def found() -> set[int]:
+        return set(Note.objects.filter(followed_by(carol).matching()).values_list("pk", flat=True))
+
+    few, params = statement()
+    assert len(params) == 3
+    assert found() == {notes["tag"].pk, notes["person"].pk, notes["paper"].pk}
+    for i in range(20):
+        follows.follow(follower=carol, tag=f"t{i}.x#{i}")
+        follows.follow(follower=carol, user=make_user(f"followed{i}"))
+        follows.follow(follower=carol, paper=make_paper(alice))
+    assert statement()[0] == few
+    assert found() == {notes["tag"].pk, notes["person"].pk, notes["paper"].pk}
+    assert not Note.objects.filter(followed_by(alice).matching()).exists()
