@@ -285,12 +285,19 @@ def notification_hidden_q(recipient: Any = None) -> Q:
     """Notifications about content moderators hid from their recipient: a hidden comment,
     or a hidden note of someone else. ``recipient``: the recipient's id, or an expression
     for it (by default the row's own ``recipient_id``)."""
-    from django.db.models import F
+    from notes.models import Comment, Note
 
-    recipient = F("recipient_id") if recipient is None else recipient
-    return Q(comment__hidden_at__isnull=False) | (
-        Q(note__hidden_at__isnull=False) & ~Q(note__author_id=recipient)
+    recipient = OuterRef("recipient_id") if recipient is None else recipient
+    # Sets of ids, not joins: the few hidden notes and comments (each kind found from an
+    # index of its own) are read once and each notification is looked up in them, so an
+    # inbox page walks the recipient's notifications newest first and stops at the page,
+    # and its counts read no note. Joined, every notification of the recipient was read
+    # with its note and comment before the first could be shown or counted.
+    hidden_comments = Comment.objects.filter(hidden_at__isnull=False).values("pk")
+    others_hidden_notes = (
+        Note.objects.filter(hidden_at__isnull=False).exclude(author_id=recipient).values("pk")
     )
+    return Q(comment_id__in=hidden_comments) | Q(note_id__in=others_hidden_notes)
 
 
 class _Recipient:

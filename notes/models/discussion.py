@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -74,7 +75,15 @@ class Comment(Hideable):
     objects = CommentQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["note", "created"], name="notes_comment_note_idx")]
+        indexes = [
+            models.Index(fields=["note", "created"], name="notes_comment_note_idx"),
+            # The few comments moderators hid (``visibility.notification_hidden_q``).
+            models.Index(
+                fields=["id"],
+                condition=Q(hidden_at__isnull=False),
+                name="notes_comment_hidden_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"comment {self.pk} on {{{self.note_id}}}"

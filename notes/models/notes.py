@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -261,6 +261,13 @@ class Note(Hideable, KeepsCounts):
             GinIndex(fields=["search_head"], name="notes_note_search_head_idx"),
             GinIndex(fields=["search_pairs"], name="notes_note_search_pairs_idx"),
             GinIndex(fields=["tag_names"], name="notes_note_tags_idx"),
+            # The few notes moderators hid, which every inbox leaves out of its list and
+            # counts (``visibility.notification_hidden_q``).
+            models.Index(
+                fields=["id", "author"],
+                condition=Q(hidden_at__isnull=False),
+                name="notes_note_hidden_idx",
+            ),
             # What anonymous readers page through: public notes out of the trash and not
             # hidden by moderators, by each sort key, so that a deep page is an index-only
             # walk (a condition the index left out would be checked in every row skipped).
