@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import User
-from notes.models import Note
-from notes.selectors.follows import followed_by, is_following
+from notes.models import Follow, Note
+from notes.selectors.follows import _FOLLOW_ROW_FIELDS, FollowRow, followed_by, is_following
 from notes.services import follows
 from tests.conftest import client_for, make_user
 from tests.factories import make_note, make_paper
@@ -81,3 +81,26 @@ def test_the_notes_of_what_a_reader_follows_are_one_statement_however_much_they_
     assert statement()[0] == few
     assert found() == {notes["tag"].pk, notes["person"].pk, notes["paper"].pk}
     assert not Note.objects.filter(followed_by(alice).matching()).exists()
+
+
+def test_what_a_reader_follows_is_read_as_the_orm_reads_it(
+    alice: User, bob: User, carol: User
+) -> None:
+    """The follows are read with a statement compiled once; their rows and order are the
+    ORM's (tags, then people by username, then papers by title), and only the reader's."""
+    bob.display_name = "<b>Bob</b> 'ب'"
+    bob.save()
+    for title in ("Zeta", "Alpha"):
+        follows.follow(follower=alice, paper=make_paper(bob, title=title))
+    follows.follow(follower=alice, user=bob)
+    follows.follow(follower=alice, user=carol)
+    follows.follow(follower=alice, tag="optics")
+    follows.follow(follower=bob, tag="acoustics")
+    for reader in (alice, bob, carol):
+        rows = Follow.objects.for_page(reader).values_list(*_FOLLOW_ROW_FIELDS)
+        assert followed_by(reader).follows == [FollowRow(*row) for row in rows]
+    read = followed_by(alice)
+    assert read.tags == ["optics"] and read.user_ids == [bob.pk, carol.pk]
+    assert [f.paper_title for f in read.follows if f.paper_id] == ["Alpha", "Zeta"]
+    names = [f.display_name for f in read.follows if f.followed_user_id]
+    assert names == [bob.display_name, carol.display_name]
