@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -29,7 +28,6 @@ from notes.caching import entry_html
 from notes.models import VOTED_SQL, Note, Visibility
 from notes.models.papers import first_author_surname
 
-NOTIFICATION_ROWS_TEMPLATE = "notes/_notification_rows.html"
 FRAGMENT_SECONDS = 24 * 3600
 # Where an entry's reader-dependent vote button goes (``entry_html.entry`` with
 # ``votable``); the cached entry is the same for every reader. Sanitised note bodies
@@ -330,6 +328,6 @@ def render_notification_rows(
     key = digest("inbox", rows)
     html = cache.get(key)
     if html is None:
-        html = render_to_string(NOTIFICATION_ROWS_TEMPLATE, {"notifications": notifications(rows)})
+        html = entry_html.notification_lines(notifications(rows))
         cache.set(key, html, FRAGMENT_SECONDS)
     return mark_safe(html)

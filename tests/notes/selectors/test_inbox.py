@@ -8,13 +8,22 @@ import re
 
 import pytest
 from django.db import connection
+from django.template import engines
 from django.test import Client
+from django.utils import timezone, translation
 from pytest_django.fixtures import Settings
 
 from accounts.models import User
+from notes.caching import entry_html
 from notes.models import Comment, Notification
 from notes.selectors import inbox
-from notes.selectors.inbox import INBOX_COLUMNS, inbox_counts, inbox_page, unread_count
+from notes.selectors.inbox import (
+    INBOX_COLUMNS,
+    inbox_counts,
+    inbox_page,
+    notifications_of,
+    unread_count,
+)
 from notes.services import moderation, notifications
 from notes.services.papers import paper_save
 from tests.conftest import client_for, make_user
@@ -127,3 +136,54 @@ def test_the_inbox_lines_follow_every_change_of_what_they_show(
     inbox = _inbox(client)
     assert "First thoughts." not in inbox and "Second thoughts." in inbox
     assert inbox.count("commented on your note") == 1
+
+
+# The inbox's lines as the template engine wrote them (notes/_notification_rows.html, before
+# they were written in Python by ``entry_html.notification_lines``).
+_LINES_TEMPLATE = """{% load i18n %}{% for n in notifications %}
+  <li class="notification{% if not n.is_read %} notification--unread{% endif %}">
+    <a href="{% url 'notes:notification_open' n.pk %}">{{ n.text }}</a>
+    {% with excerpt=n.excerpt %}{% if excerpt %}<p class="muted notification__excerpt" \
+dir="auto">{{ excerpt|truncatechars:160 }}</p>{% endif %}{% endwith %}
+    <span class="muted"><time datetime="{{ n.created|date:'c' }}">{{ n.created|date:\
+"SHORT_DATETIME_FORMAT" }}</time>{% if not n.is_read %} · <strong>{% translate "unread" %}\
+</strong>{% endif %}</span>
+    {% if not n.is_read %}<button class="link-button" type="submit" name="id" \
+value="{{ n.pk }}">{% translate "Mark read" %}</button>{% endif %}
+  </li>
+{% endfor %}
+"""
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_the_inbox_lines_are_what_the_template_wrote(
+    alice: User, bob: User, carol: User, staff: User, settings: Settings, zone: str
+) -> None:
+    settings.COMMENT_RATE_LIMIT = 100
+    bob.display_name = '<script>alert("b")</script> & بوب'
+    bob.save()
+    note = make_note(alice, make_paper(alice, title='<img src=x onerror=alert(1)> "T"'))
+    make_comment(note, bob, "<b>bold</b> & " + "long words " * 30)
+    make_comment(note, carol, "Hello @bob, {0} %(who)s")
+    hidden = make_comment(note, carol, "Hidden later")
+    reply = make_comment(note, carol, "A reply", parent=Comment.objects.get(pk=hidden.pk))
+    _hide(Comment.objects.get(pk=hidden.pk), staff)
+    _hide(make_note(carol), staff)
+    notifications.mark_read(user=alice, ids=[Notification.objects.filter(recipient=alice)[0].pk])
+    assert reply.pk
+    template = engines["django"].from_string(_LINES_TEMPLATE)
+    for reader in (alice, bob, carol):
+        total, _ = inbox_counts(reader)
+        rows = list(inbox_page(reader, 1, total).object_list)
+        lines = notifications_of(rows)
+        assert lines or reader == carol
+        for language in ("en", "ar"):
+            with translation.override(language), timezone.override(zone):
+                made = entry_html.notification_lines(lines)
+                assert made == template.render({"notifications": lines})
+                assert "<script>" not in made and "<img" not in made and "<b>" not in made
+            if reader == alice:
+                # Read and unread lines, a long excerpt cut, one left out with its comment.
+                assert made.count("notification--unread") == len(lines) - 1 >= 2
+                assert "&lt;b&gt;bold&lt;/b&gt; &amp; long words" in made and "…</p>" in made
+                assert "Hidden later" not in made
