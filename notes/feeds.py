@@ -210,9 +210,14 @@ def _load(notes: QuerySet[Note]) -> list[ItemRow]:
     """The first page of ``notes``, with their paper and author, in one query.
 
     Read as rows: a cached item needs no model, and making three per note cost
-    more than writing the document from cached items.
+    more than writing the document from cached items. The page's notes are picked by
+    their ids first (a subquery): PostgreSQL then finds them from an index alone (a tag's
+    newest notes from ``notes_public_tagged_idx``), where reading the rows' columns in the
+    same walk read every note it passed over (at a million notes, 10–25 ms for a tag of a
+    few thousand).
     """
-    return [ItemRow(*row) for row in notes.values_list(*ROW_FIELDS)[: browse.PAGE_SIZE]]
+    page = notes.values("id")[: browse.PAGE_SIZE]
+    return [ItemRow(*row) for row in notes.filter(pk__in=page).values_list(*ROW_FIELDS)]
 
 
 @method_decorator(require_safe, name="__call__")

@@ -136,6 +136,26 @@ def test_feeds_carry_at_most_a_page_of_entries(alice: User) -> None:
     assert len(_entries(_feed(Client(), "/feeds/notes/"))) == 20
 
 
+def test_a_tag_feed_is_its_newest_twenty_in_order_picked_by_id_in_one_statement(
+    alice: User, bob: User
+) -> None:
+    """The page's notes are picked by their ids in a subquery (that a walk of the tagged
+    date index answers without reading the notes), then read with their papers and
+    authors in the same statement: the newest twenty of the tag, ties by number."""
+    notes = [make_note(alice if i % 2 else bob, tags=["optics", f"t{i}"]) for i in range(24)]
+    make_note(alice, tags=["acoustics"])
+    same = notes[0].modified
+    Note.objects.filter(pk__in=[n.pk for n in notes[10:14]]).update(modified=same)
+    expected = sorted(
+        Note.objects.filter(tag_names__contains=["optics"]), key=lambda n: (n.modified, n.pk)
+    )[::-1][:20]
+    with CaptureQueriesContext(connection) as ctx:
+        feed = _feed(Client(), "/feeds/tags/optics/")
+    assert [e.findtext(f"{ATOM}id") for e in _entries(feed)] == [_url(n) for n in expected]
+    (statement,) = [q["sql"] for q in ctx.captured_queries if "notes_note" in q["sql"]]
+    assert re.search(r'"notes_note"\."id" IN \(SELECT .* LIMIT 20\)', statement)
+
+
 def test_feeds_answer_only_get_and_head(alice: User) -> None:
     client = Client()
     assert client.head("/feeds/notes/").status_code == 200
