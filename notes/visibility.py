@@ -284,7 +284,8 @@ def paper_change_named(
 def notification_hidden_q(recipient: Any = None) -> Q:
     """Notifications about content moderators hid from their recipient: a hidden comment,
     or a hidden note of someone else. ``recipient``: the recipient's id, or an expression
-    for it (by default the row's own ``recipient_id``)."""
+    for it in the notifications' query (``OuterRef``; by default the row's own
+    ``recipient_id``)."""
     from notes.models import Comment, Note
 
     recipient = OuterRef("recipient_id") if recipient is None else recipient

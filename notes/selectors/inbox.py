@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.core.paginator import Page
-from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db import router
+from django.db.models import Model
 
 from accounts.models import User
 from notes.models import Comment, Note, Notification, Paper
+from notes.selectors import statements
 from notes.selectors.browse import IdWindow, ListPaginator
 
 PAGE_SIZE = 50
@@ -33,41 +34,26 @@ INBOX_COLUMNS = (
     "comment__hidden_at", "comment__body_text",
 )  # fmt: skip
 
-# A stand-in for the reader's id while the statements are compiled.
-_READER = -2_000_000_001
 InboxRow = namedtuple("InboxRow", INBOX_COLUMNS)  # type: ignore[misc]
 
 
-class _Statement(NamedTuple):
-    sql: str
-    readers: int  # how many parameters it takes, each the reader's id
-
-
-def _compiled(query: QuerySet[Any], template: str = "{}") -> _Statement:
-    """``query`` (made for ``_READER``) as the ORM compiles it, written into ``template``."""
-    sql, params = query.query.sql_with_params()
-    if any(param != _READER for param in params):
-        raise ValueError("An inbox statement takes the reader's id as its only parameter.")
-    return _Statement(template.format(sql), len(params))
-
-
 @lru_cache(maxsize=1)
-def _statements() -> dict[str, _Statement]:
+def _statements() -> dict[str, statements.Statement]:
     """The inbox's statements, compiled once from the ORM's rule (``shown_to``) and list
     (``for_inbox``) rather than on each page; the reader's id is their only parameter."""
-    reader = User(pk=_READER)
+    reader = User(pk=statements.READER)
     shown = Notification.objects.shown_to(reader)
     return {
         # Up to a number, or all of them with LIMIT NULL.
-        "unread": _compiled(
+        "unread": statements.compiled(
             shown.unread().values("id"),
             "SELECT COUNT(*) FROM ({} LIMIT %s) AS unread",
         ),
-        "counts": _compiled(
+        "counts": statements.compiled(
             shown.values("id", "read_at"),
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE shown.read_at IS NULL) FROM ({}) AS shown",
         ),
-        "page": _compiled(
+        "page": statements.compiled(
             Notification.objects.for_inbox(reader).values_list(*INBOX_COLUMNS),
             "{} LIMIT %s OFFSET %s",
         ),
@@ -75,10 +61,7 @@ def _statements() -> dict[str, _Statement]:
 
 
 def _read(name: str, user: User, *more: Any) -> list[tuple[Any, ...]]:
-    sql, readers = _statements()[name]
-    with connections[router.db_for_read(Notification)].cursor() as cursor:
-        cursor.execute(sql, [*[user.pk] * readers, *more])
-        return cursor.fetchall()
+    return statements.rows(_statements()[name], Notification, user.pk, *more)
 
 
 def unread_count(user: User) -> int:
