@@ -9,7 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from notes import visibility as read_rule
-from notes.models.base import Hideable
+from notes.models.base import Hideable, Revised
 from notes.models.notes import Note
 
 MAX_COMMENT_BYTES = 10 * 1024
@@ -36,7 +36,7 @@ THREAD_FIELDS = (
 )
 
 
-class Comment(Hideable):
+class Comment(Revised, Hideable):
     """A comment on a note, threaded by ``parent``. Writes go through ``notes.services.comments``.
 
     Deleting (by its author) or removing (by the note's author or staff) only marks the

@@ -18,7 +18,7 @@ from taggit.models import TaggedItemBase
 
 from notes import visibility as read_rule
 from notes.caching import generations
-from notes.models.base import Hideable, KeepsCounts, count_field
+from notes.models.base import Hideable, KeepsCounts, Revised, count_field
 from notes.models.papers import Paper
 
 
@@ -185,7 +185,7 @@ PUBLIC_SORT_INDEXES = {
 }
 
 
-class Note(Hideable, KeepsCounts):
+class Note(Revised, Hideable, KeepsCounts):
     """One user's summary of one paper. The public number ``{N}`` is the primary key."""
 
     COUNT_FIELDS = ("comment_count", "vote_count", "view_count")

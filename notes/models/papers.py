@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from notes.models.base import KeepsCounts, count_field
+from notes.models.base import KeepsCounts, Revised, count_field
 
 
 class PaperQuerySet(models.QuerySet["Paper"]):
@@ -50,7 +50,7 @@ def first_author_surname(authors: str) -> str:
     return words[-1].strip(".") if words else ""
 
 
-class Paper(KeepsCounts):
+class Paper(Revised, KeepsCounts):
     COUNT_FIELDS = ("view_count", "rating_count", "rating_sum")
 
     title = models.CharField(max_length=500)

@@ -296,7 +296,7 @@ def note_save(*, note: Note, user: User, content: NoteContent, base_revision: in
 
 def note_revert(*, note: Note, user: User, revision: int) -> Note:
     """Make a new revision equal to an old one; nothing is overwritten."""
-    old = note.history.get(revision=revision)
+    old = note.revisions().get(revision=revision)
     content = NoteContent(
         body=old.body,
         tags=list(old.tag_names),

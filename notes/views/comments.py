@@ -196,7 +196,7 @@ def comment_remove_view(request: HttpRequest, pk: int, comment_pk: int) -> HttpR
 @require_GET
 def comment_history(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
     comment = get_comment_for_user(request.user, pk, comment_pk)
-    versions = [] if comment.is_deleted else list(comment.history.order_by("-history_date"))
+    versions = [] if comment.is_deleted else list(comment.revisions().order_by("-history_date"))
     return render(
         request,
         "notes/comment_history.html",

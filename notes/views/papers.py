@@ -130,7 +130,7 @@ def paper_history(request: HttpRequest, pk: int) -> HttpResponse:
     """The changes to a paper's details; who made each shows only as ``notes.visibility``
     allows (what someone reads stays private), else "someone"."""
     paper = get_paper_for_user(request.user, pk)
-    records = list(paper.history.select_related("history_user").order_by("-history_date"))
+    records = list(paper.revisions().select_related("history_user").order_by("-history_date"))
     authors_read = frozenset(
         Note.objects.visible_to(request.user)
         .filter(paper=paper)

@@ -59,9 +59,11 @@ def _revisions(note: Note, *numbers: int, reader: Any, bodies: bool = True) -> l
 
     Without ``bodies``, the texts are left unread (a cached diff needs none of them).
     """
-    records = note.history.filter(
-        visibility.revisions_q(note, reader), revision__in=numbers
-    ).select_related("history_user")
+    records = (
+        note.revisions()
+        .filter(visibility.revisions_q(note, reader), revision__in=numbers)
+        .select_related("history_user")
+    )
     if not bodies:
         records = records.defer("body", "body_html", "body_text")
     found = {record.revision: record for record in records}
@@ -79,7 +81,8 @@ def _neighbours(note: Note, reader: Any, low: int, high: int) -> tuple[int | Non
     if visibility.reads_every_revision(note, reader):
         return (low - 1 if low > 0 else None), (high + 1 if high < note.revision else None)
     return tuple(
-        note.history.filter(visibility.revisions_q(note, reader))
+        note.revisions()
+        .filter(visibility.revisions_q(note, reader))
         .aggregate(
             before=Max("revision", filter=Q(revision__lt=low)),
             after=Min("revision", filter=Q(revision__gt=high)),
@@ -137,7 +140,7 @@ class _HistoryWindow:
     change and "prev" link), in one query each."""
 
     def __init__(self, note: Note, readable: Q) -> None:
-        self.rows = note.history.filter(readable)
+        self.rows = note.revisions().filter(readable)
 
     def count(self) -> int:
         return self.rows.count()

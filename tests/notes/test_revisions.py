@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.models import User
 from notes.models import Note
 from notes.services import EditConflict, NoteContent, note_save
-from tests.factories import make_note, revise
+from tests.factories import make_comment, make_note, revise
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,21 @@ def test_each_save_is_one_revision_with_its_message_and_tags(
     assert rows == [(0, "first", ["a"]), (1, "second", ["a", "b"]), (2, "third", ["c"])]
     assert note.history.get(revision=1).edit_message == "add b"
     assert note.history.get(revision=1).history_user == alice
+
+
+def test_revisions_are_the_history_rows_of_that_note_comment_and_paper(alice: User) -> None:
+    note = make_note(alice, body="first", tags=["a"])
+    revise(note, "second", tags=["b"])
+    other = make_note(alice, body="another paper's note")
+    comment = make_comment(note, alice, "a comment")
+    for instance in (note, other, note.paper, comment):
+        assert sorted(instance.revisions().values_list("history_id", flat=True)) == sorted(
+            instance.history.values_list("history_id", flat=True)
+        )
+    assert list(note.revisions().order_by("revision").values_list("body", flat=True)) == [
+        "first",
+        "second",
+    ]
 
 
 def test_history_page_lists_every_revision(alice: User, bob_client: Client) -> None:
