@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     (
         "infrastructure",
         [
-            r"papernotes\.(env|numbers|db|cache|metrics|outages|logs|headers|replicas|queue)",
+            r"papernotes\.(env|numbers|dates|db|cache|metrics|outages|logs|headers|replicas|queue)",
             r"papernotes\.(embedded_db|error_reporting|memory|backups|supervisor)",
             r"papernotes\.gunicorn_conf",
             r"accounts\.throttle",

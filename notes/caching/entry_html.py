@@ -27,12 +27,13 @@ from typing import Any
 from urllib.parse import quote
 
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from notes.models import Note
+from papernotes.dates import date_format, local_format
 
 
 @lru_cache(maxsize=16384)
@@ -73,8 +74,8 @@ def modified_time(value: datetime) -> SafeString:
     return _html(
         '<time datetime="{}" title="{}">{}</time>',
         local.isoformat(),  # the date filter's "c"
-        formats.date_format(local, "DATETIME_FORMAT"),
-        formats.date_format(local, "SHORT_DATE_FORMAT"),
+        local_format(local, "DATETIME_FORMAT"),
+        local_format(local, "SHORT_DATE_FORMAT"),
     )
 
 
@@ -430,7 +431,7 @@ def notification_lines(notifications: Sequence[Any]) -> SafeString:
                 else ""
             )
             + f'\n    <span class="muted"><time datetime="{escape(created.isoformat())}">'
-            f"{escape(dateformat.format(created, short_format))}</time>"
+            f"{escape(date_format(created, short_format))}</time>"
             f"{unread_mark if unread else ''}</span>\n    "
             + (
                 f'<button class="link-button" type="submit" name="id" value="{n.pk}">'

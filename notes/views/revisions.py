@@ -16,7 +16,7 @@ from django.db.models import Max, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from notes.markup.diffing import tag_changes, word_diff
 from notes.models import Note
 from notes.selectors.browse import ListPaginator
 from notes.services import TooComplexToRender, note_revert
+from papernotes.dates import date_format
 from papernotes.numbers import MAX_REVISION, page_param, query_int
 
 # Revisions per history page, newest first: a page costs the same whatever the note's
@@ -127,7 +128,7 @@ def _table_rows(note: Note, records: list[tuple[Any, ...]]) -> list[dict[str, An
         previous = number
         saved = timezone.localtime(row["history_date"], zone)
         row["saved_iso"] = saved.isoformat()
-        row["saved"] = dateformat.format(saved, saved_format)
+        row["saved"] = date_format(saved, saved_format)
         row["head"] = number == note.revision
         rows.append(row)
     rows.reverse()
