@@ -24,22 +24,32 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from notes import visibility
-from notes.models import Comment, Import, ModerationVerb, Note, NoteQuerySet, Paper
+from notes.models import Comment, Import, ModerationVerb, Note, Paper
+from notes.selectors import revbar
+from notes.selectors.statements import RowLookup
 from notes.services import moderation
 
+# How a note is read for each kind of page, compiled once (``RowLookup``): by default the
+# whole note with its paper and author; for its own page with what the page asks of it
+# (``for_page``, the revision bar's numbers); for its history only what that shows.
+NOTE = RowLookup(
+    Note, lambda reader: Note.objects.select_related("paper", "author").without_search_data()
+)
+NOTE_PAGE = RowLookup(
+    Note,
+    lambda reader: Note.objects.for_page(reader).annotate(**revbar.annotations(reader)),
+)
+NOTE_HISTORY = RowLookup(Note, lambda reader: Note.objects.for_history())
 
-def get_note_for_user(
-    user: User, pk: int, *, write: bool = False, notes: NoteQuerySet | None = None
-) -> Note:
+
+def get_note_for_user(user: User, pk: int, *, write: bool = False, notes: RowLookup = NOTE) -> Note:
     """The note ``pk`` as ``user`` may see it; with ``write``, only its author passes.
 
     The author also reaches their own note while it is in the trash (to restore it).
-    ``notes`` says what to load with it (by default the whole note, its paper and author);
-    it decides what is loaded, never who passes.
+    ``notes`` says what to load with it (``NOTE``, ``NOTE_PAGE``, ``NOTE_HISTORY``); it
+    decides what is loaded, never who passes.
     """
-    if notes is None:
-        notes = Note.objects.select_related("paper", "author").without_search_data()
-    note = notes.filter(pk=pk).first()
+    note = notes.get(pk, user)
     if note is None:
         raise Http404(_("No such note."))
     if not visibility.note_reachable(note, user):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notes.access import get_note_for_user
+from notes.access import NOTE_PAGE, get_note_for_user
 from notes.forms import NoteForm
 from notes.markup.diffing import tag_changes, word_diff
 from notes.models import Note
@@ -33,8 +33,7 @@ from papernotes.outages import quietly, retry_after
 
 @require_GET
 def note_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page_notes = Note.objects.for_page(request.user).annotate(**revbar.annotations(request.user))
-    note = get_note_for_user(request.user, pk, notes=page_notes)
+    note = get_note_for_user(request.user, pk, notes=NOTE_PAGE)
     visible = Note.objects.visible_to(request.user)
     # The note's query says whether there are any at all, readable or not.
     referenced_by: list[Note] = []

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
-from notes.access import get_note_for_user
+from notes.access import NOTE_HISTORY, get_note_for_user
 from notes.caching.diffs import revision_diff
 from notes.caching.fragments import render_history_rows
 from notes.markup.diffing import tag_changes, word_diff
@@ -157,7 +157,7 @@ class _HistoryWindow:
 
 @require_GET
 def history(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk, notes=Note.objects.for_history())
+    note = get_note_for_user(request.user, pk, notes=NOTE_HISTORY)
     readable = visibility.revisions_q(note, request.user)
     paginator = ListPaginator(_HistoryWindow(note, readable), HISTORY_PAGE_SIZE)  # type: ignore[arg-type]
     page = paginator.get_page(page_param(request))
