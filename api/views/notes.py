@@ -248,7 +248,8 @@ def note_restore(request: Request, pk: int) -> Response:
 
 def _readable_revisions(request: Request, note: Note) -> Any:
     return (
-        note.revisions().filter(visibility.revisions_q(note, request.user))
+        note.revisions()
+        .filter(visibility.revisions_q(note, request.user))
         .select_related("history_user")
         .order_by("-revision")
     )
