@@ -18,7 +18,6 @@ is a 404.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -26,6 +25,7 @@ from accounts.models import User
 from notes import visibility
 from notes.models import Comment, Import, ModerationVerb, Note, Paper
 from notes.selectors import revbar
+from notes.selectors.papers import papers_for_page
 from notes.selectors.statements import RowLookup
 from notes.services import moderation
 
@@ -40,6 +40,9 @@ NOTE_PAGE = RowLookup(
     lambda reader: Note.objects.for_page(reader).annotate(**revbar.annotations(reader)),
 )
 NOTE_HISTORY = RowLookup(Note, lambda reader: Note.objects.for_history())
+# A paper: by default its row alone; for its own page with the reader's rating and summary.
+PAPER = RowLookup(Paper, lambda reader: Paper.objects.all())
+PAPER_PAGE = RowLookup(Paper, papers_for_page)
 
 
 def get_note_for_user(user: User, pk: int, *, write: bool = False, notes: RowLookup = NOTE) -> Note:
@@ -60,11 +63,11 @@ def get_note_for_user(user: User, pk: int, *, write: bool = False, notes: RowLoo
 
 
 def get_paper_for_user(
-    user: User, pk: int, *, write: bool = False, papers: QuerySet[Paper] | None = None
+    user: User, pk: int, *, write: bool = False, papers: RowLookup = PAPER
 ) -> Paper:
     """The paper ``pk`` (every paper is public); with ``write``, only who may edit it passes.
-    ``papers`` says what to load with it."""
-    paper = (Paper.objects.all() if papers is None else papers).filter(pk=pk).first()
+    ``papers`` says what to load with it (``PAPER``, ``PAPER_PAGE``)."""
+    paper = papers.get(pk, user)
     if paper is None:
         raise Http404(_("No such paper."))
     if write and not paper.can_edit(user):

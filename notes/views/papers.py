@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notes import visibility
-from notes.access import get_paper_for_user
+from notes.access import PAPER_PAGE, get_paper_for_user
 from notes.caching.fragments import entries_of, render_entries
 from notes.forms import NoteForm, PaperForm
 from notes.models import Note, Paper
-from notes.selectors.papers import own_note, papers_for_page
+from notes.selectors.papers import own_note
 from notes.selectors.related import related_section, tags_of
 from notes.services import (
     EditConflict,
@@ -66,7 +66,7 @@ def paper_new(request: HttpRequest) -> HttpResponse:
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The public generation is read with the paper, before the summaries ("Read also").
     # So are the reader's own rating and summary (``notes.selectors.papers``).
-    paper = get_paper_for_user(request.user, pk, papers=papers_for_page(request.user))
+    paper = get_paper_for_user(request.user, pk, papers=PAPER_PAGE)
     by_votes = request.GET.get("order") == "votes"
     order = ("-vote_count", "-modified", "-id") if by_votes else ("-modified", "-id")
     # The summaries as entry rows, with what their vote buttons need, in one query; a

@@ -1,6 +1,6 @@
-"""``RowLookup``: a note read with a statement compiled once is the note the ORM reads —
-the same fields loaded and deferred, the same paper and author, the same annotations for
-each reader — in one query, with the statement made once per kind of reader."""
+"""``RowLookup``: a note or a paper read with a statement compiled once is the one the ORM
+reads — the same fields loaded and deferred, the same related rows, the same annotations
+for each reader — in one query, with the statement made once per kind of reader."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
 
 from accounts.models import User
-from notes.access import NOTE, NOTE_HISTORY, NOTE_PAGE
-from notes.models import Note
+from notes.access import NOTE, NOTE_HISTORY, NOTE_PAGE, PAPER, PAPER_PAGE
+from notes.models import Note, Paper
 from notes.selectors import revbar
+from notes.selectors.papers import papers_for_page
 from notes.selectors.statements import RowLookup
-from notes.services import note_vote
+from notes.services import note_vote, paper_rate
 from tests.factories import make_note, make_paper, revise
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,8 @@ SHAPES = {
         lambda reader: Note.objects.for_page(reader).annotate(**revbar.annotations(reader)),
     ),
     "history": (NOTE_HISTORY, lambda reader: Note.objects.for_history()),
+    "paper": (PAPER, lambda reader: Paper.objects.all()),
+    "paper page": (PAPER_PAGE, papers_for_page),
 }
 
 
@@ -58,6 +61,7 @@ def notes(alice: User, bob: User) -> list[Note]:
     revise(public, "public, again", tags=["a"])
     private = make_note(bob, make_paper(bob), body="private", visibility="private")
     note_vote(note=public, user=bob, vote=True)
+    paper_rate(paper=public.paper, user=bob, stars=4)
     return [public, private]
 
 
@@ -69,7 +73,8 @@ def test_the_note_is_the_one_the_orm_reads_for_every_reader(
     for reader in (AnonymousUser(), alice, bob, staff):
         query = make(reader)
         annotations = tuple(query.query.annotations)
-        for pk in (*(note.pk for note in notes), 987654321):
+        rows = [note.paper_id for note in notes] if shape.startswith("paper") else notes
+        for pk in (*(getattr(row, "pk", row) for row in rows), 987654321):
             expected = _state(query.filter(pk=pk).first(), annotations)
             with django_assert_num_queries(1):
                 found = lookup.get(pk, reader)
