@@ -153,8 +153,9 @@ def site_header(context: template.Context) -> SafeString:
 def _footer_parts(language: str | None, prefix: str, site_name: str) -> tuple[str, str, str]:
     """The footer in ``language`` under ``prefix``, cut where a request fills in the page's
     address and the form token: (before the address, between the address and the token,
-    after the token)."""
-    url = entry_html.url
+    after the token). The links and words it shares with the header are the header's."""
+    words = _header_parts(language, prefix)
+    switch_url = escape(entry_html.url("site:set_language"))
     about = gettext(
         "<strong>%(SITE_NAME)s</strong> — notes on papers, written and revised by researchers."
         " Markdown with LaTeX math; every version kept."
@@ -163,11 +164,10 @@ def _footer_parts(language: str | None, prefix: str, site_name: str) -> tuple[st
         '<footer class="site-footer">\n'
         '    <div class="wrap site-footer__inner">\n'
         f"      <p>{about}</p>\n"
-        f'      <p class="site-footer__links"><a href="{escape(url("notes:index"))}">'
-        f"{escape(gettext('Notes'))}</a> · "
-        f'<a href="{escape(url("notes:paper_list"))}">{escape(gettext("Papers"))}</a> · '
+        f'      <p class="site-footer__links"><a href="{words["index_url"]}">{words["notes"]}</a>'
+        f' · <a href="{words["papers_url"]}">{words["papers"]}</a> · '
         f'<a href="#main">{escape(gettext("Back to top"))}</a></p>\n'
-        f'      <form class="language-switch" action="{escape(url("site:set_language"))}?next='
+        f'      <form class="language-switch" action="{switch_url}?next='
     )
     between = '" method="post">\n  '
     after = [f'\n  <span id="language-switch-label">{escape(gettext("Language:"))}</span>\n  \n']
