@@ -78,9 +78,10 @@ class RowLookup:
         """The row ``pk`` as an instance, or ``None`` if there is none."""
         own = visibility.reader_id(reader)
         alias = router.db_for_read(self.model)
-        prepared = self._prepared.get((alias, own is not None))
+        key = (alias, own is not None)
+        prepared = self._prepared.get(key)
         if prepared is None:
-            prepared = self._prepared[alias, own is not None] = self._prepare(alias, own)
+            prepared = self._prepared[key] = self._prepare(alias, own)
         values = {ROW: pk, READER: own}
         params = [
             values.get(param, param) if type(param) is int else param for param in prepared.params
