@@ -2,7 +2,8 @@
 
 A ``Listing`` says what to show (words, tags, authors, years) and in which order; the
 viewer decides what may be shown (``Note.objects.visible_to``). Pages are cut by id first
-(an index-only walk even deep into the list) and only the page's notes are then loaded
+(an index-only walk even deep into the list, from the nearer end or, in the longest public
+lists, from the nearest of their ``marks``) and only the page's notes are then loaded
 with their paper and author.
 """
 
@@ -26,7 +27,7 @@ from notes import visibility
 from notes.caching import generations, public_counts
 from notes.caching.fragments import read_entries
 from notes.models import Note
-from notes.selectors import search
+from notes.selectors import marks, search
 
 PAGE_SIZE = 20
 SORTS = {
@@ -182,14 +183,25 @@ def page_number(number: Any) -> int:
         return 1
 
 
-def _public_count(listing: Listing) -> int | None:
-    """The stored number of public notes in ``listing``, when the list has one."""
+def _public_count_key(listing: Listing) -> str | None:
+    """The key of the stored number of public notes in ``listing``, when it has one."""
     if listing.text or listing.users or len(listing.tags) > 1:
         return None
     if listing.year_from is not None or listing.year_to is not None:
         return None
-    key = public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
-    return public_counts.public_count(key)
+    return public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
+
+
+def public_cuts(
+    public: QuerySet[Note], listing: Listing, key: str, total: int
+) -> Callable[[int, int], list[int]]:
+    """Cuts of ``public``, the public notes of ``listing``, whose ``total`` is stored under
+    ``key``; newest first, a deep page is read from the nearest of the list's marks
+    (``notes.selectors.marks``)."""
+    plain = ids_in_order(public.values_list("id", flat=True), total)
+    if listing.sort != "modified" or not listing.descending:
+        return plain
+    return marks.cuts(public, total, key, plain)
 
 
 def _own_unlisted(viewer: Any, listing: Listing) -> QuerySet[Note]:
@@ -271,9 +283,14 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
         window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
         return page_of(window.matches, number, fetch=window.ids, ahead=0)
     notes = notes_for(viewer, listing)
-    count, fetch = _public_count(listing), None
-    if count is not None and getattr(viewer, "is_authenticated", False):
-        count, fetch = with_own_notes(viewer, listing, notes, count)
+    key = _public_count_key(listing)
+    if key is None:
+        return page_of(notes, number, ahead=count_ahead(listing))
+    count = public_counts.public_count(key)
+    if getattr(viewer, "is_authenticated", False):
+        count, fetch = with_own_notes(viewer, listing, notes, key, count)
+    else:
+        fetch = public_cuts(notes, listing, key, count)
     return page_of(notes, number, count=count, fetch=fetch, ahead=count_ahead(listing))
 
 
@@ -286,18 +303,17 @@ OWN_MERGED_AT_MOST = 200
 
 
 def with_own_notes(
-    viewer: Any, listing: Listing, notes: QuerySet[Note], public_count: int
+    viewer: Any, listing: Listing, notes: QuerySet[Note], key: str, public_count: int
 ) -> tuple[int, Callable[[int, int], list[int]] | None]:
     """The number of notes in ``notes`` (``viewer``'s list, of which ``public_count`` are
-    public) and cuts of it made of the public list's cuts and the viewer's own unlisted
-    notes, read once for both; no cuts (``None``) when the viewer has too many unlisted
-    notes to merge."""
+    public, stored under ``key``) and cuts of it made of the public list's cuts and the
+    viewer's own unlisted notes, read once for both; no cuts (``None``) when the viewer
+    has too many unlisted notes to merge."""
     own_notes = _own_unlisted(viewer, listing)
     own = list(own_notes.values_list("id", flat=True)[: OWN_MERGED_AT_MOST + 1])
     if len(own) > OWN_MERGED_AT_MOST:
         return public_count + own_notes.count(), None
-    public = notes_for(AnonymousUser(), listing).values_list("id", flat=True)
-    public_cut = ids_in_order(public, public_count)
+    public_cut = public_cuts(notes_for(AnonymousUser(), listing), listing, key, public_count)
     if not own:
         # Nothing of their own to merge in: the reader's list is the public one.
         return public_count, public_cut

@@ -1,0 +1,130 @@
+"""Deep pages of long public lists read from stored marks, not from an offset."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from notes.caching import public_counts
+from notes.models import Note
+from notes.selectors import browse, marks
+from notes.selectors.browse import Listing
+from notes.services.notes import NoteContent, note_save
+from tests.factories import make_note, make_paper
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<article class="entry[^"]*" id="n(\d+)"', html)]
+
+
+@pytest.fixture
+def marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marks every three notes in lists of ten or more."""
+    monkeypatch.setattr(marks, "EVERY", 3)
+    monkeypatch.setattr(marks, "MARKED_FROM", 10)
+
+
+@pytest.fixture
+def fifty(alice: User, bob: User) -> list[Note]:
+    notes = []
+    for i in range(50):
+        paper = make_paper(alice, title=f"Paper {i}")
+        notes.append(make_note(alice if i % 2 else bob, paper, tags=["all", f"t{i % 2}"]))
+    # Ties on the date, which only the id breaks, across marks.
+    Note.objects.filter(pk__in=[n.pk for n in notes[10:20]]).update(modified=notes[10].modified)
+    return notes
+
+
+def _public(listing: Listing) -> list[int]:
+    return list(browse.notes_for(AnonymousUser(), listing).values_list("id", flat=True))
+
+
+def _marks_read(queries: list[dict[str, str]]) -> int:
+    return sum("row_number()" in query["sql"] for query in queries)
+
+
+@pytest.mark.parametrize("listing", [Listing(), Listing(tags=("t1",))])
+def test_every_cut_from_a_mark_is_the_lists_cut(
+    marked: None, fifty: list[Note], listing: Listing
+) -> None:
+    expected = _public(listing)
+    key = browse._public_count_key(listing)
+    public = browse.notes_for(AnonymousUser(), listing)
+    cuts = browse.public_cuts(public, listing, key, len(expected))
+    for start in range(len(expected)):
+        for stop in range(start + 1, min(start + 8, len(expected)) + 1):
+            assert cuts(start, stop) == expected[start:stop], (start, stop)
+
+
+@pytest.mark.parametrize("query, listing", [("", Listing()), ("tag=all", Listing(tags=("all",)))])
+def test_every_page_holds_its_slice_for_anyone_and_for_a_reader_with_private_notes(
+    marked: None, fifty: list[Note], alice: User, query: str, listing: Listing
+) -> None:
+    for reader in (None, alice):
+        if reader is not None:
+            make_note(alice, body="Private.", tags=["all"], visibility="private")
+        client = Client()
+        if reader is not None:
+            client.force_login(reader)
+        expected = list(
+            browse.notes_for(reader or AnonymousUser(), listing).values_list("id", flat=True)
+        )
+        pages = [_ids(client.get(f"/?{query}&page={n}").content.decode()) for n in (1, 2, 3)]
+        assert pages == [expected[0:20], expected[20:40], expected[40:60]]
+
+
+def test_marks_are_read_once_and_only_for_deep_pages(marked: None, fifty: list[Note]) -> None:
+    client = Client()
+    with CaptureQueriesContext(connection) as first:
+        client.get("/?page=1")
+        client.get("/?page=3")  # the last page, read from the end
+    assert _marks_read(first.captured_queries) == 0
+    with CaptureQueriesContext(connection) as deep:
+        client.get("/?page=2")
+        client.get("/?page=2")
+    assert _marks_read(deep.captured_queries) == 1
+    cut = [q["sql"] for q in deep.captured_queries if "OFFSET" in q["sql"]][-1]
+    assert '"modified" <=' in cut
+
+
+def test_a_long_list_in_another_order_is_cut_by_offset(marked: None, fifty: list[Note]) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        page = Client().get("/?sort=created&order=asc&page=2").content.decode()
+    assert _marks_read(ctx.captured_queries) == 0
+    listing = Listing(sort="created", descending=False)
+    assert _ids(page) == _public(listing)[20:40]
+
+
+def test_marks_read_before_an_edit_shift_a_page_by_at_most_the_notes_edited(
+    marked: None, fifty: list[Note], alice: User
+) -> None:
+    client = Client()
+    before = _ids(client.get("/?page=2").content.decode())
+    # Two notes from past the second page move to the top of the list.
+    edited = _public(Listing())[45:47]
+    for pk in edited:
+        note = Note.objects.get(pk=pk)
+        content = NoteContent(body="Edited.", tags=["all"], visibility="public")
+        note_save(note=note, user=note.author, content=content, base_revision=note.revision)
+    now = _public(Listing())
+    stale = _ids(client.get("/?page=2").content.decode())
+    assert stale == before  # read from the marks made before the edits
+    assert stale == now[22:42]  # two places past where the list now puts page 2
+    cache.delete(f"notes:marks:{public_counts.ALL}")
+    assert _ids(client.get("/?page=2").content.decode()) == now[20:40]
+
+
+def test_short_lists_have_no_marks(fifty: list[Note]) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        Client().get("/?page=2")
+    assert _marks_read(ctx.captured_queries) == 0
+    assert len(fifty) < marks.MARKED_FROM
