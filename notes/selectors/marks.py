@@ -7,7 +7,10 @@ of the database). A list with a stored count (every public note, one tag's), new
 first, keeps instead the key (``modified``, ``id``) of every ``EVERY``-th note, read in
 one walk of its index (25 ms for 100,000 notes) the first time a deep page needs them and
 kept in the cache for ``SECONDS``; a deep page is read from the nearest mark before it,
-skipping fewer than ``EVERY`` entries.
+skipping fewer than ``EVERY`` of the list's notes. (A tag's list walks the tagged date
+index, which also holds every other note between two of the tag's: from a mark of a tag
+of 5,000 notes among a million, up to 90,000 entries. A tag's marks are read by the same
+walk, of the whole index.)
 
 Marks read a minute ago may have moved: a note edited since has gone to the top of the
 list and one moved to the trash has left it, so a page read from a mark may start up to
