@@ -25,6 +25,7 @@ without building a Python object per mark.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,12 @@ def _mark(packed: bytes, number: int) -> tuple[datetime, int]:
     return _EPOCH + timedelta(microseconds=microseconds), pk
 
 
+def cache_key_of(key: str) -> str:
+    """The cache key of the marks of the list counted under ``key`` (a tag's name may hold
+    any character; a cache key may not)."""
+    return f"notes:marks:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def cuts(
     notes: QuerySet[Note], total: int, key: str, plain: Callable[[int, int], list[int]]
 ) -> Callable[[int, int], list[int]]:
@@ -81,7 +88,7 @@ def cuts(
         skipped = min(start, total - stop)  # what the plain cut walks past
         if skipped < EVERY:
             return plain(start, stop)
-        cache_key = f"notes:marks:{key}"
+        cache_key = cache_key_of(key)
         packed = cache.get(cache_key)
         if packed is None:
             packed = _read(notes)

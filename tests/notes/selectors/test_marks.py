@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from notes import services
 from notes.caching import public_counts
 from notes.models import Note
 from notes.selectors import browse, marks
@@ -119,8 +121,20 @@ def test_marks_read_before_an_edit_shift_a_page_by_at_most_the_notes_edited(
     stale = _ids(client.get("/?page=2").content.decode())
     assert stale == before  # read from the marks made before the edits
     assert stale == now[22:42]  # two places past where the list now puts page 2
-    cache.delete(f"notes:marks:{public_counts.ALL}")
+    cache.delete(marks.cache_key_of(public_counts.ALL))
     assert _ids(client.get("/?page=2").content.decode()) == now[20:40]
+
+
+def test_a_tag_of_any_characters_has_its_marks(marked: None, alice: User) -> None:
+    tag = services.note_tags("ключ-ü.c++#")[0]  # a tag as the site stores it
+    notes = [make_note(alice, make_paper(alice, title=f"P {i}"), tags=[tag]) for i in range(45)]
+    expected = [note.pk for note in reversed(notes)]
+    client = Client()
+    assert (
+        _ids(client.get("/?" + urlencode({"tag": tag, "page": 2})).content.decode())
+        == (expected[20:40])
+    )
+    assert cache.get(marks.cache_key_of(public_counts.tag_key(tag))) is not None
 
 
 def test_short_lists_have_no_marks(fifty: list[Note]) -> None:
