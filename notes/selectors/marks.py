@@ -42,7 +42,9 @@ SECONDS = 60
 _MARK = struct.Struct("<qq")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Every ``EVERY``-th key of a list but the first (whose page is read from the start).
+# Every ``EVERY``-th key of a list but the first (whose page is read from the start),
+# numbered in the order the list's own query reads them: its index walk, newest first
+# (tests/notes/selectors/test_marks.py compares every cut with the list's own slice).
 _MARKS_SQL = """
 SELECT modified, id FROM (
   SELECT modified, id, row_number() OVER () AS position FROM ({list}) AS list
