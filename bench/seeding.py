@@ -53,7 +53,7 @@ from bench.corpus import (
     references,
     zipf_cum_weights,
 )
-from notes.caching import public_counts
+from notes.caching import public_counts, public_tagged
 from notes.models import (
     Delivery,
     Follow,
@@ -338,6 +338,7 @@ class Seeder:
                 lambda: self._readers(corpus, users, papers, now),
             )
             self.phase("public counts (notes.caching.public_counts.rebuild)", public_counts.rebuild)
+            self.phase("tag rows (notes.caching.public_tagged.rebuild)", public_tagged.rebuild)
             commit_started = time.perf_counter()
         self.say(f"  commit: {time.perf_counter() - commit_started:.1f} s")
         self.phase("vacuum analyze", self._vacuum)

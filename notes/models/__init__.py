@@ -29,6 +29,7 @@ from notes.models.derived import (  # noqa: F401
     NoteReference,
     PublicCount,
     PublicCountDelta,
+    PublicTagged,
 )
 from notes.models.discussion import (  # noqa: F401
     MAX_COMMENT_BYTES,

@@ -96,3 +96,25 @@ class CommentReference(models.Model):
 
     def __str__(self) -> str:
         return f"comment {self.comment_id} → {{{self.target_id}}}"
+
+
+class PublicTagged(models.Model):
+    """A public note (out of the trash, not hidden) under one of its tags, by date.
+
+    A tag's notes, newest first, are a walk of this table's key from the tag's first row,
+    whatever the other tags hold: a tag's page skips only the tag's own notes. Kept by
+    database triggers on the notes (migration 0023), in the transaction that changes a
+    note, so it is never behind: ``modified`` is the note's. Read by
+    ``notes.selectors.browse.public_cuts``.
+    """
+
+    pk = models.CompositePrimaryKey("tag", "modified", "note")
+    tag = models.CharField(max_length=100)
+    modified = models.DateTimeField()
+    # No constraint: the triggers remove a note's rows as the note goes.
+    note = models.ForeignKey(
+        Note, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {{{self.note_id}}}"

@@ -24,7 +24,7 @@ from taggit.models import Tag
 
 from accounts.models import User, users_named
 from notes import visibility
-from notes.caching import generations, public_counts
+from notes.caching import generations, public_counts, public_tagged
 from notes.caching.fragments import read_entries
 from notes.models import Note
 from notes.selectors import marks, search
@@ -196,12 +196,19 @@ def public_cuts(
     public: QuerySet[Note], listing: Listing, key: str, total: int
 ) -> Callable[[int, int], list[int]]:
     """Cuts of ``public``, the public notes of ``listing``, whose ``total`` is stored under
-    ``key``; newest first, a deep page is read from the nearest of the list's marks
-    (``notes.selectors.marks``)."""
-    plain = ids_in_order(public.values_list("id", flat=True), total)
-    if listing.sort != "modified" or not listing.descending:
+    ``key``. By date, one tag's notes are read from the tag's own rows
+    (``notes.caching.public_tagged``); newest first, a deep page is read from the nearest
+    of the list's marks (``notes.selectors.marks``)."""
+    if listing.sort != "modified":
+        return ids_in_order(public.values_list("id", flat=True), total)
+    rows, id_field = public, "id"
+    if listing.tags:
+        rows = public_tagged.in_order(listing.tags[0], descending=listing.descending)
+        id_field = "note_id"
+    plain = ids_in_order(rows.values_list(id_field, flat=True), total)
+    if not listing.descending:
         return plain
-    return marks.cuts(public, total, key, plain)
+    return marks.cuts(rows, id_field, total, key, plain)
 
 
 def _own_unlisted(viewer: Any, listing: Listing) -> QuerySet[Note]:

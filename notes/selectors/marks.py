@@ -7,10 +7,8 @@ of the database). A list with a stored count (every public note, one tag's), new
 first, keeps instead the key (``modified``, ``id``) of every ``EVERY``-th note, read in
 one walk of its index (25 ms for 100,000 notes) the first time a deep page needs them and
 kept in the cache for ``SECONDS``; a deep page is read from the nearest mark before it,
-skipping fewer than ``EVERY`` of the list's notes. (A tag's list walks the tagged date
-index, which also holds every other note between two of the tag's: from a mark of a tag
-of 5,000 notes among a million, up to 90,000 entries. A tag's marks are read by the same
-walk, of the whole index.)
+skipping fewer than ``EVERY`` of the list's notes. (A tag's list is the tag's own rows
+of ``notes.caching.public_tagged``, marked the same way by the note's date and id.)
 
 Marks read a minute ago may have moved: a note edited since has gone to the top of the
 list and one moved to the trash has left it, so a page read from a mark may start up to
@@ -29,12 +27,11 @@ import hashlib
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
-
-from notes.models import Note
 
 EVERY = 500  # notes from one mark to the next
 MARKED_FROM = 5000  # lists shorter than this skip at most half of it from an end
@@ -47,7 +44,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # (tests/notes/selectors/test_marks.py compares every cut with the list's own slice).
 _MARKS_SQL = """
 SELECT modified, id FROM (
-  SELECT modified, id, row_number() OVER () AS position FROM ({list}) AS list
+  SELECT list.*, row_number() OVER () AS position FROM ({list}) AS list (modified, id)
 ) AS numbered
 WHERE position %% %s = 1 AND position > 1
 """
@@ -57,9 +54,9 @@ def _microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
-def _read(notes: QuerySet[Note]) -> bytes:
-    """The marks of ``notes`` (newest first), packed."""
-    sql, params = notes.values_list("modified", "id").query.sql_with_params()
+def _read(rows: QuerySet[Any], id_field: str) -> bytes:
+    """The marks of ``rows`` (newest first), packed."""
+    sql, params = rows.values_list("modified", id_field).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(_MARKS_SQL.format(list=sql), [*params, EVERY])
         return b"".join(_MARK.pack(_microseconds(modified), pk) for modified, pk in cursor)
@@ -78,13 +75,18 @@ def cache_key_of(key: str) -> str:
 
 
 def cuts(
-    notes: QuerySet[Note], total: int, key: str, plain: Callable[[int, int], list[int]]
+    rows: QuerySet[Any],
+    id_field: str,
+    total: int,
+    key: str,
+    plain: Callable[[int, int], list[int]],
 ) -> Callable[[int, int], list[int]]:
-    """Cuts of ``notes`` (a public list of ``total`` notes, newest first, stored under
-    ``key``): ``plain``'s, but those deep in a long list read from the nearest mark."""
+    """Cuts of ``rows`` (a public list of ``total`` notes, newest first by ``modified``
+    then by the note's id in ``id_field``, stored under ``key``): ``plain``'s, but those
+    deep in a long list read from the nearest mark."""
     if total < MARKED_FROM:
         return plain
-    ids = notes.values_list("id", flat=True)
+    ids = rows.values_list(id_field, flat=True)
 
     def fetch(start: int, stop: int) -> list[int]:
         skipped = min(start, total - stop)  # what the plain cut walks past
@@ -93,14 +95,15 @@ def cuts(
         cache_key = cache_key_of(key)
         packed = cache.get(cache_key)
         if packed is None:
-            packed = _read(notes)
+            packed = _read(rows, id_field)
             cache.set(cache_key, packed, SECONDS)
         number = min(start // EVERY, len(packed) // _MARK.size)
         if number == 0 or start - number * EVERY >= skipped:
             return plain(start, stop)
         modified, pk = _mark(packed, number)
         begin = start - number * EVERY
-        after = ids.filter(modified__lte=modified).exclude(modified=modified, id__gt=pk)
+        later = {"modified": modified, f"{id_field}__gt": pk}
+        after = ids.filter(modified__lte=modified).exclude(**later)
         return list(after[begin : begin + stop - start])
 
     return fetch

@@ -11,9 +11,9 @@ from django.db import connection, models
 
 from accounts.models import User
 from bench import seeding
-from notes.caching import generations
+from notes.caching import generations, public_tagged
 from notes.markup.rendering import render_markdown
-from notes.models import Follow, Note, Notification, Paper, Visibility
+from notes.models import Follow, Note, Notification, Paper, PublicTagged, Visibility
 from notes.selectors import search
 from notes.services.notes import note_href
 from tests.bench.conftest import seed
@@ -117,6 +117,14 @@ def test_search_data_is_what_the_site_builds_for_every_note(seeded: str) -> None
     assert not Note.objects.filter(paper_title="").exists()
     common = Note.objects.filter(search_vector=SearchQuery("network", config="english"))
     assert NOTES // 20 < common.count() < NOTES
+
+
+def test_every_public_note_is_under_its_tags_by_date(seeded: str) -> None:
+    loaded = set(PublicTagged.objects.values_list("tag", "modified", "note_id"))
+    public_tagged.rebuild()
+    assert set(PublicTagged.objects.values_list("tag", "modified", "note_id")) == loaded
+    public = Note.objects.visible_to(AnonymousUser())
+    assert len(loaded) == sum(len(tags) for tags in public.values_list("tag_names", flat=True))
 
 
 def test_about_a_tenth_are_private_and_a_few_in_the_trash(seeded: str) -> None:

@@ -1,0 +1,37 @@
+"""Each public note under each of its tags, by date (``notes.models.PublicTagged``).
+
+Database triggers on the notes keep the rows (migration 0023), in the transaction that
+changes a note; nothing in Python writes them. A tag's public notes, newest first, are a
+walk of the table's key within the tag: a deep page of a small tag skips the tag's notes
+only, not every other note between two of them as the tagged date index does.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from notes import visibility
+from notes.models import PublicTagged
+
+# The same rows computed from the notes (also in the migration that added them).
+REBUILD_SQL = f"""
+DELETE FROM notes_publictagged;
+INSERT INTO notes_publictagged (tag, modified, note_id)
+SELECT DISTINCT tag, modified, id FROM notes_note, unnest(tag_names) AS tag
+WHERE {visibility.public_sql()};
+"""  # noqa: S608 - built from constants only
+
+
+def rebuild() -> None:
+    """Write every row again (after a bulk load that skipped the triggers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(REBUILD_SQL)
+
+
+def in_order(tag: str, *, descending: bool) -> QuerySet[PublicTagged]:
+    """The rows of ``tag``'s public notes by date, as a note list orders them (the note's
+    id after its date)."""
+    direction = "-" if descending else ""
+    rows = PublicTagged.objects.filter(tag=tag)
+    return rows.order_by(f"{direction}modified", f"{direction}note_id")
