@@ -199,16 +199,30 @@ def public_cuts(
     ``key``. By date, one tag's notes are read from the tag's own rows
     (``notes.caching.public_tagged``); newest first, a deep page is read from the nearest
     of the list's marks (``notes.selectors.marks``)."""
-    if listing.sort != "modified":
-        return ids_in_order(public.values_list("id", flat=True), total)
-    rows, id_field = public, "id"
-    if listing.tags:
-        rows = public_tagged.in_order(listing.tags[0], descending=listing.descending)
-        id_field = "note_id"
+    rows, id_field = _public_rows(public, listing)
     plain = ids_in_order(rows.values_list(id_field, flat=True), total)
-    if not listing.descending:
+    if not _by_date(listing) or not listing.descending:
         return plain
     return marks.cuts(rows, id_field, total, key, plain)
+
+
+def _by_date(listing: Listing) -> bool:
+    return SORTS.get(listing.sort, "modified") == "modified"  # relevance with no words too
+
+
+def _public_rows(public: QuerySet[Note], listing: Listing) -> tuple[QuerySet[Any], str]:
+    """Rows in the order of ``public`` (the public notes of ``listing``) and the name of
+    their column of note ids: by date, one tag's own rows, which hold no other tag's
+    notes (``notes.caching.public_tagged``)."""
+    if _by_date(listing) and _public_count_key(listing) not in (None, public_counts.ALL):
+        return public_tagged.in_order(listing.tags[0], descending=listing.descending), "note_id"
+    return public, "id"
+
+
+def public_ids(listing: Listing) -> QuerySet[Any]:
+    """The ids of the public notes of ``listing``, in its order."""
+    rows, id_field = _public_rows(notes_for(AnonymousUser(), listing), listing)
+    return rows.values_list(id_field, flat=True)
 
 
 def _own_unlisted(viewer: Any, listing: Listing) -> QuerySet[Note]:
