@@ -10,6 +10,8 @@ from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 
+from notes.models import PublicTagged
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -26,11 +28,20 @@ class Cursor(CursorPagination):
 
 
 class NoteCursor(Cursor):
-    """Notes newest first by the date asked for (``sort``: modified or created)."""
+    """Notes newest first by the date asked for (``sort``: modified or created); or a
+    tag's rows of ``PublicTagged``, by the date a note was modified, which a cursor
+    reads as it reads the notes' (the note's date, then its id)."""
 
     SORTS = {"modified": ("-modified", "-id"), "created": ("-created", "-id")}
 
+    @classmethod
+    def by_date(cls, request: Request) -> bool:
+        """Whether the notes are asked for by the date they were modified."""
+        return request.query_params.get("sort", "") not in cls.SORTS.keys() - {"modified"}
+
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        if queryset.model is PublicTagged:
+            return ("-modified", "-note_id")
         return self.SORTS.get(request.query_params.get("sort", ""), self.SORTS["modified"])
 
 

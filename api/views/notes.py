@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
@@ -27,10 +28,10 @@ from api.serializers import (
 )
 from api.views.common import int_param, refused_as_problems
 from notes import services, visibility
-from notes.caching import diffs
+from notes.caching import diffs, public_tagged
 from notes.markup import diffing
-from notes.models import Note
-from notes.selectors import search
+from notes.models import Note, PublicTagged
+from notes.selectors import browse, search
 
 MAX_TAGS_IN_FILTER = 10
 CONFLICT_TYPE = "/api/v1/problems/edit-conflict"
@@ -52,12 +53,20 @@ NOTE_FILTERS = [
 SYNC_RESPONSES = {304: OpenApiResponse(description="Nothing changed since that version.")}
 
 
-def listed_notes(request: Request) -> Any:
-    """The notes the reader may read that match the query's filters."""
-    notes = Note.objects.visible_to(request.user).without_search_data()
+def listed_notes(request: Request) -> tuple[QuerySet[Note], QuerySet[PublicTagged] | None]:
+    """The notes the reader may read that match the query's filters; and, when the
+    reader's list is the public one and a tag is asked for by date, that tag's own rows
+    (``notes.caching.public_tagged``), which the page is cut from: they hold no other
+    tag's notes, which a walk of the notes by date would read past."""
+    reader = browse.list_reader(request.user)
+    notes = Note.objects.visible_to(reader).without_search_data()
     params = request.query_params
     tags = [t.strip().lower().lstrip("#") for t in params.getlist("tag")][:MAX_TAGS_IN_FILTER]
     tags = [t for t in tags if t and "\x00" not in t]
+    tagged = None
+    if tags and visibility.reader_id(reader) is None and NoteCursor.by_date(request):
+        tagged = public_tagged.in_order(tags[0], descending=True)
+        tags = tags[1:]
     if tags:
         notes = notes.filter(tag_names__contains=tags)
     user = params.get("user", "").replace("\x00", "")[:150]
@@ -81,8 +90,23 @@ def listed_notes(request: Request) -> Any:
     since = sync.version_param(request, "since")
     if since is not None:
         notes = sync.changed_since(notes, "note", since)
+    return notes, tagged
+
+
+def _rows(notes: QuerySet[Note]) -> QuerySet[Any]:
     # Read as rows, not as a note, a paper and an author each (``NoteSerializer``).
     return sync.with_versions(notes, "note").values(*NOTE_VALUES, "version")
+
+
+def _listed_page(request: Request, paginator: NoteCursor) -> list[dict[str, Any]]:
+    notes, tagged = listed_notes(request)
+    if tagged is None:
+        return paginator.paginate_queryset(_rows(notes), request)
+    cut = paginator.paginate_queryset(tagged.filter(note__in=notes.values("id")), request)
+    ids = [row.note_id for row in cut]
+    found = {row["id"]: row for row in _rows(notes.filter(pk__in=ids))}
+    # A note changed between the two reads (trashed, say) is left out of the page.
+    return [found[pk] for pk in ids if pk in found]
 
 
 @extend_schema(
@@ -108,7 +132,7 @@ def notes(request: Request) -> Response:
     if unchanged is not None:
         return unchanged
     paginator = NoteCursor()
-    page = paginator.paginate_queryset(listed_notes(request), request)
+    page = _listed_page(request, paginator)
     response = paginator.get_paginated_response(NoteSerializer(page, many=True).data)
     response[sync.VERSION_HEADER] = str(version)
     return response

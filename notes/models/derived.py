@@ -113,7 +113,11 @@ class PublicTagged(models.Model):
     modified = models.DateTimeField()
     # No constraint: the triggers remove a note's rows as the note goes.
     note = models.ForeignKey(
-        Note, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+        Note,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="public_tags",
     )
 
     def __str__(self) -> str:
