@@ -9,10 +9,10 @@ only, not every other note between two of them as the tagged date index does.
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from notes import visibility
-from notes.models import Note, PublicTagged
+from notes.models import PublicTagged
 
 # The same rows computed from the notes (also in the migration that added them).
 REBUILD_SQL = f"""
@@ -35,10 +35,3 @@ def in_order(tag: str, *, descending: bool) -> QuerySet[PublicTagged]:
     direction = "-" if descending else ""
     rows = PublicTagged.objects.filter(tag=tag)
     return rows.order_by(f"{direction}modified", f"{direction}note_id")
-
-
-def tagged(notes: QuerySet[Note], tag: str) -> QuerySet[Note]:
-    """Those of ``notes`` that are public and have ``tag``, joined to the tag's rows on the
-    note and its date: PostgreSQL then reads them in the order of the tag's rows (by
-    date) and fetches only the notes it returns."""
-    return notes.filter(public_tags__tag=tag, public_tags__modified=F("modified"))

@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                         db_constraint=False,
                         db_index=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="public_tags",
+                        related_name="+",
                         to="notes.note",
                     ),
                 ),

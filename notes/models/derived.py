@@ -117,7 +117,7 @@ class PublicTagged(models.Model):
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
-        related_name="public_tags",
+        related_name="+",
     )
 
     def __str__(self) -> str:
