@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.test import Client
@@ -23,6 +21,7 @@ from notes.services.moderation import flag, moderate
 from notes.services.reactions import note_vote, paper_rate
 from tests.conftest import BROWSER_AGENT
 from tests.factories import make_note, make_paper, revise
+from tests.threads import other_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -83,17 +82,6 @@ def test_a_bulk_update_of_a_public_column_changes_it_once(alice: User) -> None:
 # the middle of its work or holds them while it waits for anything else.
 
 
-@contextmanager
-def _other_connection() -> Iterator[BaseDatabaseWrapper]:
-    """A second connection to the test database, as another process would hold."""
-    other = connections.create_connection("default")
-    try:
-        other.ensure_connection()
-        yield other
-    finally:
-        other.close()
-
-
 def _generation_row_is_free(other: BaseDatabaseWrapper) -> bool:
     """Whether another transaction could write the generation row without waiting."""
     with other.cursor() as cursor:
@@ -118,7 +106,7 @@ def _committed(other: BaseDatabaseWrapper) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_a_writer_holds_no_shared_row_until_it_commits(alice: User) -> None:
     paper = make_paper(alice)
-    with _other_connection() as other:
+    with other_connection() as other:
         before = _committed(other)
         with transaction.atomic():
             note = make_note(alice, paper, tags=["optics"])
@@ -198,7 +186,7 @@ def test_the_generation_is_written_after_the_foreign_key_checks(alice: User, bob
         finally:
             connection.close()
 
-    with _other_connection() as holder, _other_connection() as other:
+    with other_connection() as holder, other_connection() as other:
         holder.set_autocommit(False)
         with holder.cursor() as cursor:
             # Holds ``second`` so that no one can take a key-share lock on it.

@@ -3,6 +3,8 @@ own transaction, and a tag's pages by date are read from them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
@@ -17,10 +19,13 @@ from notes.selectors.browse import Listing
 from notes.services import NoteContent, note_restore, note_save, note_trash
 from notes.services.moderation import flag, moderate
 from tests.factories import make_note
-from tests.notes.caching.test_generations import _other_connection
-from tests.notes.selectors.test_list_paging import _ids
+from tests.threads import other_connection
 
 pytestmark = pytest.mark.django_db
+
+
+def _ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<article class="entry[^"]*" id="n(\d+)"', html)]
 
 
 def _expected() -> set[tuple[str, object, int]]:
@@ -114,7 +119,7 @@ def test_writers_of_one_tag_do_not_wait_for_each_other(alice: User, bob: User) -
     needs, and readers see its rows only once it commits."""
     first = make_note(alice, tags=["optics"])
     second = make_note(bob, tags=["optics"])
-    with _other_connection() as other, transaction.atomic():
+    with other_connection() as other, transaction.atomic():
         _change(first, tags=["optics", "lasers"])
         with other.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")
