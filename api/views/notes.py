@@ -65,8 +65,8 @@ def listed_notes(request: Request) -> tuple[QuerySet[Note], QuerySet[PublicTagge
     tags = [t for t in tags if t and "\x00" not in t]
     tagged = None
     if tags and visibility.reader_id(reader) is None and NoteCursor.by_date(request):
-        tagged = public_tagged.in_order(tags[0], descending=True)
-        tags = tags[1:]
+        tagged = public_tagged.in_order(tags, descending=True)
+        tags = []
     if tags:
         notes = notes.filter(tag_names__contains=tags)
     user = params.get("user", "").replace("\x00", "")[:150]

@@ -8,8 +8,10 @@ only, not every other note between two of them as the tagged date index does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from notes import visibility
 from notes.models import PublicTagged
@@ -29,9 +31,16 @@ def rebuild() -> None:
         cursor.execute(REBUILD_SQL)
 
 
-def in_order(tag: str, *, descending: bool) -> QuerySet[PublicTagged]:
-    """The rows of ``tag``'s public notes by date, as a note list orders them (the note's
-    id after its date)."""
+def in_order(tags: Sequence[str], *, descending: bool) -> QuerySet[PublicTagged]:
+    """The rows of the first of ``tags``, of the public notes that have every one of them,
+    by date as a note list orders them (the note's id after its date). Each other tag's
+    rows are looked up by their key, or walked beside the first tag's (a merge join):
+    index reads only, whichever PostgreSQL picks."""
     direction = "-" if descending else ""
-    rows = PublicTagged.objects.filter(tag=tag)
+    rows = PublicTagged.objects.filter(tag=tags[0])
+    for tag in tags[1:]:
+        also = PublicTagged.objects.filter(
+            tag=tag, modified=OuterRef("modified"), note_id=OuterRef("note_id")
+        )
+        rows = rows.filter(Exists(also))
     return rows.order_by(f"{direction}modified", f"{direction}note_id")

@@ -183,11 +183,16 @@ def page_number(number: Any) -> int:
         return 1
 
 
+def _tags_only(listing: Listing) -> bool:
+    """Whether ``listing`` picks its notes by tags alone (or not at all)."""
+    if listing.text or listing.users:
+        return False
+    return listing.year_from is None and listing.year_to is None
+
+
 def _public_count_key(listing: Listing) -> str | None:
     """The key of the stored number of public notes in ``listing``, when it has one."""
-    if listing.text or listing.users or len(listing.tags) > 1:
-        return None
-    if listing.year_from is not None or listing.year_to is not None:
+    if not _tags_only(listing) or len(listing.tags) > 1:
         return None
     return public_counts.tag_key(listing.tags[0]) if listing.tags else public_counts.ALL
 
@@ -212,10 +217,10 @@ def _by_date(listing: Listing) -> bool:
 
 def _public_rows(public: QuerySet[Note], listing: Listing) -> tuple[QuerySet[Any], str]:
     """Rows in the order of ``public`` (the public notes of ``listing``) and the name of
-    their column of note ids: by date, one tag's own rows, which hold no other tag's
+    their column of note ids: by date, the tags' own rows, which hold no other tag's
     notes (``notes.caching.public_tagged``)."""
-    if _by_date(listing) and _public_count_key(listing) not in (None, public_counts.ALL):
-        return public_tagged.in_order(listing.tags[0], descending=listing.descending), "note_id"
+    if _by_date(listing) and listing.tags and _tags_only(listing):
+        return public_tagged.in_order(listing.tags, descending=listing.descending), "note_id"
     return public, "id"
 
 
@@ -306,7 +311,10 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
     notes = notes_for(viewer, listing)
     key = _public_count_key(listing)
     if key is None:
-        return page_of(notes, number, ahead=count_ahead(listing))
+        # Several tags: the public list's ids from their rows, for a reader who sees it.
+        public = visibility.reader_id(viewer) is None and listing.tags
+        fetch = ids_in_order(public_ids(listing), None) if public else None
+        return page_of(notes, number, ahead=count_ahead(listing), fetch=fetch)
     count = public_counts.public_count(key)
     if getattr(viewer, "is_authenticated", False):
         count, fetch = with_own_notes(viewer, listing, notes, key, count)

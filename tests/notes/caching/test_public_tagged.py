@@ -144,17 +144,22 @@ def test_a_tags_pages_by_date_are_read_from_its_rows(alice: User, bob: User) -> 
     _change(notes[7], tags=["optics"])  # to the top
     make_note(alice, tags=["lasers"])
     private = make_note(alice, tags=["optics"], visibility=Visibility.PRIVATE)
-    # A search for the tag alone is the same list, by date.
-    for path, descending in (
-        ("/tags/optics/?", True),
-        ("/tags/optics/?order=asc&", False),
-        ("/search/?q=tag:optics&", True),
+    # A search for the tag alone is the same list, by date; two tags' notes are those of
+    # the first tag's rows that the second tag has rows of too.
+    optics, both = ("optics",), ("optics", "t0")
+    for path, tags, descending, count in (
+        ("/tags/optics/?", optics, True, 45),
+        ("/tags/optics/?order=asc&", optics, False, 45),
+        ("/search/?q=tag:optics&", optics, True, 45),
+        ("/?tag=optics&tag=t0&", both, True, 15),
+        ("/search/?q=tag:optics+tag:t0&", both, True, 15),
+        ("/tags/t0/?tag=optics&order=asc&", both, False, 15),
     ):
-        listing = Listing(tags=("optics",), descending=descending)
+        listing = Listing(tags=tags, descending=descending)
         expected = list(browse.notes_for(AnonymousUser(), listing).values_list("id", flat=True))
-        assert len(expected) == 45
+        assert len(expected) == count
         shown: list[int] = []
-        for page in (1, 2, 3):
+        for page in range(1, -(-count // 20) + 1):
             with CaptureQueriesContext(connection) as queries:
                 response = Client().get(f"{path}page={page}")
             assert response.status_code == 200
