@@ -10,6 +10,13 @@ kept in the cache for ``SECONDS``; a deep page is read from the nearest mark bef
 skipping fewer than ``EVERY`` of the list's notes. (A tag's list is the tag's own rows
 of ``notes.caching.public_tagged``, marked the same way by the note's date and id.)
 
+Reading the marks costs more per entry than skipping (at a million notes, 0.18 µs an
+entry against 0.07: a tag of 8,000 notes 2.8 ms, against 0.6 ms for a page at offset
+4,000), and a list's marks serve only the pages asked for within the minute. So only
+lists of ``MARKED_FROM`` notes or more have them: a shorter one skips at most half of
+that from its nearer end (25,000 entries, under 2 ms), and a random page of one of
+hundreds of tags is seldom asked for twice in a minute.
+
 Marks read a minute ago may have moved: a note edited since has gone to the top of the
 list and one moved to the trash has left it, so a page read from a mark may start up to
 that many notes away from where counting would put it. Any page of a list being edited
@@ -34,7 +41,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 EVERY = 500  # notes from one mark to the next
-MARKED_FROM = 5000  # lists shorter than this skip at most half of it from an end
+MARKED_FROM = 50_000  # lists shorter than this skip at most half of it from an end
 SECONDS = 60
 _MARK = struct.Struct("<qq")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
