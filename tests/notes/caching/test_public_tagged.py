@@ -172,3 +172,20 @@ def test_a_tags_pages_by_date_are_read_from_its_rows(alice: User, bob: User) -> 
     response = mine.get("/tags/optics/")
     assert response.context["page"].paginator.count == 46
     assert _ids(response.content.decode())[0] == private.pk
+
+
+def test_several_tags_walk_the_rarest_tags_rows_looking_up_the_others(alice: User) -> None:
+    """A note has the same key under each of its tags: the rarest tag's rows are walked in
+    order and each is looked up under the others (never both tags' rows read to be joined
+    and sorted, which PostgreSQL would pick from a bad estimate of what they share)."""
+    notes = [make_note(alice, tags=["common", *(["rare"] if i % 3 == 0 else [])]) for i in range(9)]
+    for tags in (["common", "rare"], ["rare", "common"]):
+        rows = public_tagged.in_order(tags, descending=True)
+        sql, params = rows.query.sql_with_params()
+        assert params[0] == "rare"  # the walk's own tag comes first
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+        assert "SubPlan" in plan and "Hash" not in plan, plan
+        expected = [n.pk for n in notes[::3]][::-1]
+        assert list(rows.values_list("note_id", flat=True)) == expected
