@@ -104,8 +104,8 @@ class PublicTagged(models.Model):
     A tag's notes, newest first, are a walk of this table's key from the tag's first row,
     whatever the other tags hold: a tag's page skips only the tag's own notes. Kept by
     database triggers on the notes (migration 0023), in the transaction that changes a
-    note, so it is never behind: ``modified`` is the note's. Read by
-    ``notes.selectors.browse.public_cuts``.
+    note, so it is never behind: ``modified`` is the note's. Read through
+    ``notes.caching.public_tagged`` (tag lists, feeds, the API's tag lists).
     """
 
     pk = models.CompositePrimaryKey("tag", "modified", "note")
