@@ -9,6 +9,7 @@ with their paper and author.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, router
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -429,7 +430,24 @@ def autocomplete(viewer: Any, prefix: str, *, limit: int = 10) -> list[tuple[str
     return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
 
 
+# A person's page and feed look their owner up by name on every visit; the ORM built and
+# compiled that query each time (0.4 ms, against 0.16 ms for the same row read from the
+# statement compiled once, with the name as its one parameter).
+_NAME = "\x01name\x01"  # a stand-in: no username has it
+
+
+@functools.cache
+def _user_named_sql(alias: str) -> tuple[str, tuple[Any, ...]]:
+    query = users_named(_NAME).filter(is_active=True).using(alias)[:1]
+    sql, params = query.query.sql_with_params()
+    return sql, params
+
+
 def find_user(username: str) -> User | None:
+    """The active user named ``username``, ignoring case."""
     if "\x00" in username:
         return None  # PostgreSQL text cannot hold NUL, and no username has one
-    return users_named(username).filter(is_active=True).first()
+    alias = router.db_for_read(User)
+    sql, params = _user_named_sql(alias)
+    named = [username if param == _NAME else param for param in params]
+    return next(iter(User.objects.db_manager(alias).raw(sql, named)), None)
