@@ -123,6 +123,9 @@ def notes_for(
 # asked for; beyond that it says "more than", instead of reading every match to count it.
 # Whole pages, so that "more than N notes" also means "more than N / PAGE_SIZE pages".
 COUNT_AHEAD_PAGES = 5
+# Up to this many notes counted, the ids themselves are read instead: one statement gives
+# the count and the page (a person's first pages), where counting and then cutting took two.
+IDS_READ_WHOLE_UP_TO = 500
 
 
 class ListPaginator(Paginator):
@@ -253,7 +256,8 @@ def page_of(
     the notes it skips; then only those notes' entries are read (``notes.caching.fragments``).
     ``count``, when known (from the stored counts), saves counting the list; otherwise the
     list is counted up to ``ahead`` pages (default ``COUNT_AHEAD_PAGES``) past the one asked
-    for. With ``ahead=0`` there is no counting query at all: the page's cut reads one id
+    for (up to ``IDS_READ_WHOLE_UP_TO`` notes, by reading their ids, which are the page's
+    cut too). With ``ahead=0`` there is no counting query at all: the page's cut reads one id
     more, which tells whether a next page exists (for lists whose every match is costly
     to check, such as a search).
     ``fetch`` cuts the ids when the list's order is read in parts (search by relevance).
@@ -266,7 +270,11 @@ def page_of(
         capped = count > page_number(number) * per_page
     elif count is None:
         limit = (page_number(number) + ahead) * per_page
-        count = notes.order_by().values("id")[: limit + 1].count()
+        if fetch is None and limit <= IDS_READ_WHOLE_UP_TO:
+            found = list(ids[: limit + 1])
+            count, fetch = len(found), lambda start, stop: found[start:stop]
+        else:
+            count = notes.order_by().values("id")[: limit + 1].count()
         capped = count > limit
     if fetch is None:
         fetch = ids_in_order(ids, None if capped else count)

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note
@@ -52,6 +55,33 @@ def test_every_page_holds_its_slice_of_the_list(
     pages = [_ids(Client().get(f"/?{query}&page={n}").content.decode()) for n in numbers]
     assert pages == [expected[start : start + 20] for start in range(0, len(expected), 20)]
     assert [pk for page in pages for pk in page] == expected
+
+
+def test_a_short_list_is_counted_and_cut_from_its_ids_read_once(
+    forty_five: list[Note], alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to ``IDS_READ_WHOLE_UP_TO`` notes counted, the ids read for the count are the
+    page's cut too: the same pages and counts as counting and cutting apart, one query less."""
+    expected = list(
+        browse.notes_for(AnonymousUser(), Listing())
+        .filter(author=alice)
+        .values_list("id", flat=True)
+    )
+    assert len(expected) == 22
+    seen, default = {}, browse.IDS_READ_WHOLE_UP_TO
+    for whole in (default, 0):
+        monkeypatch.setattr(browse, "IDS_READ_WHOLE_UP_TO", whole)
+        pages, queries = [], []
+        for n in (1, 2, 3):
+            cache.clear()  # the entries are read and rendered anew each time
+            with CaptureQueriesContext(connection) as captured:
+                html = Client().get(f"/u/alice/?page={n}").content.decode()
+            pages.append(_ids(html))
+            queries.append(len(captured.captured_queries))
+            assert "(22)" in html
+        assert pages == [expected[:20], expected[20:], expected[20:]]  # page 3 is the last
+        seen[whole] = queries
+    assert [a + 1 for a in seen[default]] == seen[0]
 
 
 def test_a_list_counted_past_its_cap_says_more_than(
@@ -139,9 +169,6 @@ def test_a_readers_page_is_cut_from_the_public_list_not_from_every_note(
 ) -> None:
     # Asked for "public or mine" at once, PostgreSQL reads and sorts every note for a
     # page; the public part is cut from its own index, as for anyone.
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = Client()
     client.force_login(alice)
     with CaptureQueriesContext(connection) as ctx:
