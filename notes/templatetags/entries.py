@@ -68,6 +68,7 @@ def vote_button(context: template.Context, note: Any, voted: bool) -> str:
 # the template engine, the label, the text area and the help cost about a millisecond a
 # page; kept here, a few entries at most (forms × languages).
 _BLANK_FIELDS: dict[tuple[Any, ...], SafeString] = {}
+BLANK_FIELDS_KEPT = 64  # a bound, should a page ever write blank fields with ids of their own
 
 
 @register.simple_tag
@@ -94,5 +95,7 @@ def form_field(field: BoundField) -> SafeString:
     )
     html = _BLANK_FIELDS.get(key)
     if html is None:
-        html = _BLANK_FIELDS[key] = render_to_string("_field.html", {"field": field})
+        html = render_to_string("_field.html", {"field": field})
+        if len(_BLANK_FIELDS) < BLANK_FIELDS_KEPT:
+            _BLANK_FIELDS[key] = html
     return html

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from accounts.models import User
 from notes.forms import CommentForm
+from notes.templatetags import entries
 from notes.templatetags.entries import form_field
 from tests.conftest import client_for
 from tests.factories import make_note
@@ -49,3 +50,11 @@ def test_the_note_page_holds_the_new_comment_field(alice: User, bob: User) -> No
     note = make_note(alice)
     html = client_for(bob).get(note.get_absolute_url()).content.decode()
     assert form_field(CommentForm(prefix_id="new-comment")["body"]) in html
+
+
+def test_only_so_many_blank_fields_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(entries, "_BLANK_FIELDS", {})
+    monkeypatch.setattr(entries, "BLANK_FIELDS_KEPT", 2)
+    written = [form_field(CommentForm(prefix_id=f"reply-{n}")["body"]) for n in range(5)]
+    assert [f'id="reply-{n}-body"' in html for n, html in enumerate(written)] == [True] * 5
+    assert len(entries._BLANK_FIELDS) == 2
