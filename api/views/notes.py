@@ -58,13 +58,12 @@ def listed_notes(request: Request) -> tuple[QuerySet[Note], QuerySet[PublicTagge
     reader's list is the public one and a tag is asked for by date, that tag's own rows
     (``notes.caching.public_tagged``), which the page is cut from: they hold no other
     tag's notes, which a walk of the notes by date would read past."""
-    reader = browse.list_reader(request.user)
-    notes = Note.objects.visible_to(reader).without_search_data()
+    notes = Note.objects.visible_to(request.user).without_search_data()
     params = request.query_params
     tags = [t.strip().lower().lstrip("#") for t in params.getlist("tag")][:MAX_TAGS_IN_FILTER]
     tags = [t for t in tags if t and "\x00" not in t]
     tagged = None
-    if tags and visibility.reader_id(reader) is None and NoteCursor.by_date(request):
+    if tags and NoteCursor.by_date(request) and _reads_the_public_list(request):
         tagged = public_tagged.in_order(tags, descending=True)
         tags = []
     if tags:
@@ -91,6 +90,12 @@ def listed_notes(request: Request) -> tuple[QuerySet[Note], QuerySet[PublicTagge
     if since is not None:
         notes = sync.changed_since(notes, "note", since)
     return notes, tagged
+
+
+def _reads_the_public_list(request: Request) -> bool:
+    """Whether the reader's notes are the public ones (``browse.list_reader``): asked only
+    for a tag's list, the one that uses it."""
+    return visibility.reader_id(browse.list_reader(request.user)) is None
 
 
 def _rows(notes: QuerySet[Note]) -> QuerySet[Any]:

@@ -320,9 +320,11 @@ def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
     notes = notes_for(viewer, listing)
     key = _public_count_key(listing)
     if key is None:
-        # Several tags: the public list's ids from their rows, for a reader who sees it.
-        public = visibility.reader_id(viewer) is None and listing.tags
-        fetch = ids_in_order(public_ids(listing), None) if public else None
+        fetch = None
+        if visibility.reader_id(viewer) is None and listing.tags:
+            # Several tags: ``notes`` is the public list, cut from the tags' rows.
+            rows, id_field = _public_rows(notes, listing)
+            fetch = ids_in_order(rows.values_list(id_field, flat=True), None)
         return page_of(notes, number, ahead=count_ahead(listing), fetch=fetch)
     count = public_counts.public_count(key)
     if getattr(viewer, "is_authenticated", False):
