@@ -70,12 +70,15 @@ def number_url(name: str, number: int, prefix: str) -> str:
 def modified_time(value: datetime) -> SafeString:
     """``<time>`` with the ISO date-time, the full local date-time as its title and the day
     (the formats of the reader's language), converting to local time once."""
+    return SafeString(_time(value))
+
+
+def _time(value: datetime) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return _html(
-        '<time datetime="{}" title="{}">{}</time>',
-        local.isoformat(),  # the date filter's "c"
-        local_format(local, "DATETIME_FORMAT"),
-        local_format(local, "SHORT_DATE_FORMAT"),
+    return '<time datetime="{}" title="{}">{}</time>'.format(
+        html.escape(local.isoformat()),  # the date filter's "c"
+        html.escape(local_format(local, "DATETIME_FORMAT")),
+        html.escape(local_format(local, "SHORT_DATE_FORMAT")),
     )
 
 
@@ -95,9 +98,9 @@ def _html(template: str, *args: object, **kwargs: object) -> SafeString:
 
 @lru_cache(maxsize=64)
 def _words(language: str | None) -> dict[str, str]:
-    """The entry's fixed words in ``language`` (the active one)."""
+    """The entry's fixed words in ``language`` (the active one), escaped."""
     return {
-        word: gettext(word)
+        word: html.escape(gettext(word))
         for word in ("modified", "private", "hidden by moderators", "show", "hide", "print")
     }
 
@@ -120,50 +123,54 @@ def comment_count(count: int) -> str:
     return _count("%(counter)s comment", "%(counter)s comments", count)
 
 
+@lru_cache(maxsize=16384)
+def _tag_link(tag: str, prefix: str) -> str:
+    """A tag's link in an entry's meta line: a list shows the same few hundred tags again."""
+    return _html(
+        '<a class="tag" href="{}" dir="auto">{}</a>', _reverse("notes:tag", (tag,), prefix), tag
+    )
+
+
 def entry_meta(note: Note) -> SafeString:
     """The line under an entry's title: the reference, the author, the date, the counts, the
     badges and the tags."""
-    paper, words, prefix = note.paper, _words(get_language()), get_script_prefix()
+    return SafeString(_meta(note, get_language(), get_script_prefix()))
+
+
+def _meta(note: Note, language: str | None, prefix: str) -> str:
+    paper, words = note.paper, _words(language)
     ref = (
-        _html(
-            '<span class="entry__ref" dir="ltr">ref: {}-{}</span> ·',
-            paper.first_author_surname,
-            paper.year,
-        )
+        f'<span class="entry__ref" dir="ltr">ref: {_escaped(paper.first_author_surname)}-'
+        f"{_escaped(paper.year)}</span> ·"
         if paper.year
         else ""
     )
-    private = _html('<span class="badge">{}</span>', words["private"]) if not note.is_public else ""
+    private = "" if note.is_public else f'<span class="badge">{words["private"]}</span>'
     hidden = (
-        _html('<span class="badge badge--hidden">{}</span>', words["hidden by moderators"])
+        f'<span class="badge badge--hidden">{words["hidden by moderators"]}</span>'
         if note.is_hidden
         else ""
     )
-    tags = "".join(
-        _html(
-            '<a class="tag" href="{}" dir="auto">{}</a>',
-            _reverse("notes:tag", (tag,), prefix),
-            tag,
-        )
-        for tag in note.tag_names
-    )
-    return _html(
+    return (
         '<p class="entry__meta">\n  {}\n  <a href="{}" dir="auto">{}</a> ·\n  {} {}\n'
         '  · <span data-sync="votes-{}">{}</span> · {}\n'
-        '  · <a class="entry__comments" href="{}#comments">{}</a>\n  {}\n  {}\n  {}\n</p>',
+        '  · <a class="entry__comments" href="{}#comments">{}</a>\n  {}\n  {}\n  {}\n</p>'
+    ).format(
         ref,
-        _reverse("notes:profile", (note.author.username,), prefix),
-        note.author.name,
+        html.escape(_reverse("notes:profile", (note.author.username,), prefix)),
+        _escaped(note.author.name),
         words["modified"],
-        modified_time(note.modified),
-        note.pk,
-        vote_count(note.vote_count),
-        _count("%(counter)s view", "%(counter)s views", note.view_count),
-        number_url("notes:note", note.pk, prefix),
-        comment_count(note.comment_count),
-        SafeString(private),
-        SafeString(hidden),
-        SafeString(tags),
+        _time(note.modified),
+        int(note.pk),
+        html.escape(_count_in(language, "%(counter)s vote", "%(counter)s votes", note.vote_count)),
+        html.escape(_count_in(language, "%(counter)s view", "%(counter)s views", note.view_count)),
+        html.escape(number_url("notes:note", note.pk, prefix)),
+        html.escape(
+            _count_in(language, "%(counter)s comment", "%(counter)s comments", note.comment_count)
+        ),
+        private,
+        hidden,
+        "".join([_tag_link(tag, prefix) for tag in note.tag_names]),
     )
 
 
@@ -220,34 +227,38 @@ def vote_button(
 def entry(note: Note, *, votable: bool = False) -> SafeString:
     """A note as a full entry in a list; a ``votable`` one has the slot its reader's vote
     button goes in (``notes.caching.fragments.VOTE_SLOT``)."""
-    words, prefix = _words(get_language()), get_script_prefix()
-    return _html(
-        '<article class="entry" id="n{pk}" data-note="{pk}">\n'
-        '  <header class="entry__head">\n'
-        '    <a class="entry__num" href="{url}">{ref}</a>\n'
-        '    <a class="entry__title" href="{paper_url}" dir="auto">{title}</a>\n'
-        '    <span class="entry__actions no-print">\n'
-        "      {slot}\n"
-        '      <button type="button" class="link-button js-hide-toggle" data-note="{pk}" '
-        'data-show-label="{show}" aria-expanded="true" hidden>{hide}</button>\n'
-        '      <a href="{print_url}">{print}</a>\n'
-        "    </span>\n"
-        "  </header>\n"
-        "  {meta}\n"
-        '  <div class="entry__body prose" id="n{pk}-body" dir="auto">{body}</div>\n'
-        "</article>\n",
-        pk=note.pk,
-        url=number_url("notes:note", note.pk, prefix),
-        ref=note.ref,
-        paper_url=number_url("notes:paper", note.paper_id, prefix),
-        title=note.paper.title,
-        slot=SafeString("<!--vote-->") if votable else "",  # a constant
-        show=words["show"],
-        hide=words["hide"],
-        print_url=number_url("notes:note_print", note.pk, prefix),
-        print=words["print"],
-        meta=entry_meta(note),
-        body=SafeString(note.body_html),  # sanitised when saved
+    language, prefix = get_language(), get_script_prefix()
+    words, pk = _words(language), int(note.pk)
+    return SafeString(
+        (
+            '<article class="entry" id="n{pk}" data-note="{pk}">\n'
+            '  <header class="entry__head">\n'
+            '    <a class="entry__num" href="{url}">{ref}</a>\n'
+            '    <a class="entry__title" href="{paper_url}" dir="auto">{title}</a>\n'
+            '    <span class="entry__actions no-print">\n'
+            "      {slot}\n"
+            '      <button type="button" class="link-button js-hide-toggle" data-note="{pk}" '
+            'data-show-label="{show}" aria-expanded="true" hidden>{hide}</button>\n'
+            '      <a href="{print_url}">{print}</a>\n'
+            "    </span>\n"
+            "  </header>\n"
+            "  {meta}\n"
+            '  <div class="entry__body prose" id="n{pk}-body" dir="auto">{body}</div>\n'
+            "</article>\n"
+        ).format(
+            pk=pk,
+            url=html.escape(number_url("notes:note", pk, prefix)),
+            ref=_escaped(note.ref),
+            paper_url=html.escape(number_url("notes:paper", note.paper_id, prefix)),
+            title=_escaped(note.paper.title),
+            slot="<!--vote-->" if votable else "",  # a constant
+            show=words["show"],
+            hide=words["hide"],
+            print_url=html.escape(number_url("notes:note_print", pk, prefix)),
+            print=words["print"],
+            meta=_meta(note, language, prefix),
+            body=note.body_html,  # sanitised when saved
+        )
     )
 
 

@@ -60,14 +60,21 @@ def _templates_version() -> str:
 def digest(kind: str, inputs: Iterable[Any]) -> str:
     """The cache key of a piece of ``kind`` made of ``inputs`` (and of the templates' version,
     the language, the time zone and the URL prefix, which every piece depends on)."""
+    return digests(kind, [inputs])[0]
+
+
+def digests(kind: str, each: Iterable[Iterable[Any]]) -> list[str]:
+    """``digest(kind, inputs)`` for each of ``each``, the context looked up once."""
     context = (
         _templates_version(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         get_script_prefix(),
     )
-    text = repr((context, *inputs))
-    return f"notes:{kind}:{hashlib.sha256(text.encode()).hexdigest()}"
+    sha256 = hashlib.sha256
+    return [
+        f"notes:{kind}:{sha256(repr((context, *inputs)).encode()).hexdigest()}" for inputs in each
+    ]
 
 
 # What an entry shows of a note, as one row read by column name (the body by its MD5
@@ -246,7 +253,7 @@ def _render_each(
 ) -> list[SafeString]:
     """Each of ``entries`` rendered by ``render`` (given the entry and its note, with its
     ``text``), in order, cached under its row and ``inputs``."""
-    keys = [digest(kind, (entry.row, *inputs(entry))) for entry in entries]
+    keys = digests(kind, [(entry.row, *inputs(entry)) for entry in entries])
     found = cache.get_many(keys)
     missing = [entry for entry, key in zip(entries, keys, strict=True) if key not in found]
     if missing:
