@@ -1,5 +1,5 @@
 """The filter bar and the pager, written in Python (``notes.templatetags.listing``): the same
-markup as the templates they replace (kept in ``listing_templates/`` as they were), in both
+markup as the templates they replace (kept in ``kept_templates/`` as they were), in both
 languages, for every sort, order and filter, with hostile words, tags, names, paths and
 queries; and the pager of a plain paginator counts its pages."""
 
@@ -21,7 +21,7 @@ from tests.conftest import make_user
 from tests.factories import make_note
 from tests.hostile import all_strings
 
-KEPT = Path(__file__).parent / "listing_templates"
+KEPT = Path(__file__).parent / "kept_templates"
 # Markup, quotes, ampersands, right-to-left text and percent signs, from the corpora.
 HOSTILE = [
     *[s for s in all_strings() if any(c in s for c in "<>\"'&%")][:40:8],

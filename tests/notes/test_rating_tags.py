@@ -1,5 +1,5 @@
 """A paper's rating written in Python (``notes.templatetags.ratings``): the same markup as the
-templates it replaces (kept in ``rating_templates/`` as they were), for a visitor and for a
+templates it replaces (kept in ``kept_templates/`` as they were), for a visitor and for a
 reader with and without a rating of their own, after a rating and a refused one, in both
 languages, with hostile paths and messages; and the pages that show it."""
 
@@ -21,7 +21,7 @@ from tests.conftest import make_user
 from tests.factories import make_note
 from tests.hostile import all_strings
 
-KEPT = Path(__file__).parent / "rating_templates"
+KEPT = Path(__file__).parent / "kept_templates"
 HOSTILE = [s for s in all_strings() if any(c in s for c in "<>\"'&%")][:30:6]
 
 

@@ -3,19 +3,22 @@ the reader may see, never the paper itself, at most five."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from notes.models import Note, Paper
-from notes.selectors.related import LIMIT, read_also
+from notes.selectors.related import LIMIT, _render, read_also
 from tests.conftest import make_user
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper
@@ -233,3 +236,34 @@ def test_a_reader_with_nothing_private_shares_the_cached_section_until_they_have
     assert _read_also(alice_client, url) == ["Public neighbour"]
     assert not _looks_for_related(alice_client, url)
     assert not _looks_for_related(Client(), url)
+
+
+KEPT = Path(__file__).parent.parent / "kept_templates"
+
+
+def _normal(html: str) -> str:
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_section_is_the_templates(language: str) -> None:
+    # The template the section replaces, kept as it was, with the rating summary's written in.
+    summary = (KEPT / "_rating_summary.html").read_text().split("{% load i18n %}", 1)[1]
+    source = (
+        (KEPT / "_related.html")
+        .read_text()
+        .replace("{% rating_summary paper %}", summary)
+        .replace("ratings %}", "%}", 1)
+    )
+    titles = [*[s for s in naughty_strings() if s.strip()][:40:4], "<b>\"x\"</b> & 'y'"]
+    papers = [
+        Paper(pk=pk, title=title, year=year, rating_count=count, rating_sum=count * 3 + pk % 3)
+        for pk, (title, year, count) in enumerate(
+            zip(titles, itertools.cycle([None, 2024, 1999]), itertools.cycle([0, 1, 7, 1_234])),
+            start=1,
+        )
+    ]
+    with translation.override(language):
+        for chunk in (papers[:0], papers[:1], papers[:5], papers[5:10]):
+            expected = engines["django"].from_string(source).render({"read_also": chunk})
+            assert _normal(_render(chunk)) == _normal(expected)
