@@ -8,13 +8,16 @@ meta line and a search result are written in ``notes.caching.entry_html``.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django import template
 from django.forms import BoundField
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import formats
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from notes.caching import entry_html
 
@@ -99,3 +102,40 @@ def form_field(field: BoundField) -> SafeString:
         if len(_BLANK_FIELDS) < BLANK_FIELDS_KEPT:
             _BLANK_FIELDS[key] = html
     return html
+
+
+@register.simple_tag
+def revision_bar(note: Any, bar: Any) -> SafeString:
+    """The note page's line of links to its revisions (``notes.selectors.revbar``): the one
+    being read, the newest few and the oldest the reader may read, the head and the full
+    history. Through the template engine, ten links each with its translated title cost
+    more than the rest of the note's header."""
+    prefix = get_script_prefix()
+    links = "".join(
+        '<span aria-hidden="true">…</span> '
+        if n is None
+        else (
+            f'<a href="{html.escape(entry_html.url("notes:note_revision", note.pk, n))}" '
+            f'title="{gettext("revision %(n)s") % {"n": _number(n)}}">[{_number(n)}]</a> '
+        )
+        for n in bar.links
+    )
+    history = (
+        f'· <a href="{html.escape(entry_html.number_url("notes:note_history", note.pk, prefix))}">'
+        f"{gettext('full history')}</a>"
+        if bar.shortened or bar.current
+        else ""
+    )
+    return SafeString(
+        f'<p class="revbar">{gettext("revision:")} <strong class="revbar__current" '
+        f'title="{gettext("the revision you are reading")}">{_number(bar.current)}</strong>\n'
+        f"{links}\n"
+        f'<a href="{html.escape(entry_html.number_url("notes:note", note.pk, prefix))}" '
+        f'title="{gettext("the current revision")}">[{gettext("head")}]</a>\n'
+        f"{history}</p>\n"
+    )
+
+
+def _number(value: int) -> str:
+    """``{{ value }}`` for a number: localized, escaped."""
+    return html.escape(str(formats.localize(value)))

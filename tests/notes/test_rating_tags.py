@@ -1,7 +1,8 @@
 """A paper's rating written in Python (``notes.templatetags.ratings``): the same markup as the
 templates it replaces (kept in ``kept_templates/`` as they were), for a visitor and for a
 reader with and without a rating of their own, after a rating and a refused one, in both
-languages, with hostile paths and messages; and the pages that show it."""
+languages, with hostile paths and messages; and the pages that show it. Also the note
+page's revision bar (``{% revision_bar %}``), another template written in Python."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.utils import translation
 
 from accounts.models import User
 from notes.models import Paper
+from notes.selectors.revbar import RevisionBar
 from tests.conftest import make_user
 from tests.factories import make_note
 from tests.hostile import all_strings
@@ -113,3 +115,28 @@ def test_the_paper_page_and_the_papers_list_show_the_rating() -> None:
     assert page.count('name="stars"') == 5
     listed = Client().get("/papers/").content.decode()
     assert f'data-sync="rating-{paper.pk}"' in listed and "4.5 from 2 ratings" in listed
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_revision_bar_is_the_templates(language: str) -> None:
+    # Not a rating, but kept with the other replaced templates' comparisons.
+    source = (KEPT / "_revbar.html").read_text()
+    note = Paper(pk=123_456)  # anything with a number
+    bars = [
+        RevisionBar(current=0, links=[], shortened=False),
+        RevisionBar(current=3, links=[2, 1, 0], shortened=False),
+        RevisionBar(
+            current=1_204, links=[1_203, 1_202, 1_201, 1_200, 1_199, None, 0], shortened=True
+        ),
+        RevisionBar(current=0, links=[5, None, 0], shortened=True),
+    ]
+    with translation.override(language):
+        for bar in bars:
+            context = {"note": note, "revbar": bar}
+            expected = engines["django"].from_string(source).render(context)
+            written = (
+                engines["django"]
+                .from_string("{% load entries %}{% revision_bar note revbar %}")
+                .render(context)
+            )
+            assert written == expected, bar
