@@ -12,9 +12,9 @@ they are translated as before.
 
 A note here is a ``Note`` with its paper and author (the note page) or, for lists, a
 ``fragments.EntryNote``: the same attributes, made of the entry row without reading any
-model. ``notes/_entry_meta.html`` is this module's meta line (``{% entry_meta note %}``), for the
-note page; ``tests/notes/caching/test_entry_html.py`` pins the markup. A history page's fifty
-rows cost 15 ms through the templates, a few here.
+model. ``{% entry_meta note %}`` writes this module's meta line on the note page;
+``tests/notes/caching/test_entry_html.py`` pins the markup. A history page's fifty rows
+cost 15 ms through the templates, a few here.
 """
 
 from __future__ import annotations

@@ -139,3 +139,9 @@ def revision_bar(note: Any, bar: Any) -> SafeString:
 def _number(value: int) -> str:
     """``{{ value }}`` for a number: localized, escaped."""
     return html.escape(str(formats.localize(value)))
+
+
+@register.simple_tag
+def comment_count_words(note: Any) -> str:
+    """How many comments ``note`` has, in words ("3 comments")."""
+    return entry_html.comment_count(note.comment_count)
