@@ -521,6 +521,84 @@ HIGHLIGHT_START, HIGHLIGHT_STOP = "\x02", "\x03"
 
 
 SNIPPET_SECONDS = 24 * 3600
+# An extract is chosen from the part of a note's text where the query's words and phrases
+# first appear (as written or by their stem): from a little before the first to a little
+# after the last, when they are close together. PostgreSQL's ts_headline parses all the
+# text it is given, milliseconds for a page of long notes; a note whose matches are far
+# apart, or whose phrase is not found as written, gives all its text as before.
+SNIPPET_BEFORE = 120
+SNIPPET_AFTER = 480
+SNIPPET_SPAN = 1500  # the farthest apart the first matches may be for a part to be taken
+_SNIPPET_OPTIONS = (
+    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
+    'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
+)
+_WORD_RE = re.compile(r"(?<![\w-])(-?)(\w{3,})")
+_SNIPPET_SQL = r"""
+WITH q AS MATERIALIZED (
+    SELECT websearch_to_tsquery(%(config)s::regconfig, %(query)s) AS query
+),
+terms AS MATERIALIZED (
+    SELECT word, (SELECT min(lexeme) FROM unnest(to_tsvector(%(config)s::regconfig, word)))
+           AS stem
+    FROM unnest(%(words)s::text[]) AS word
+),
+found AS MATERIALIZED (
+    SELECT n.id, n.body_text AS text, length(n.body_text) AS size, span.first, span.last,
+           span.phrases_found
+    FROM notes_note AS n
+    CROSS JOIN LATERAL (SELECT lower(n.body_text) AS text OFFSET 0) AS low
+    CROSS JOIN LATERAL (
+        SELECT min(at) AS first, max(at) AS last,
+               coalesce(bool_and(at IS NOT NULL) FILTER (WHERE phrase), true) AS phrases_found
+        FROM (
+            SELECT least(nullif(strpos(low.text, word), 0),
+                         nullif(strpos(low.text, stem), 0)) AS at, false AS phrase
+            FROM terms
+            UNION ALL
+            SELECT nullif(strpos(low.text, quoted), 0), true
+            FROM unnest(%(phrases)s::text[]) AS quoted
+        ) AS matches
+    ) AS span
+    WHERE n.id = ANY(%(ids)s)
+),
+pieces AS MATERIALIZED (
+    SELECT id, text, greatest(1, first - %(before)s) AS start,
+           last - first + %(before)s + %(after)s AS width,
+           first IS NULL OR NOT phrases_found OR last - first > %(span)s
+           OR size <= last - first + %(before)s + %(after)s AS whole
+    FROM found
+)
+SELECT p.id, ts_headline(
+    %(config)s::regconfig,
+    CASE WHEN p.whole THEN p.text
+    ELSE regexp_replace(
+        regexp_replace(
+            substr(p.text, p.start, p.width),
+            CASE WHEN p.start > 1 THEN '^\S*\s+' ELSE '^$' END, ''),
+        CASE WHEN p.start + p.width <= length(p.text) THEN '\s+\S*$' ELSE '^$' END, '')
+    END,
+    q.query,
+    %(options)s)
+FROM pieces AS p CROSS JOIN q
+"""
+
+
+def _located(text: str) -> tuple[list[str], list[str]]:
+    """The words and quoted phrases of ``text`` an extract is placed by, as written (lower
+    case): not those it excludes (``-word``, ``-"a phrase"``), nor ``or``, nor words of
+    fewer than three letters, nor the words of a phrase (the phrase places it)."""
+    phrases = [
+        phrase.lower().strip()
+        for sign, phrase in _QUOTED_RE.findall(text)
+        if sign == "" and phrase.strip()
+    ]
+    words = [
+        word.lower()
+        for sign, word in _WORD_RE.findall(_QUOTED_RE.sub(" ", text))
+        if sign == "" and word.lower() != "or"
+    ]
+    return list(dict.fromkeys(words)), list(dict.fromkeys(phrases))
 
 
 def _snippet_key(entry: Entry, text: str) -> str:
@@ -545,16 +623,20 @@ def snippets(notes: Sequence[Entry], text: str) -> dict[int, SafeString]:
     missing = [pk for pk in keys if pk not in result]
     if not missing:
         return result
-    sql = (
-        "SELECT id, ts_headline(%s, body_text, websearch_to_tsquery(%s::regconfig, %s), %s) "
-        "FROM notes_note WHERE id = ANY(%s)"
-    )
-    options = (
-        f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_STOP}, "
-        'MaxWords=40, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "'
-    )
+    words, phrases = _located(text)
+    params = {
+        "config": CONFIG,
+        "query": text,
+        "options": _SNIPPET_OPTIONS,
+        "words": words,
+        "phrases": phrases,
+        "before": SNIPPET_BEFORE,
+        "after": SNIPPET_AFTER,
+        "span": SNIPPET_SPAN,
+        "ids": missing,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, [CONFIG, CONFIG, text, options, missing])
+        cursor.execute(_SNIPPET_SQL, params)
         rows = cursor.fetchall()
     made = {}
     for pk, headline in rows:
