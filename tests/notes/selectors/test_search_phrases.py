@@ -324,3 +324,43 @@ def test_a_phrase_checks_the_documents_of_about_a_page_only(
         for setting in settings:
             cursor.execute(f"RESET {setting}")
     assert 0 < checked(plan) <= 21 + PHRASE_CANDIDATES_MORE
+
+
+def test_a_phrase_mostly_in_titles_looks_further_for_body_matches(alice: User) -> None:
+    # The newest notes with the pairs all have the phrase in their titles: the first,
+    # small look (PHRASE_NEWEST_TIMES[0] times the page) finds no body match to be sure
+    # of, and the window looks again, further, before anything slower.
+    from notes.selectors import search
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import PHRASE_NEWEST_TIMES, RelevanceWindow, matching
+
+    stop = 3
+    for i in range(6):
+        make_note(alice, body=f"An older cell spectrum in the text ({i}).")
+    for i in range(PHRASE_NEWEST_TIMES[0] * stop + 2):
+        make_note(alice, make_paper(title=f"Cell spectrum atlas {i}"), body="Nothing here.")
+    notes = notes_for(AnonymousUser(), Listing(sort="relevance"))
+    expected = list(
+        matching(notes, '"cell spectrum"')
+        .order_by("-head_match", "-modified", "-id")
+        .values_list("id", flat=True)
+    )
+    looked = []
+    window_of = search.RelevanceWindow._phrase_window
+
+    def window(self, condition, start, stop, newest):  # type: ignore[no-untyped-def]
+        found = window_of(self, condition, start, stop, newest)
+        looked.append((newest, found is not None))
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search.RelevanceWindow, "_phrase_window", window)
+        window_ids = RelevanceWindow(notes, '"cell spectrum"')
+        assert window_ids.ids(0, stop) == expected[:stop]
+        # Past the titles: the body matches, newest first.
+        last = len(expected)
+        assert window_ids.ids(last - 4, last) == expected[last - 4 :]
+    first, second = (times * stop for times in PHRASE_NEWEST_TIMES)
+    # The first page: the small look was cut short by the titles, the second was enough;
+    # the last page: the small look (ten times a longer page) already reached every note.
+    assert looked == [(first, False), (second, True), (PHRASE_NEWEST_TIMES[0] * last, True)]
