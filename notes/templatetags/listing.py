@@ -20,11 +20,12 @@ from typing import Any
 
 from django import template
 from django.core.paginator import Page
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
 from notes.caching import entry_html
+from papernotes.dates import date_format
 
 register = template.Library()
 
@@ -207,3 +208,33 @@ def pager(context: template.Context) -> SafeString:
         f'\n<nav class="pagination" aria-label="{words["Pages"]}">\n'
         f"  {previous}\n  <span>{where}</span>\n  {following}\n</nav>\n\n"
     )
+
+
+@lru_cache(maxsize=64)
+def _no_notes(language: str | None) -> str:
+    return gettext("No notes match.")
+
+
+@register.simple_tag(takes_context=True)
+def entry_list(context: template.Context) -> SafeString:
+    """A page of entries (``entry_html`` set on each, ``notes.caching.fragments``), under
+    month headings when the list is in ``chronology``, or the ``empty_message``; then the
+    pager."""
+    page = context["page"]
+    parts = []
+    if context.get("chronology"):
+        month_format = formats.get_format("YEAR_MONTH_FORMAT")
+        previous = None
+        for note in page:
+            heading = (
+                '<h2 class="month-heading">'
+                f"{_escaped(date_format(timezone.localtime(note.created), month_format))}</h2>"
+            )
+            parts.append(f"\n  {heading if heading != previous else ''}\n  {note.entry_html}\n")
+            previous = heading
+    else:
+        parts.extend(f"\n  \n  {note.entry_html}\n" for note in page)
+    if not parts:
+        message = context.get("empty_message") or _no_notes(get_language())
+        parts.append(f'\n  <div class="empty"><p>{_escaped(message)}</p></div>\n')
+    return SafeString("\n" + "".join(parts) + "\n" + pager(context) + "\n")

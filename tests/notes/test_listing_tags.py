@@ -6,14 +6,17 @@ queries; and the pager of a plain paginator counts its pages."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.template import engines
 from django.test import Client, RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
 from notes.forms import ListingForm
 from notes.selectors.browse import IdWindow, ListPaginator
@@ -33,6 +36,12 @@ HOSTILE = [
 def _kept(name: str, context: dict, path: str = "/") -> str:
     request = RequestFactory().get(path)
     return engines["django"].from_string((KEPT / name).read_text()).render(context, request)
+
+
+def _kept_source(source: str, context: dict) -> str:
+    # The kept list template included the pager's template, which is kept beside it.
+    source = source.replace("{% pager %}", (KEPT / "_pagination.html").read_text())
+    return engines["django"].from_string(source).render(context, RequestFactory().get("/"))
 
 
 def _tag(tag: str, context: dict, path: str = "/") -> str:
@@ -153,3 +162,35 @@ def test_a_list_page_has_the_toolbar_with_its_filters_and_the_pager() -> None:
     html = client.get("/tags/optics/?sort=title").content.decode()
     assert "<span>Page 1 of 2</span>" in html
     assert '<a rel="next" href="?sort=title&amp;page=2">' in html
+
+
+class _Entry:
+    def __init__(self, created: datetime, html: str) -> None:
+        self.created, self.entry_html = created, SafeString(html)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Chatham"])
+def test_the_entry_list_is_the_templates(language: str, zone: str) -> None:
+    source = (KEPT / "_entries.html").read_text()
+    start = datetime(2025, 12, 31, 22, 30, tzinfo=ZoneInfo("UTC"))
+    entries = [
+        _Entry(start - timedelta(days=9 * i), f'<article id="n{i}">{i} &amp; more</article>')
+        for i in range(25)
+    ]
+    messages = [None, "", SafeString("No notes <em>yet</em>."), *HOSTILE[:3]]
+    with translation.override(language), timezone.override(ZoneInfo(zone)):
+        for count, chronology, message in itertools.product(
+            (0, 1, 20, 25), (False, True), messages
+        ):
+            shown = entries[:count]
+            window = IdWindow(lambda start, stop, shown=shown: shown[start:stop], count)
+            page = ListPaginator(window, 20).get_page(2 if count > 20 else 1)
+            context = {"page": page, "query": "q=x", "chronology": chronology}
+            if message is not None:
+                context["empty_message"] = message
+            assert _tag("entry_list", context) == _kept_source(source, context), (
+                count,
+                chronology,
+                message,
+            )
