@@ -18,6 +18,9 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.templatetags.static import static
 from django.urls import get_script_prefix
 from django.utils import formats
 from django.utils.safestring import SafeString
@@ -196,3 +199,22 @@ def site_footer(context: template.Context) -> SafeString:
     )
     token = _csrf_input(context) if user is not None and user.is_authenticated else ""
     return SafeString(f"{before}{_next_path(request)}{between}{token}{after}")
+
+
+@lru_cache(maxsize=256)
+def _static(path: str, prefix: str) -> str:
+    return static(path)
+
+
+@receiver(setting_changed)
+def _forget_static(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"STATIC_URL", "STORAGES", "STATIC_ROOT"}:
+        _static.cache_clear()
+
+
+@register.simple_tag
+def static_url(path: str) -> str:
+    """``{% static path %}``, kept per path: a page links the same stylesheets and scripts
+    on every request, and the storage's lookup of a file's hashed name cost more than the
+    rest of the page's head."""
+    return _static(path, get_script_prefix())

@@ -113,3 +113,16 @@ def test_each_reader_is_offered_their_own_links(
     assert 'href="/moderation/" aria-current="page">' in html
     arabic = get_language_info("ar")["name_local"]
     assert f'value="ar" lang="ar" dir="rtl" {LABELLED} aria-current="true">{arabic}<' in html
+
+
+def test_static_urls_are_the_storages_and_follow_its_settings(settings) -> None:
+    from django.templatetags.static import static
+
+    source = "{% load chrome %}{% static_url 'css/site.css' %}|{% static_url 'js/notes.js' %}"
+    written = engines["django"].from_string(source).render({})
+    assert written == f"{static('css/site.css')}|{static('js/notes.js')}"
+    settings.STATIC_URL = "/assets/"
+    moved = engines["django"].from_string(source).render({})
+    assert moved.startswith("/assets/css/site") and moved == (
+        f"{static('css/site.css')}|{static('js/notes.js')}"
+    )
