@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
+from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
@@ -222,6 +223,23 @@ def vote_button(
         pk=note.pk,
         count=vote_count(note.vote_count),
     )
+
+
+def rating_summary(paper: Any) -> SafeString:
+    """A paper's average star rating and how many people rated it (a list of papers, "Read
+    also", the paper's page; ``notes.templatetags.ratings``)."""
+    if paper.rating_count:
+        count = paper.rating_count
+        said = '<span aria-hidden="true">★</span> ' + ngettext(
+            "%(average)s from %(counter)s rating", "%(average)s from %(counter)s ratings", count
+        ) % {
+            "counter": html.escape(str(formats.localize(count))),
+            "average": floatformat(paper.rating_average, 1),
+        }
+    else:
+        said = gettext("not rated yet")
+    pk = html.escape(str(formats.localize(paper.pk)))
+    return SafeString(f'<span class="rating-summary" data-sync="rating-{pk}">{said}</span>')
 
 
 def entry(note: Note, *, votable: bool = False) -> SafeString:

@@ -33,10 +33,9 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from notes import visibility
-from notes.caching.entry_html import number_url
+from notes.caching.entry_html import number_url, rating_summary
 from notes.caching.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note, Paper
-from notes.templatetags.ratings import rating_summary
 
 LIMIT = 5
 MAX_SOURCE_TAGS = 20

@@ -70,7 +70,7 @@ def _current(request: Any, url_name: str) -> str:
     return ' aria-current="page"' if match is not None and match.url_name == url_name else ""
 
 
-def _csrf_input(context: template.Context) -> str:
+def csrf_input(context: template.Context) -> str:
     """What ``{% csrf_token %}`` writes in ``context``."""
     token = context.get("csrf_token")
     if not token or token == "NOTPROVIDED":  # noqa: S105 - Django's mark for no token
@@ -117,7 +117,7 @@ def site_header(context: template.Context) -> SafeString:
             f'          <a class="site-nav__inbox" href="{words["notifications_url"]}"'
             f"{_current(request, 'notifications')}>{words['notifications']}{count}</a>\n"
             f'          <form class="inline-form" action="{words["logout_url"]}" method="post">'
-            f'{_csrf_input(context)}<button type="submit" class="link-button">'
+            f'{csrf_input(context)}<button type="submit" class="link-button">'
             f"{words['log_out']}</button></form>\n"
         )
     else:
@@ -197,7 +197,7 @@ def site_footer(context: template.Context) -> SafeString:
     before, between, after = _footer_parts(
         get_language(), get_script_prefix(), str(context.get("SITE_NAME", settings.SITE_NAME))
     )
-    token = _csrf_input(context) if user is not None and user.is_authenticated else ""
+    token = csrf_input(context) if user is not None and user.is_authenticated else ""
     return SafeString(f"{before}{_next_path(request)}{between}{token}{after}")
 
 

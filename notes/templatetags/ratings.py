@@ -1,5 +1,5 @@
-"""A paper's rating: its summary (average and count) and the form that gives or changes a
-reader's, written in Python.
+"""A paper's rating: its summary (average and count; ``entry_html.rating_summary``) and the
+form that gives or changes a reader's, written in Python.
 
 The summary is shown for each paper of a list (fifty on a page of papers, five in every
 "Read also"), and the form's five stars each said their number through a translation
@@ -12,17 +12,15 @@ markup with the templates it replaces.
 from __future__ import annotations
 
 import html
-from typing import Any
 from urllib.parse import quote
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
 from notes.caching import entry_html
-from notes.templatetags.chrome import _csrf_input
+from notes.templatetags.chrome import csrf_input
 
 register = template.Library()
 
@@ -43,21 +41,7 @@ def _counted(singular: str, plural: str, count: int, **more: str) -> str:
     return ngettext(singular, plural, count) % {"counter": _number(count), **more}
 
 
-@register.simple_tag
-def rating_summary(paper: Any) -> SafeString:
-    """A paper's average star rating and how many people rated it."""
-    if paper.rating_count:
-        said = '<span aria-hidden="true">★</span> ' + _counted(
-            "%(average)s from %(counter)s rating",
-            "%(average)s from %(counter)s ratings",
-            paper.rating_count,
-            average=floatformat(paper.rating_average, 1),
-        )
-    else:
-        said = gettext("not rated yet")
-    return SafeString(
-        f'<span class="rating-summary" data-sync="rating-{_number(paper.pk)}">{said}</span>'
-    )
+rating_summary = register.simple_tag(entry_html.rating_summary, name="rating_summary")
 
 
 @register.simple_tag(takes_context=True)
@@ -94,7 +78,7 @@ def rating_form(context: template.Context) -> SafeString:
         action = html.escape(entry_html.url("notes:paper_rate", paper.pk))
         body = (
             f'\n  <form method="post" action="{action}" class="rating__form" data-inplace>\n'
-            f"    {_csrf_input(context)}\n"
+            f"    {csrf_input(context)}\n"
             '    <input type="hidden" name="next" '
             f'value="{html.escape(request.get_full_path())}">\n'
             '    <fieldset class="rating__stars">\n'
