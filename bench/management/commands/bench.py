@@ -150,6 +150,12 @@ class Command(BaseCommand):
             "--warmup", type=int, default=10, help="unmeasured requests of each warm URL (10)"
         )
         parser.add_argument(
+            "--round-warmup",
+            type=int,
+            default=None,
+            help="unmeasured requests of a warm URL before each round's batch (the concurrency)",
+        )
+        parser.add_argument(
             "--writes",
             type=int,
             default=50,
@@ -353,10 +359,21 @@ class Command(BaseCommand):
                     concurrency=concurrency,
                     max_seconds=limit,
                 )
+        # Between two batches of a warm page come those of every other page, whose cold
+        # pieces push a warm page's out of each worker's cache: a few requests first bring
+        # them back to every worker, so that a warm batch is what the row says it is.
+        again = self._round_warmup(concurrency)
         for number in range(rounds):
             self.say(f"Round {number + 1} of {rounds} ({len(measures)} pages) …")
             before = floor()
             for measure in measures:
+                if measure.cache == "warm" and again:
+                    run_batch(
+                        sessions[measure.reader],
+                        [measure.urls[0]] * again,
+                        concurrency=concurrency,
+                        max_seconds=limit,
+                    )
                 tag = measure.tag(number)
                 batch = run_batch(
                     sessions[measure.reader],
@@ -369,6 +386,10 @@ class Command(BaseCommand):
                 measure.rounds.append((Tagged(batch, tag), before, after))
                 before = after
         return floors
+
+    def _round_warmup(self, concurrency: int) -> int:
+        chosen = self.options["round_warmup"]
+        return concurrency if chosen is None else chosen
 
     def _writes(
         self, running: server.Server, data: workloads.Data, options: dict[str, Any]
@@ -495,8 +516,9 @@ class Command(BaseCommand):
                 f"{concurrency} threads; {options['requests']} requests per page, reader and "
                 f"cache in {rounds} rounds, each page batch between two floor batches of "
                 f"the same size; {options['warmup']} unmeasured requests of each warm URL "
-                f"first; URLs drawn with seed {options['seed']}; a new connection per request, "
-                f"with a browser's User-Agent; {options['writes']} writes per writer",
+                f"first and {self._round_warmup(concurrency)} before each of its rounds; URLs "
+                f"drawn with seed {options['seed']}; a new connection per request, with a "
+                f"browser's User-Agent; {options['writes']} writes per writer",
             ),
         ]
         section = report.results_section(when=when, context=context, rows=rows)
@@ -529,6 +551,8 @@ class Command(BaseCommand):
         env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
         arguments = ["bench"]
         names = ("requests", "rounds", "workers", "warmup", "writes", "readers", "caches")
+        if options["round_warmup"] is not None:
+            names += ("round_warmup",)
         names += ("only", "seed", "label", "max_seconds", "output")
         for name in names:
             arguments += [f"--{name.replace('_', '-')}", str(options[name])]
