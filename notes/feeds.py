@@ -32,7 +32,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.models import User
+from notes.caching import entry_html
+from notes.caching.entry_html import number_url
 from notes.caching.fragments import FRAGMENT_SECONDS, digest
 from notes.forms import ListingForm, url_tags
 from notes.models import Note
@@ -87,22 +88,23 @@ class ItemRow(NamedTuple):
     display_name: str
 
 
-def _item(row: ItemRow, root: str) -> str:
-    """The ``<entry>`` of a note; ``root`` is the site's scheme and host (no slash)."""
-    # Unsaved models, for what they say of a note and its author: the note's number and
-    # address, the author's name and address.
-    note = Note(pk=row.pk)
-    author = User(username=row.username, display_name=row.display_name)
-    link = iri_to_uri(root + note.get_absolute_url())
+def _item(row: ItemRow, root: str, prefix: str) -> str:
+    """The ``<entry>`` of a note; ``root`` is the site's scheme and host (no slash),
+    ``prefix`` the URL prefix. The note's number and address and the author's name and
+    address are what ``Note.ref``, ``Note.get_absolute_url``, ``User.name`` and
+    ``User.get_absolute_url`` say, made without a model (an item made two, and reversed
+    two addresses: more than the rest of it)."""
+    link = iri_to_uri(root + number_url("notes:note", row.pk, prefix))
+    profile = entry_html.url("notes:profile", row.username)
     parts = [
         "<entry>",
-        _element("title", f"{note.ref} {row.paper_title}"),
+        _element("title", f"{{{row.pk}}} {row.paper_title}"),
         _link(link, "alternate"),
         _element("published", rfc3339_date(row.created)),
         _element("updated", rfc3339_date(row.modified)),
         "<author>",
-        _element("name", author.name),
-        _element("uri", iri_to_uri(root + author.get_absolute_url())),
+        _element("name", row.display_name or row.username),
+        _element("uri", iri_to_uri(root + profile)),
         "</author>",
         # The link is the item's id, as Django's Feed makes it when items have no guid.
         _element("id", link),
@@ -140,13 +142,14 @@ def _items(rows: list[ItemRow], root: str) -> list[str]:
     Like the pieces of notes/fragments.py, an item is cached under a digest of all
     it shows (the site's address and URL prefix included), so it is never stale.
     """
-    context = (ENTRY_FORMAT, root, get_script_prefix())
+    prefix = get_script_prefix()
+    context = (ENTRY_FORMAT, root, prefix)
     keys = [_item_key(row, context) for row in rows]
     found = cache.get_many(keys)
     written: dict[str, str] = {}
     for row, key in zip(rows, keys, strict=True):
         if key not in found:
-            found[key] = written[key] = _item(row, root)
+            found[key] = written[key] = _item(row, root, prefix)
     if written:
         cache.set_many(written, FRAGMENT_SECONDS)
     return [found[key] for key in keys]
