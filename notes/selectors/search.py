@@ -554,9 +554,13 @@ WITH q AS MATERIALIZED (
     SELECT websearch_to_tsquery(%(config)s::regconfig, %(query)s) AS query
 ),
 terms AS MATERIALIZED (
-    SELECT word, (SELECT min(lexeme) FROM unnest(to_tsvector(%(config)s::regconfig, word)))
-           AS stem
-    FROM unnest(%(words)s::text[]) AS word
+    -- A word without a stem is one the search leaves out ("the"): it places nothing.
+    SELECT word, stem FROM (
+        SELECT word,
+               (SELECT min(lexeme) FROM unnest(to_tsvector(%(config)s::regconfig, word))) AS stem
+        FROM unnest(%(words)s::text[]) AS word
+    ) AS stemmed
+    WHERE stem IS NOT NULL
 ),
 found AS MATERIALIZED (
     SELECT n.id, n.body_text AS text, length(n.body_text) AS size, span.first, span.last,

@@ -241,3 +241,11 @@ def test_a_search_asked_again_and_again_is_planned_for_its_words_every_time(
         prepared = cursor.fetchall()
     assert prepared, "the statements a page repeats are prepared"
     assert [statement for statement, types in prepared if types != "{}"] == []
+
+
+def test_a_word_the_search_leaves_out_does_not_place_the_extract(alice: User) -> None:
+    # "the" is everywhere; only "holonomy" says where the extract is.
+    body = f"{_long_text(400)} the holonomy group acts here. {_long_text(400, 2)}"
+    note = make_note(alice, body=body)
+    extract = _extract(Client().get("/search/", {"q": "the holonomy"}).content.decode(), note)
+    assert "<mark>holonomy</mark> group" in extract
