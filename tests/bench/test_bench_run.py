@@ -50,8 +50,12 @@ def test_a_small_run_measures_reads_and_writes_and_writes_its_report(
     assert "Logging in 2 readers through the login form" in printed
     text = output.read_text()
     assert "## Latest run:" in text and "- **Label:** a test run" in text
-    # Each round's batch of a warm page comes after a few unmeasured requests of its URL.
-    assert "each warm URL first and 6 before each of its rounds" in text
+    # Each round's batch of a warm page comes after unmeasured requests of its URL: four for
+    # each session of its reader and each of the three workers.
+    assert (
+        "each warm URL first and, before each of its rounds, 12 (anonymous, 1 session) or "
+        "24 (logged-in, 2 sessions)"
+    ) in text
     floor = _row(text, "floor", "floor (a minimal page)")
     assert "| 200 |" in floor
     for group in ("anonymous · warm", "anonymous · cold", "logged-in · warm", "logged-in · cold"):

@@ -153,7 +153,8 @@ class Command(BaseCommand):
             "--round-warmup",
             type=int,
             default=None,
-            help="unmeasured requests of a warm URL before each round's batch (the concurrency)",
+            help="unmeasured requests of a warm URL before each round's batch "
+            "(4 for each reader's session and worker)",
         )
         parser.add_argument(
             "--writes",
@@ -230,6 +231,7 @@ class Command(BaseCommand):
         with server.gunicorn(env, workers, base) as running:
             self.say(f"gunicorn on {running.host}:{running.port}, {workers} workers")
             sessions = self._sessions(running, readers, reader_users, concurrency)
+            self.session_counts = {reader: len(of) for reader, of in sessions.items()}
             floors = self._measure_reads(running, measures, sessions, rounds, concurrency)
             mixes = self._writes(running, data, options) if options["writes"] else []
             rss = {pid: server.rss_mb(pid) for pid in server.worker_pids(running.pid)}
@@ -362,11 +364,11 @@ class Command(BaseCommand):
         # Between two batches of a warm page come those of every other page, whose cold
         # pieces push a warm page's out of each worker's cache: a few requests first bring
         # them back to every worker, so that a warm batch is what the row says it is.
-        again = self._round_warmup(concurrency)
         for number in range(rounds):
             self.say(f"Round {number + 1} of {rounds} ({len(measures)} pages) …")
             before = floor()
             for measure in measures:
+                again = self._round_warmup(len(sessions[measure.reader]))
                 if measure.cache == "warm" and again:
                     run_batch(
                         sessions[measure.reader],
@@ -387,9 +389,19 @@ class Command(BaseCommand):
                 before = after
         return floors
 
-    def _round_warmup(self, concurrency: int) -> int:
+    def _round_warmup(self, sessions: int) -> int:
+        """Unmeasured requests of a warm URL before each round's batch: by default four for
+        each pair of a reader's session and a worker (each logged-in reader's page is
+        cached apart, in each worker), so that hardly one pair is left cold."""
         chosen = self.options["round_warmup"]
-        return concurrency if chosen is None else chosen
+        return 4 * sessions * self.options["workers"] if chosen is None else chosen
+
+    def _warmups_said(self) -> str:
+        counts = getattr(self, "session_counts", {})
+        return " or ".join(
+            f"{self._round_warmup(count)} ({reader}, {count} session{'s' * (count != 1)})"
+            for reader, count in counts.items()
+        )
 
     def _writes(
         self, running: server.Server, data: workloads.Data, options: dict[str, Any]
@@ -516,7 +528,7 @@ class Command(BaseCommand):
                 f"{concurrency} threads; {options['requests']} requests per page, reader and "
                 f"cache in {rounds} rounds, each page batch between two floor batches of "
                 f"the same size; {options['warmup']} unmeasured requests of each warm URL "
-                f"first and {self._round_warmup(concurrency)} before each of its rounds; URLs "
+                f"first and, before each of its rounds, {self._warmups_said()}; URLs "
                 f"drawn with seed {options['seed']}; a new connection per request, with a "
                 f"browser's User-Agent; {options['writes']} writes per writer",
             ),
