@@ -233,12 +233,12 @@ def rating_summary(paper: Any) -> SafeString:
         said = '<span aria-hidden="true">★</span> ' + ngettext(
             "%(average)s from %(counter)s rating", "%(average)s from %(counter)s ratings", count
         ) % {
-            "counter": html.escape(str(formats.localize(count))),
+            "counter": number(count),
             "average": floatformat(paper.rating_average, 1),
         }
     else:
         said = gettext("not rated yet")
-    pk = html.escape(str(formats.localize(paper.pk)))
+    pk = number(paper.pk)
     return SafeString(f'<span class="rating-summary" data-sync="rating-{pk}">{said}</span>')
 
 
@@ -369,6 +369,11 @@ class _Keep(dict):
 @lru_cache(maxsize=8192)
 def _localized_number(language: str | None, number: int) -> str:
     return html.escape(str(formats.localize(number)))
+
+
+def number(value: int) -> str:
+    """``{{ value }}`` for a number: in the reader's language's format, escaped."""
+    return _localized_number(get_language(), value)
 
 
 def history_rows(note: Note, rows: list[dict[str, Any]]) -> SafeString:

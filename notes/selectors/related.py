@@ -27,13 +27,12 @@ from html import escape
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.urls import get_script_prefix
-from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from accounts.models import User
 from notes import visibility
-from notes.caching.entry_html import number_url, rating_summary
+from notes.caching.entry_html import number, number_url, rating_summary
 from notes.caching.fragments import FRAGMENT_SECONDS, digest
 from notes.models import Note, Paper
 
@@ -136,7 +135,7 @@ def _render(papers: list[Paper]) -> SafeString:
 
 
 def _year(year: int | None) -> str:
-    return f"{escape(str(formats.localize(year)))} · " if year else ""
+    return f"{number(year)} · " if year else ""
 
 
 def source_tags(tags: Iterable[str]) -> list[str]:

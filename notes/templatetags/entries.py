@@ -15,7 +15,6 @@ from django import template
 from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
-from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
@@ -110,13 +109,13 @@ def revision_bar(note: Any, bar: Any) -> SafeString:
     being read, the newest few and the oldest the reader may read, the head and the full
     history. Through the template engine, ten links each with its translated title cost
     more than the rest of the note's header."""
-    prefix = get_script_prefix()
+    prefix, number = get_script_prefix(), entry_html.number
     links = "".join(
         '<span aria-hidden="true">…</span> '
         if n is None
         else (
             f'<a href="{html.escape(entry_html.url("notes:note_revision", note.pk, n))}" '
-            f'title="{gettext("revision %(n)s") % {"n": _number(n)}}">[{_number(n)}]</a> '
+            f'title="{gettext("revision %(n)s") % {"n": number(n)}}">[{number(n)}]</a> '
         )
         for n in bar.links
     )
@@ -128,17 +127,12 @@ def revision_bar(note: Any, bar: Any) -> SafeString:
     )
     return SafeString(
         f'<p class="revbar">{gettext("revision:")} <strong class="revbar__current" '
-        f'title="{gettext("the revision you are reading")}">{_number(bar.current)}</strong>\n'
+        f'title="{gettext("the revision you are reading")}">{number(bar.current)}</strong>\n'
         f"{links}\n"
         f'<a href="{html.escape(entry_html.number_url("notes:note", note.pk, prefix))}" '
         f'title="{gettext("the current revision")}">[{gettext("head")}]</a>\n'
         f"{history}</p>\n"
     )
-
-
-def _number(value: int) -> str:
-    """``{{ value }}`` for a number: localized, escaped."""
-    return html.escape(str(formats.localize(value)))
 
 
 @register.simple_tag

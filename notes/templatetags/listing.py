@@ -35,7 +35,7 @@ def _escaped(value: object) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     if isinstance(value, int) and not isinstance(value, bool):
-        value = formats.localize(value)
+        return entry_html.number(value)
     return html.escape(str(value))
 
 

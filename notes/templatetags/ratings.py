@@ -15,7 +15,6 @@ import html
 from urllib.parse import quote
 
 from django import template
-from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
@@ -27,10 +26,6 @@ register = template.Library()
 STARS = range(1, 6)
 
 
-def _number(value: int) -> str:
-    return html.escape(str(formats.localize(value)))
-
-
 def _text(value: object) -> str:
     """``{{ value }}``: escaped unless already safe, nothing for ``None``-less blanks."""
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
@@ -38,7 +33,7 @@ def _text(value: object) -> str:
 
 def _counted(singular: str, plural: str, count: int, **more: str) -> str:
     """``{% blocktranslate count counter=count %}``, with ``more`` already escaped."""
-    return ngettext(singular, plural, count) % {"counter": _number(count), **more}
+    return ngettext(singular, plural, count) % {"counter": entry_html.number(count), **more}
 
 
 rating_summary = register.simple_tag(entry_html.rating_summary, name="rating_summary")

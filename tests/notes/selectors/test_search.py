@@ -99,8 +99,9 @@ def test_snippets_highlight_matches_and_escape_the_text(alice: User) -> None:
     assert "<script>alert(1)</script>" not in html
 
 
-def _extract(html: str, note: Note) -> str:
-    """The extract of ``note``'s result on a search page."""
+def _extract(query: str, note: Note) -> str:
+    """The extract of ``note``'s result on the search page of ``query``."""
+    html = Client().get("/search/", {"q": query}).content.decode()
     start = html.index('<p class="snippet"', html.index(f'id="n{note.pk}"'))
     return html[start : html.index("</p>", start)]
 
@@ -114,7 +115,7 @@ def test_an_extract_of_a_long_note_shows_a_match_far_into_it(alice: User) -> Non
     # The extract is chosen from a window around the first match, not from all the text.
     body = f"{_long_text(3000)} the quasicrystal lattice is aperiodic. {_long_text(3000, 3)}"
     note = make_note(alice, body=body)
-    extract = _extract(Client().get("/search/", {"q": "quasicrystal"}).content.decode(), note)
+    extract = _extract("quasicrystal", note)
     assert "<mark>quasicrystal</mark> lattice" in extract
     assert len(extract) < 600  # a few dozen words, not the note
 
@@ -125,11 +126,10 @@ def test_an_extract_finds_a_phrase_and_a_word_in_another_form(alice: User) -> No
         f"and then spectral graphs studied closely. {_long_text(2000, 5)}"
     )
     note = make_note(alice, body=body)
-    client = Client()
-    phrase = _extract(client.get("/search/", {"q": '"spectral graphs"'}).content.decode(), note)
+    phrase = _extract('"spectral graphs"', note)
     assert "<mark>spectral</mark> <mark>graphs</mark> studied" in phrase
     # "graph" is not written in the text; its stem places the window all the same.
-    word = _extract(client.get("/search/", {"q": "graph"}).content.decode(), note)
+    word = _extract("graph", note)
     assert "<mark>graphs</mark>" in word
 
 
@@ -141,19 +141,18 @@ def test_an_extract_of_matches_far_apart_or_in_another_form_shows_them(
         f"and the holonomy appears much later. {_long_text(200, 3)}"
     )
     note = make_note(alice, body=body)
-    client = Client()
     # Not written as asked ("study graphs"): all the text is given, as before.
-    phrase = _extract(client.get("/search/", {"q": '"study graphs"'}).content.decode(), note)
+    phrase = _extract('"study graphs"', note)
     assert "<mark>studies</mark> <mark>graphs</mark>" in phrase
     # Two words far apart: all the text is given, and the extract starts at the first.
-    apart = _extract(client.get("/search/", {"q": "graphs holonomy"}).content.decode(), note)
+    apart = _extract("graphs holonomy", note)
     assert "Researchers studies <mark>graphs</mark> here." in apart
 
 
 def test_an_extract_starts_and_ends_on_whole_words(alice: User) -> None:
     body = f"{_long_text(500)} photonic crystals guide light {_long_text(500, 1)}"
     note = make_note(alice, body=body)
-    extract = _extract(Client().get("/search/", {"q": "photonic"}).content.decode(), note)
+    extract = _extract("photonic", note)
     text = extract.split(">", 1)[1].replace("<mark>", "").replace("</mark>", "")
     for word in text.replace("…", " ").split():
         assert word in {"photonic", "crystals", "guide", "light"} or word in _long_text(8), word
@@ -161,7 +160,7 @@ def test_an_extract_starts_and_ends_on_whole_words(alice: User) -> None:
 
 def test_a_short_notes_extract_is_as_before(alice: User) -> None:
     note = make_note(alice, body="Short text: the polariton condensate, and nothing more.")
-    extract = _extract(Client().get("/search/", {"q": "polariton -absent"}).content.decode(), note)
+    extract = _extract("polariton -absent", note)
     assert "the <mark>polariton</mark> condensate" in extract
 
 
@@ -247,5 +246,5 @@ def test_a_word_the_search_leaves_out_does_not_place_the_extract(alice: User) ->
     # "the" is everywhere; only "holonomy" says where the extract is.
     body = f"{_long_text(400)} the holonomy group acts here. {_long_text(400, 2)}"
     note = make_note(alice, body=body)
-    extract = _extract(Client().get("/search/", {"q": "the holonomy"}).content.decode(), note)
+    extract = _extract("the holonomy", note)
     assert "<mark>holonomy</mark> group" in extract
