@@ -9,6 +9,9 @@ request's ``X-Bench-Batch`` header, the worker's CPU microseconds and the databa
 (``-`` when its process changed or closed during the request). CPU time is what a request
 costs whatever else the machine is doing: a busy machine makes requests wait longer, not
 cost more. The site's code is not touched; these hooks only read the clock and /proc.
+
+Each worker starts its render child as soon as it has loaded the site, as the site's own
+gunicorn settings (``papernotes.gunicorn_conf``) have it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ def cpu_ns(pid: int) -> int | None:
         return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def post_worker_init(worker: Any) -> None:
+    from notes.markup import render_worker
+
+    render_worker.start_soon()
 
 
 def pre_request(worker: Any, req: Any) -> None:

@@ -10,6 +10,10 @@ every worker writes to and that is empty when gunicorn starts. ``PROMETHEUS_MULT
 names it; unset, a fresh directory of this gunicorn's own is made (and removed at exit),
 so two gunicorns on one host never add up each other's counts. A worker that exits is
 marked dead, so its gauges stop counting while its counters keep their totals.
+
+Each worker starts its render child (``notes.markup.render_worker``) as soon as it has
+loaded the site, beside serving: otherwise the first save, preview or comment each worker
+serves waits a few hundred milliseconds for it.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ if _json:
             "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
+
+
+def post_worker_init(worker: Any) -> None:
+    from notes.markup import render_worker
+
+    render_worker.start_soon()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import resource
@@ -48,7 +49,7 @@ from notes.markup.rendering import (
     render_markdown,
 )
 
-__all__ = ["RenderTimeout", "child_pid", "render", "stop"]
+__all__ = ["RenderTimeout", "child_pid", "render", "start", "start_soon", "stop"]
 
 # The project directory, from which the child imports ``notes``.
 _PROJECT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,7 @@ class _Child:
     idle_cpu: float  # the child's CPU seconds when it last finished (or started)
 
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _child: _Child | None = None
 _owner = os.getpid()
@@ -139,6 +141,28 @@ def child_pid() -> int | None:
     """The running child's process id, if there is one (for tests and diagnostics)."""
     child = _child
     return child.process.pid if child is not None and os.getpid() == _owner else None
+
+
+def start() -> None:
+    """Start the child now, if none is running, rather than at the first render: a new
+    child imports the renderer and loads the math engine, a few hundred milliseconds that
+    the first save of each web process would otherwise wait for."""
+    with _lock:
+        _running_child()
+
+
+def start_soon() -> None:
+    """``start`` in a thread of its own, so that a web process may serve while its child
+    starts (a render meanwhile waits for it). A child that cannot start is logged; the
+    first render tries again."""
+
+    def starting() -> None:
+        try:
+            start()
+        except Exception:
+            logger.exception("The render child did not start; the first render will try again.")
+
+    threading.Thread(target=starting, name="render-child-start", daemon=True).start()
 
 
 def stop() -> None:

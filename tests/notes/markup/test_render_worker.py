@@ -37,6 +37,13 @@ def parent_of(pid: int) -> int:
     return int(stat.rpartition(")")[2].split()[1])
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def is_running(pid: int) -> bool:
     """Whether any thread of the process is still alive: the child runs V8's threads, and a
     killed process's main thread is a zombie while the others are still exiting (its pipes
@@ -122,6 +129,33 @@ def test_a_child_killed_from_outside_is_replaced_at_the_next_render() -> None:
         time.sleep(0.01)
     assert render("Still here.").text == "Still here."
     assert render_worker.child_pid() != pid
+
+
+def test_a_child_started_ahead_serves_the_first_render() -> None:
+    render_worker.stop()
+    assert render_worker.child_pid() is None
+    render_worker.start()
+    pid = render_worker.child_pid()
+    assert pid is not None and parent_of(pid) == os.getpid()
+    render_worker.start()  # already running: the same child
+    assert render_worker.child_pid() == pid
+    assert render("First.").text == "First."
+    assert render_worker.child_pid() == pid
+
+
+def test_a_child_started_in_the_background_is_waited_for_by_a_render() -> None:
+    render_worker.stop()
+    render_worker.start_soon()
+    # The render takes the lock after the start or before it: either way one child serves.
+    assert render("Right away.").text == "Right away."
+    pid = render_worker.child_pid()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(
+        thread.name == "render-child-start" for thread in threading.enumerate()
+    ):
+        time.sleep(0.01)
+    assert render_worker.child_pid() == pid
+    assert [child for child in _children(os.getpid()) if is_running(child)] == [pid]
 
 
 def test_a_refused_text_keeps_the_child() -> None:
