@@ -1,7 +1,14 @@
+import difflib
+import random
 from types import SimpleNamespace
 
+import pytest
+
+from notes.markup import diffing
 from notes.markup.diffing import tag_changes, word_diff
 from notes.selectors.revbar import NEWEST, revision_bar
+from tests.corpora import naughty_strings, xss_payloads
+from tests.texts import ordinary_note
 
 
 def test_word_diff_marks_changed_words_only() -> None:
@@ -21,6 +28,34 @@ def test_identical_texts_have_no_change() -> None:
     diff = word_diff("same", "same")
     assert not diff.changed
     assert str(diff.html) == "same"
+
+
+def _edited(text: str, rng: random.Random, pieces: list[str]) -> str:
+    """``text`` with a few words and lines replaced, inserted or removed."""
+    tokens = text.split(" ")
+    for _ in range(rng.randint(1, 12)):
+        at = rng.randrange(len(tokens) + 1)
+        tokens[at : at + rng.randint(0, 4)] = rng.sample(pieces, rng.randint(0, 3))
+    return " ".join(tokens)
+
+
+def _pairs() -> list[tuple[str, str]]:
+    rng = random.Random(7)
+    pieces = [*naughty_strings(), *xss_payloads("xss_payloads_quick.txt"), "\n", "\n\n", " ", "the"]
+    texts = [ordinary_note(size)[0] for size in (300, 3_000)]
+    texts += ["\n".join(rng.sample(pieces, 40)) for _ in range(4)]
+    pairs = []
+    for text in texts:
+        once = _edited(text, rng, pieces)
+        pairs += [(text, once), (once, _edited(once, rng, pieces)), (text, ""), ("", text)]
+    return pairs
+
+
+@pytest.mark.parametrize(("old", "new"), _pairs())
+def test_the_c_matcher_gives_difflibs_diff(old: str, new: str, monkeypatch) -> None:
+    fast = word_diff(old, new)
+    monkeypatch.setattr(diffing, "CSequenceMatcher", difflib.SequenceMatcher)
+    assert fast == word_diff(old, new)
 
 
 def test_tag_changes_lists_added_and_removed() -> None:
