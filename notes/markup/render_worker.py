@@ -373,7 +373,25 @@ def _serve(requests: int, replies: int) -> None:
             return  # the parent is gone (it stopped waiting, or was stopped itself)
 
 
+def _main(requests: int, replies: int) -> None:
+    """Serve, then leave straight out, whatever happened: the V8 isolate's threads are no
+    reason to linger once the parent is gone, and the isolate's finalizer, run at an
+    ordinary exit, can wait for them forever (a child whose parent went while it started
+    stayed behind, holding the parent's output open)."""
+    code = 0
+    try:
+        _serve(requests, replies)
+    except BrokenPipeError:
+        pass  # the parent went before the child was ready: nothing to tell
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]))
-    # Straight out: the V8 isolate's threads are no reason to linger once the parent is gone.
-    os._exit(0)
+    _main(int(sys.argv[1]), int(sys.argv[2]))

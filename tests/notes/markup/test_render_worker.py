@@ -212,6 +212,35 @@ def test_a_forked_process_starts_its_own_child() -> None:
     assert render("Parent still renders.").text == "Parent still renders."
 
 
+def test_a_child_whose_parent_goes_while_it_starts_leaves_too() -> None:
+    # As a web process that stops right after it started its child (gunicorn replacing
+    # its workers): the child finds nobody to tell it is ready, and must not stay behind
+    # holding what it inherited (the server's output) open.
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "notes.markup.render_worker",
+            str(requests_read),
+            str(replies_write),
+        ],
+        cwd=ROOT,
+        pass_fds=(requests_read, replies_write),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    for fd in (requests_read, replies_write, requests_write, replies_read):
+        os.close(fd)
+    try:
+        _, errors = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0
+    assert b"Traceback" not in errors
+
+
 def test_the_renderer_imports_no_django() -> None:
     # The child runs only notes.markup.rendering; it must not need (or configure) Django.
     check = (
