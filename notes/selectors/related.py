@@ -1,7 +1,8 @@
 """\"Read also\": papers related to a paper, for the paper and note pages.
 
-Candidates are the papers of notes that share a tag with the notes on this paper (GIN
-index on ``tag_names``) or whose head (title, tags and authors; GIN index on
+Candidates are the papers of notes that share a tag with the notes on this paper (the
+newest public notes under each tag, from ``notes_publictagged``'s key, and the reader's own
+notes that only they may read) or whose head (title, tags and authors; GIN index on
 ``search_head``) has a word of its title. Each source is cut at a fixed, small number of
 notes, so the query costs about the same at 100,000 notes as at 100. Candidate papers are
 ranked by how many of the tags their candidate notes share and by how similar their
@@ -47,17 +48,34 @@ _WORD_RE = re.compile(r"\w+")
 
 # The candidate sources take the first notes they find rather than the best: ordering
 # them would mean reading every note that carries a common tag or word, and every
-# candidate is a read of a note's row, so there are few. A source with nothing to look
-# for (no tags; a title of stop words) is skipped by its first condition, which
-# PostgreSQL checks once, instead of scanning every note for a match that cannot be.
+# candidate is a read of a note's row, so there are few. A tag's public notes are read
+# newest first from its rows in ``notes_publictagged`` (an even share of the candidates
+# for each tag), which stops at its share whatever the tag's size; the tags' index on the
+# notes would first list every note under the tags (thousands for a common one at a
+# million notes), and a plain scan reads notes until enough carry them (many, for rare
+# tags). The reader's own notes that others may not read are looked for among their own.
+# A source with nothing to look for (no tags; a title of stop words) is skipped by its
+# first condition, which PostgreSQL checks once, instead of scanning every note for a
+# match that cannot be.
 # Scores use the candidates' own columns (the paper title is copied on each note), and
 # only the five papers shown are read from the papers table, with only the columns shown.
 _RELATED_SQL_TEMPLATE = """
 WITH candidates AS (
+    (SELECT n.paper_id, n.paper_title, n.tag_names
+     FROM unnest(%(tags)s::varchar(100)[]) AS source(tag)
+     CROSS JOIN LATERAL (
+        SELECT n.paper_id, n.paper_title, n.tag_names
+        FROM notes_publictagged AS t JOIN notes_note AS n ON n.id = t.note_id
+        WHERE t.tag = source.tag AND n.paper_id <> %(paper)s
+        ORDER BY t.modified DESC
+        LIMIT %(per_tag)s
+     ) AS n
+     LIMIT %(tag_candidates)s)
+    UNION ALL
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
      WHERE cardinality(%(tags)s::varchar(100)[]) > 0
-       AND n.tag_names && %(tags)s::varchar(100)[] AND n.paper_id <> %(paper)s
-       AND {readable}
+       AND {own_unlisted} AND n.tag_names && %(tags)s::varchar(100)[]
+       AND n.paper_id <> %(paper)s
      LIMIT %(tag_candidates)s)
     UNION ALL
     (SELECT n.paper_id, n.paper_title, n.tag_names FROM notes_note AS n
@@ -82,7 +100,10 @@ SELECT p.id, p.title, p.year, p.rating_count, p.rating_sum, best.score
 FROM best JOIN notes_paper AS p ON p.id = best.paper_id
 ORDER BY best.score DESC, p.id DESC
 """
-_RELATED_SQL = _RELATED_SQL_TEMPLATE.format(readable=visibility.notes_sql("n", reader="%(viewer)s"))
+_RELATED_SQL = _RELATED_SQL_TEMPLATE.format(
+    readable=visibility.notes_sql("n", reader="%(viewer)s"),
+    own_unlisted=visibility.own_unlisted_sql("n", reader="%(viewer)s"),
+)
 
 
 def related_section(
@@ -148,14 +169,16 @@ def read_also(*, paper: Paper, viewer: User | AnonymousUser, tags: Iterable[str]
     ``tags`` are the tags of the notes on ``paper`` that the page already shows (and
     therefore the viewer may read), so no query is spent on finding them.
     """
+    tags = source_tags(tags)
     params = {
-        "tags": source_tags(tags),
+        "tags": tags,
         "paper": paper.pk,
         "title": paper.title,
         # Words only, so no tsquery syntax gets through; any of them may match.
         "words": " | ".join(_WORD_RE.findall(paper.title)[:MAX_TITLE_WORDS]),
         "viewer": visibility.reader_id(viewer),
         "tag_candidates": TAG_CANDIDATES,
+        "per_tag": -(-TAG_CANDIDATES // max(1, len(tags))),
         "text_candidates": TEXT_CANDIDATES,
         "title_weight": TITLE_WEIGHT,
         "limit": LIMIT,
