@@ -241,6 +241,21 @@ def test_a_child_whose_parent_goes_while_it_starts_leaves_too() -> None:
     assert b"Traceback" not in errors
 
 
+def test_the_warm_up_text_goes_through_every_part_of_the_renderer() -> None:
+    # The child converts it before it says it is ready, so that no author's first text
+    # pays for setting up Markdown's extensions, the highlighter and the math.
+    rendered = render_markdown(
+        render_worker.WARM_UP_TEXT, linkable_notes=frozenset({1}).intersection
+    )
+    assert rendered.math_errors == ()
+    assert rendered.html.count("<math") == 2
+    assert rendered.note_refs == frozenset({1})
+    for part in ("<h1", "<em>", "<strong>", "<code>", "<table", "<li", "<blockquote"):
+        assert part in rendered.html, part
+    assert 'class="highlight"' in rendered.html
+    assert "fn" in rendered.html and "footnote" in rendered.html
+
+
 def test_the_renderer_imports_no_django() -> None:
     # The child runs only notes.markup.rendering; it must not need (or configure) Django.
     check = (
