@@ -8,7 +8,7 @@ the same machine here), and appends one line to the file ``BENCH_CPU_LOG`` names
 request's ``X-Bench-Batch`` header, the worker's CPU microseconds and the database's
 (``-`` when its process changed or closed during the request). CPU time is what a request
 costs whatever else the machine is doing: a busy machine makes requests wait longer, not
-cost more. The site's code is not touched; these hooks only read the clock and /proc.
+cost more. The site's code is not touched; the request hooks only read the clock and /proc.
 
 Each worker starts its render child as soon as it has loaded the site, as the site's own
 gunicorn settings (``papernotes.gunicorn_conf``) have it.
