@@ -1,9 +1,11 @@
 """Helpers for tests that start processes or databases of their own: the test database
-as a URL, a fresh empty database on the same server, and waiting for a condition."""
+as a URL, a fresh empty database on the same server, a free local port, and waiting for a
+condition."""
 
 from __future__ import annotations
 
 import contextlib
+import socket
 import time
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -20,6 +22,14 @@ def database_url() -> str:
     port = f":{db['PORT']}" if db["PORT"] else ""
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
     return f"postgresql://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
+
+
+def free_port() -> int:
+    """A local TCP port where nothing listens (for a server a test starts, or one it expects
+    to find gone)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], object], *, seconds: float = 60) -> None:

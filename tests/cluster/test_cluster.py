@@ -38,7 +38,7 @@ import psycopg
 import pytest
 
 from papernotes import embedded_db
-from tests.ops import wait_for
+from tests.ops import free_port, wait_for
 
 pytestmark = pytest.mark.cluster
 
@@ -51,12 +51,6 @@ def _tool(name: str) -> str | None:
     return shutil.which(name) or next(
         (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.exists()), None
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _pg_bin(name: str) -> str:
@@ -174,7 +168,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
 def _redis(base: Path, processes: list[subprocess.Popen]) -> str:
     server = _tool("redis-server")
     if server is not None:
-        port = _free_port()
+        port = free_port()
         processes.append(
             _start(
                 [
@@ -312,7 +306,7 @@ def cluster() -> Iterator[Cluster]:
 
         apps, app_processes = [], []
         for number in (1, 2):
-            port = _free_port()
+            port = free_port()
             app_processes.append(
                 _start(
                     [
@@ -351,7 +345,7 @@ def cluster() -> Iterator[Cluster]:
         for app in apps:
             wait_for(lambda app=app: Browser().get(f"{app}/health/ready").status == 200, seconds=60)
 
-        balancer_port = _free_port()
+        balancer_port = free_port()
         servers = "\n".join(
             f"    server app{n} {app.removeprefix('http://')} check"
             for n, app in enumerate(apps, 1)

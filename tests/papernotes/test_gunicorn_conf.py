@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
 import psutil
 
-from tests.ops import database_url, wait_for
+from tests.ops import database_url, free_port, wait_for
 from tests.paths import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _render_children(worker: psutil.Process) -> list[psutil.Process]:
@@ -39,7 +32,7 @@ def test_every_worker_starts_its_render_child_without_waiting_for_a_render(tmp_p
     server = subprocess.Popen(
         [
             sys.executable, "-m", "gunicorn", "-c", "python:papernotes.gunicorn_conf",
-            "papernotes.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{_free_port()}",
+            "papernotes.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{free_port()}",
         ],
         cwd=ROOT,
         env=env,

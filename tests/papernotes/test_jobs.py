@@ -28,7 +28,7 @@ from papernotes import jobs
 from tests.conftest import client_for
 from tests.factories import make_comment, make_note
 from tests.jobs import call_async, empty_queue, job_rows, run_jobs, run_worker
-from tests.ops import database_url, wait_for
+from tests.ops import database_url, free_port, wait_for
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
@@ -45,12 +45,6 @@ def _prefer(user: User, delivery: str) -> None:
     notifications.save_preferences(
         user=user, deliveries=dict.fromkeys(NotificationKind.values, delivery)
     )
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _make_due(job_id: int) -> None:
@@ -164,7 +158,7 @@ def test_a_failed_email_job_is_tried_again_after_a_growing_pause(
     alice: User, bob: User, settings
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
     _prefer(alice, Delivery.IMMEDIATE)
     make_comment(make_note(alice), bob, "Hello.")

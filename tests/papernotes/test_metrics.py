@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -28,18 +27,12 @@ from papernotes.outages import reporter
 from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note
 from tests.jobs import empty_queue
-from tests.ops import database_url, wait_for
+from tests.ops import database_url, free_port, wait_for
 from tests.texts import ordinary_note, scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "a-scraper-token-of-at-least-32-characters"
 OUTSIDE = "203.0.113.9"
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _samples(text: str) -> dict[tuple[str, frozenset], float]:
@@ -149,7 +142,7 @@ def test_database_failures_are_counted_by_kind_and_the_queue_says_it_is_unread()
     before = _scrape()
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
     try:
         for _ in range(3):
             assert Client().get("/papers/").status_code == 503
@@ -171,7 +164,7 @@ def test_database_failures_are_counted_by_kind_and_the_queue_says_it_is_unread()
 def test_cache_failures_are_counted() -> None:
     before = _value(_scrape(), "papernotes_cache_errors_total")
     unreachable = DegradingRedisCache(
-        f"redis://127.0.0.1:{_closed_port()}/0",
+        f"redis://127.0.0.1:{free_port()}/0",
         {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}},
     )
     assert unreachable.get("anything", "missed") == "missed"
@@ -226,7 +219,7 @@ def _get(url: str) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_under_gunicorn_the_metrics_add_up_every_worker(tmp_path: Path) -> None:
     empty_queue()
-    port = _closed_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),

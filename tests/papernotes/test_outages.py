@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from papernotes import health, outages
 from papernotes.outages import reporter
 from tests.conftest import BROWSER_AGENT, PASSWORD, client_for
 from tests.factories import make_note
+from tests.ops import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -27,19 +27,12 @@ def _fresh_failure_log() -> Iterator[None]:
     reporter.reset()
 
 
-def _closed_port() -> int:
-    """A local TCP port where nothing listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def database_down() -> Iterator[None]:
     """The default connection pointed at a port where nothing listens, then put back."""
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
     try:
         yield
     finally:
@@ -94,7 +87,7 @@ def test_the_site_recovers_by_itself_when_the_database_is_back(alice: User) -> N
     reader = Client()
     saved = dict(connection.settings_dict)
     connection.close()
-    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
     try:
         assert reader.get(f"/n/{note.pk}/").status_code == 503
     finally:
@@ -191,7 +184,7 @@ def redis_down(settings) -> None:
     settings.CACHES = {
         "default": {
             "BACKEND": "papernotes.cache.DegradingRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }

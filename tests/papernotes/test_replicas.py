@@ -8,7 +8,6 @@ behind its primary looks like. tests/cluster/ runs a real streaming replica.
 
 from __future__ import annotations
 
-import socket
 import warnings
 from collections.abc import Iterator
 
@@ -22,12 +21,7 @@ from notes.models import Note
 from papernotes import replicas
 from tests.conftest import BROWSER_AGENT, client_for
 from tests.factories import make_note
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ops import free_port
 
 
 @pytest.fixture
@@ -113,7 +107,7 @@ def test_the_view_count_is_written_to_the_primary(alice: User, bob: User, replic
 def test_while_the_replica_is_away_reads_go_to_the_primary(
     alice: User, replica: dict, caplog: pytest.LogCaptureFixture
 ) -> None:
-    replica.update(HOST="127.0.0.1", PORT=str(_closed_port()))
+    replica.update(HOST="127.0.0.1", PORT=str(free_port()))
     note = make_note(alice)
     reader = Client(HTTP_USER_AGENT=BROWSER_AGENT)
     for _ in range(3):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -24,7 +23,7 @@ from notes.services import notifications
 from papernotes import embedded_db, supervisor
 from tests.factories import make_comment, make_note
 from tests.jobs import empty_queue
-from tests.ops import database_url, wait_for
+from tests.ops import database_url, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,12 +83,6 @@ def test_a_running_server_keeps_writing_to_its_rotated_log(pgdata: Path) -> None
     wait_for(lambda: "written after the rotation" in (pgdata / "log").read_text(), seconds=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -107,7 +100,7 @@ def test_serve_runs_a_worker_beside_the_web_server_and_stops_them_together(
         user=alice, deliveries=dict.fromkeys(NotificationKind.values, Delivery.IMMEDIATE)
     )
     make_comment(make_note(alice), bob, "Sent by the worker make run starts.")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "WARNING"}
     serve = subprocess.Popen(
         [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
