@@ -236,6 +236,7 @@ def locked_note(pk: int) -> Note:
     return (
         Note.objects.select_for_update(no_key=True, of=("self",))
         .select_related("author", "paper")
+        .without_search_data()
         .get(pk=pk)
     )
 
