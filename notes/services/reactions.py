@@ -29,7 +29,6 @@ from notes.models.reactions import (
     MIN_STARS,
     DailyView,
     NoteView,
-    NoteVote,
     PaperRating,
     PaperView,
 )
@@ -41,6 +40,29 @@ class OwnNoteVote(PermissionDenied):
     message = gettext_noop("You cannot vote for your own note.")  # translated where shown
 
 
+# One statement each: the vote row is added (unless it is there) or removed, and the count
+# moves only when the row did. Of two simultaneous votes by the same person, the second
+# waits for the first's row and then adds nothing. Returns the new count, or no row when
+# nothing changed.
+_VOTE_SQL = """
+WITH added AS (
+    INSERT INTO notes_notevote (note_id, user_id, created) VALUES (%s, %s, %s)
+    ON CONFLICT DO NOTHING RETURNING 1
+)
+UPDATE notes_note SET vote_count = vote_count + 1
+WHERE id = %s AND EXISTS (SELECT 1 FROM added)
+RETURNING vote_count
+"""
+_UNVOTE_SQL = """
+WITH removed AS (
+    DELETE FROM notes_notevote WHERE note_id = %s AND user_id = %s RETURNING 1
+)
+UPDATE notes_note SET vote_count = vote_count - 1
+WHERE id = %s AND EXISTS (SELECT 1 FROM removed)
+RETURNING vote_count
+"""
+
+
 def note_vote(*, note: Note, user: User, vote: bool) -> int:
     """Set ``user``'s vote on ``note`` (``vote`` says whether it should be there).
 
@@ -49,18 +71,16 @@ def note_vote(*, note: Note, user: User, vote: bool) -> int:
     """
     if note.author_id == user.pk:
         raise OwnNoteVote(OwnNoteVote.message)
-    with transaction.atomic():
-        if vote:
-            # INSERT … ON CONFLICT semantics: of two simultaneous votes, the second waits
-            # for the first and then finds its row, so it adds nothing to the count.
-            _, changed = NoteVote.objects.get_or_create(note=note, user=user)
-            step = 1
-        else:
-            deleted, _ = NoteVote.objects.filter(note=note, user=user).delete()
-            changed, step = deleted > 0, -1
-        if changed:
-            Note.objects.filter(pk=note.pk).update(vote_count=F("vote_count") + step)
-        return Note.objects.filter(pk=note.pk).values_list("vote_count", flat=True).get()
+    if vote:
+        sql, params = _VOTE_SQL, [note.pk, user.pk, timezone.now(), note.pk]
+    else:
+        sql, params = _UNVOTE_SQL, [note.pk, user.pk, note.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    return Note.objects.filter(pk=note.pk).values_list("vote_count", flat=True).get()
 
 
 @dataclass(frozen=True)
