@@ -16,9 +16,11 @@ from typing import Any
 from django.core.paginator import Page
 from django.db import router
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
 
 from accounts.models import User
 from notes.models import Comment, Note, Notification, Paper
+from notes.models.notifications import INBOX_FIELDS
 from notes.selectors import statements
 from notes.selectors.browse import IdWindow, ListPaginator
 
@@ -53,11 +55,30 @@ def _statements() -> dict[str, statements.Statement]:
             shown.values("id", "read_at"),
             "SELECT COUNT(*), COUNT(*) FILTER (WHERE shown.read_at IS NULL) FROM ({}) AS shown",
         ),
+        # The page's ids first, from the inbox's index, then only those rows with their
+        # actor, note, paper and comment: joined before the cut, every notification up to
+        # the page's end was read with its four rows (page ten: five hundred).
         "page": statements.compiled(
-            Notification.objects.for_inbox(reader).values_list(*INBOX_COLUMNS),
-            "{} LIMIT %s OFFSET %s",
+            shown.order_by("-created", "-id").values("id"),
+            "WITH page AS MATERIALIZED ({} LIMIT %s OFFSET %s) " + _page_rows_sql(),
         ),
     }
+
+
+def _page_rows_sql() -> str:
+    """The inbox's rows of the notifications ``page`` (a name the statement gives to the
+    page's ids), in the inbox's order, as a template's text."""
+    rows = (
+        Notification.objects.filter(id__in=RawSQL("SELECT id FROM page", ()))
+        .select_related("actor", "note__paper", "comment")
+        .only(*INBOX_FIELDS)
+        .order_by("-created", "-id")
+        .values_list(*INBOX_COLUMNS)
+    )
+    sql, params = rows.query.sql_with_params()
+    if params:
+        raise ValueError("The page's rows take no parameter of their own.")
+    return sql.replace("{", "{{").replace("}", "}}")
 
 
 def _read(name: str, user: User, *more: Any) -> list[tuple[Any, ...]]:

@@ -15,6 +15,7 @@ from pytest_django.fixtures import Settings
 from accounts.models import User
 from notes.caching import entry_html
 from notes.models import Comment, Notification
+from notes.models.notifications import NotificationKind
 from notes.selectors import inbox
 from notes.selectors.inbox import (
     INBOX_COLUMNS,
@@ -83,29 +84,45 @@ def test_the_inbox_walks_its_notifications_newest_first_and_stops_at_the_page(
     reads its fifty from the inbox's index and stops, and the counts read no note."""
     settings.COMMENT_RATE_LIMIT = 100
     note = make_note(alice)
-    for i in range(60):
+    for i in range(30):
         make_comment(note, bob if i % 2 else carol, f"Comment {i}")
+    # And thirty about notes of their own, one each.
+    for _ in range(30):
+        Notification.objects.create(
+            recipient=alice, actor=bob, kind=NotificationKind.FOLLOWED_USER, note=make_note(bob)
+        )
     hidden = make_comment(note, carol, "Hidden")
     _hide(Comment.objects.get(pk=hidden.pk), staff)
     _hide(make_note(bob), staff)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE notes_notification")
         cursor.execute("SET LOCAL enable_seqscan = off")  # as with a real table's size
-        for name, more in (("page", [51, 0]), ("counts", []), ("unread", [100])):
+        for name, more in (
+            ("page", [51, 0]),
+            ("page", [10, 50]),
+            ("counts", []),
+            ("unread", [100]),
+        ):
             sql, readers = inbox._statements()[name]
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", [alice.pk] * readers + more)
             nodes = list(_plan_nodes(cursor.fetchone()[0][0]["Plan"]))
             # The notifications' own notes are read for the page's lines only, never for
-            # all sixty (the set of hidden notes, read once, has an alias of its own).
+            # all sixty nor for the lines of the pages before (the set of hidden notes,
+            # read once, has an alias of its own).
             read = sum(
                 float(node["Actual Rows"]) * node["Actual Loops"]
                 for node in nodes
                 if node.get("Relation Name") == node.get("Alias") == "notes_note"
             )
-            assert read <= 51 and (read > 0) == (name == "page"), (name, nodes)
+            lines = more[0] if name == "page" else 0
+            assert read <= lines and (read > 0) == (lines > 0), (name, more, nodes)
             if name != "page":
                 assert not any("Join Type" in node for node in nodes), name
     assert inbox_counts(alice) == (60, 60)
+    # The pages, one after another, are the whole inbox newest first.
+    shown = list(Notification.objects.for_inbox(alice).values_list("id", flat=True))
+    paged = [row.id for number in (1, 2) for row in inbox_page(alice, number, 60).object_list]
+    assert paged == shown and len(shown) == 60
 
 
 def _inbox(client: Client) -> str:
