@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import make_note, make_paper
@@ -67,9 +69,23 @@ def test_a_rare_word_reads_its_matches_and_a_common_word_walks_the_date_index() 
     assert reads_every_match(12_000, 101, notes=890_000)
 
 
-# Every match read and sorted (what a rare word gets), or the date index walked (a common
-# word).
-READS = {"every match": True, "the walk": False}
+def test_a_word_between_rare_and_common_reads_the_newest_notes_first() -> None:
+    from notes.selectors.search import recent_window
+
+    # Thousands of matches at a million notes: a window of the newest notes, holding a few
+    # times the page's end, costs less than reading every match.
+    assert recent_window(4_000, 21, notes=890_000) == 14_018
+    assert recent_window(9_000, 101, notes=890_000) == 29_964
+    # A few matches are read whole; so are those of a list the window would cover.
+    assert recent_window(500, 21, notes=890_000) is None
+    assert recent_window(40, 21, notes=1_000) is None
+    assert recent_window(0, 21, notes=890_000) is None
+
+
+# Every match read and sorted (what a rare word gets), the date index walked (a common
+# word), or the matches among the newest notes (a word between), read from a window of
+# notes that holds enough of them, or not (then every match is read after all).
+READS = {"every match": None, "the walk": None, "the newest 12": 12, "the newest 25": 25}
 
 
 @pytest.mark.parametrize("reads", READS)
@@ -81,7 +97,9 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
     # (by user) compiles the two parts as querysets. All are held to the ORM's order.
     from notes.selectors import search
 
-    monkeypatch.setattr(search, "reads_every_match", lambda matches, stop, notes: READS[reads])
+    every = reads != "the walk"
+    monkeypatch.setattr(search, "reads_every_match", lambda matches, stop, notes: every)
+    monkeypatch.setattr(search, "recent_window", lambda matches, stop, notes: READS[reads])
     from notes.caching.fragments import condition_of
     from notes.selectors.browse import Listing, notes_for
     from notes.selectors.search import RelevanceWindow, matching, parse_query
@@ -103,7 +121,14 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
         )
         assert expected
         for start, stop in [(0, 7), (5, 12), (20, 40)]:
-            assert window.ids(start, stop) == expected[start:stop], (query, start)
+            with CaptureQueriesContext(connection) as queries:
+                assert window.ids(start, stop) == expected[start:stop], (query, start)
+            ran = " ".join(query["sql"] for query in queries.captured_queries)
+            if READS[reads] and not parsed.users:
+                # The newest notes are asked first; every match is read only when they held
+                # too few (here: a window to the fortieth of thirty notes).
+                assert "WITH recent" in ran
+                assert ("WITH matches" in ran) == (stop == 40), ran
 
 
 def test_the_window_takes_its_estimates_from_postgresql(alice: User) -> None:
