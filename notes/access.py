@@ -40,6 +40,13 @@ NOTE_PAGE = RowLookup(
     lambda reader: Note.objects.for_page(reader).annotate(**revbar.annotations(reader)),
 )
 NOTE_HISTORY = RowLookup(Note, lambda reader: Note.objects.for_history())
+# Who may reach it and its counts, without its texts: for a vote, whose answer shows none.
+NOTE_STATE = RowLookup(
+    Note,
+    lambda reader: Note.objects.only(
+        "author_id", "paper_id", "visibility", "deleted_at", "hidden_at", "vote_count"
+    ),
+)
 # A paper: by default its row alone; for its own page with the reader's rating and summary.
 PAPER = RowLookup(Paper, lambda reader: Paper.objects.all())
 PAPER_PAGE = RowLookup(Paper, papers_for_page)

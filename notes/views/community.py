@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from notes.access import get_note_for_user, get_paper_for_user
+from notes.access import NOTE_STATE, get_note_for_user, get_paper_for_user
 from notes.caching import entry_html
 from notes.models import Note
 from notes.models.reactions import MAX_STARS, MIN_STARS
@@ -66,7 +66,7 @@ def vote_buttons(request: HttpRequest, ballots: Iterable[Ballot]) -> dict[int, s
 @login_required
 @require_POST
 def note_vote_view(request: HttpRequest, pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, pk)
+    note = get_note_for_user(request.user, pk, notes=NOTE_STATE)
     vote = VOTE_VALUES.get(request.POST.get("vote", ""))
     if vote is None:
         return HttpResponse(_("Send vote=1 to vote or vote=0 to take the vote back."), status=400)

@@ -3,8 +3,12 @@ and a count that always equals the votes, even for requests at the same moment."
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from notes.models import Note, NoteVote
@@ -36,6 +40,24 @@ def test_it_counts_a_vote_and_shows_it(alice: User, bob_client: Client) -> None:
     assert "1 vote" in page
     assert "Remove vote" in page
     assert f"Your vote for {{{note.pk}}} is counted." in page
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_vote_is_two_statements_and_reads_no_text_of_the_note(
+    alice: User, bob_client: Client, in_place: bool
+) -> None:
+    note = make_note(alice, body="A long text, which a vote has no use for.")
+    _vote(bob_client, note)  # the session's first request
+    other = make_note(alice, make_paper(title="Another"))
+    with CaptureQueriesContext(connection) as queries:
+        response = _vote(bob_client, other, in_place=in_place)
+    assert response.status_code == (200 if in_place else 302)
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert not [sql for sql in statements if re.search(r'"notes_note"\."body', sql)], statements
+    # The row and the count in one statement; the note read before it, with who may vote.
+    changes = [sql for sql in statements if "notes_notevote" in sql]
+    assert len(changes) == 1 and "INSERT" in changes[0] and "UPDATE" in changes[0]
+    assert _count(other) == 1
 
 
 def test_a_second_vote_by_the_same_person_changes_nothing(alice: User, bob_client: Client) -> None:
