@@ -334,6 +334,9 @@ SELECT 1 FROM notes_note WHERE {where}"""
 # matches² ≤ ``stop`` × notes × this: up to about 10,000 matches for a first page at a
 # million notes, 3,000 at 100,000.
 WALK_COST_PER_MATCH = 5
+# How long PostgreSQL's estimates for a query are kept: autovacuum renews the statistics
+# after a tenth of the notes changed, so minutes are nothing to them.
+ESTIMATES_SECONDS = 600
 
 
 def reads_every_match(matches: float, stop: int, notes: float) -> bool:
@@ -526,14 +529,21 @@ class RelevanceWindow:
 
     def estimates(self, where: str, where_params: list[Any], pairs: str) -> tuple[float, float]:
         """PostgreSQL's estimates of how many notes of the list match and how many notes the
-        list has (its plan's rows; none when it has proved a side empty)."""
+        list has (its plan's rows; none when it has proved a side empty).
+
+        Planning the estimate costs the database more than a millisecond (the words' index
+        and statistics, every partial index of the notes); the estimates change only with
+        the table's statistics, so they are kept for ``ESTIMATES_SECONDS``."""
         sql = _ESTIMATE_SQL.format(where=where, pairs=pairs)
         params = [*where_params, CONFIG, self.text, *where_params]
-        ((plan,),) = _planned_for_its_values(sql, params)  # psycopg reads the JSON
-        sides = plan[0]["Plan"].get("Plans", [])
-        if len(sides) != 2:
-            return 0.0, 0.0
-        return sides[0]["Plan Rows"], sides[1]["Plan Rows"]
+        key = "notes:estimates:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        found = cache.get(key)
+        if found is None:
+            ((plan,),) = _planned_for_its_values(sql, params)  # psycopg reads the JSON
+            sides = plan[0]["Plan"].get("Plans", [])
+            found = (sides[0]["Plan Rows"], sides[1]["Plan Rows"]) if len(sides) == 2 else (0, 0)
+            cache.set(key, found, ESTIMATES_SECONDS)
+        return float(found[0]), float(found[1])
 
     def _recent_ids(
         self, condition: tuple[str, list[Any]], pairs: str, start: int, stop: int, window: int

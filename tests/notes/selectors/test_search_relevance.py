@@ -146,3 +146,10 @@ def test_the_window_takes_its_estimates_from_postgresql(alice: User) -> None:
     where, params = condition_of(notes)
     matches, listed = RelevanceWindow(notes, "holography").estimates(where, params, "")
     assert 1 <= matches < 20 and 30 <= listed <= 50
+    # Planned once: the same query on the same list asks PostgreSQL no more for a while.
+    with CaptureQueriesContext(connection) as queries:
+        again = RelevanceWindow(notes, "holography").estimates(where, params, "")
+    assert again == (matches, listed) and not queries.captured_queries
+    with CaptureQueriesContext(connection) as queries:
+        RelevanceWindow(notes, "optics").estimates(where, params, "")
+    assert len(queries.captured_queries) == 1
