@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
@@ -379,6 +380,29 @@ RECENT_WINDOW_TIMES = 3
 # for its bitmap) costs about a ninth of a match read (0.5 µs against 4.5, measured at a
 # million notes): the window is used while it costs less than reading every match.
 RECENT_NOTE_COST = 1 / 9
+CUTOFF_SECONDS = 60
+CUTOFF_STEPS = 4
+
+
+def _cutoff(where: str, where_params: list[Any], pairs: str, window: int) -> datetime | None:
+    """The date of the list's note at least ``window`` from the newest (None if it has
+    fewer), kept for ``CUTOFF_SECONDS``.
+
+    The window is rounded up to one of ``CUTOFF_STEPS`` sizes a doubling, so that the words
+    of one list share a few dates (a note of the window costs each word a bitmap entry). A
+    date read a minute ago may have moved (notes edited since are newer; one in the trash
+    has left the list), so the window holds more or fewer notes than asked; the window's
+    matches are the newest matches whatever it holds, and one that holds too few is found
+    so (``_recent_ids``)."""
+    window = math.ceil(2 ** (math.ceil(CUTOFF_STEPS * math.log2(window)) / CUTOFF_STEPS))
+    sql = _CUTOFF_SQL.format(where=where, pairs=pairs)
+    params = [*where_params, window - 1]
+    key = "notes:cutoff:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = [row[0] for row in _planned_for_its_values(sql, params)]
+        cache.set(key, found, CUTOFF_SECONDS)
+    return found[0] if found else None
 
 
 def recent_window(matches: float, stop: int, notes: float) -> int | None:
@@ -551,17 +575,15 @@ class RelevanceWindow:
         """The window from the list's ``window`` newest notes (``_RECENT_MATCHES_SQL``), or
         ``None`` when they hold too few of the matches to be sure of it."""
         where, where_params = condition
-        cutoff = _planned_for_its_values(
-            _CUTOFF_SQL.format(where=where, pairs=pairs), [*where_params, window - 1]
-        )
-        if not cutoff:
+        cutoff = _cutoff(where, where_params, pairs, window)
+        if cutoff is None:
             return None  # the list is shorter than the window: every match is as cheap
         words = [CONFIG, self.text]
         sql = _RECENT_MATCHES_SQL.format(
             where=where, pairs=pairs, head_also=_HEAD_ALSO_SQL if self.head_also else ""
         )
         params = [
-            *words, *where_params, cutoff[0][0], *words,
+            *words, *where_params, cutoff, *words,
             *where_params, *words, *(words if self.head_also else []), stop,
             stop,
         ]  # fmt: skip
