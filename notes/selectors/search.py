@@ -384,17 +384,21 @@ CUTOFF_SECONDS = 60
 CUTOFF_STEPS = 4
 
 
-def _cutoff(where: str, where_params: list[Any], pairs: str, window: int) -> datetime | None:
-    """The date of the list's note at least ``window`` from the newest (None if it has
-    fewer), kept for ``CUTOFF_SECONDS``.
+def cutoff_window(window: int) -> int:
+    """``window`` rounded up to one of ``CUTOFF_STEPS`` sizes a doubling, so that the words
+    of one list share a few cut-off dates (a note of the window costs each word a bitmap
+    entry, so not to a power of two)."""
+    return math.ceil(2 ** (math.ceil(CUTOFF_STEPS * math.log2(window)) / CUTOFF_STEPS))
 
-    The window is rounded up to one of ``CUTOFF_STEPS`` sizes a doubling, so that the words
-    of one list share a few dates (a note of the window costs each word a bitmap entry). A
-    date read a minute ago may have moved (notes edited since are newer; one in the trash
+
+def _cutoff(where: str, where_params: list[Any], pairs: str, window: int) -> datetime | None:
+    """The date of the list's note ``window`` from the newest (None if it has fewer), kept
+    for ``CUTOFF_SECONDS`` (``window`` is one of ``cutoff_window``'s sizes).
+
+    A date read a minute ago may have moved (notes edited since are newer; one in the trash
     has left the list), so the window holds more or fewer notes than asked; the window's
     matches are the newest matches whatever it holds, and one that holds too few is found
     so (``_recent_ids``)."""
-    window = math.ceil(2 ** (math.ceil(CUTOFF_STEPS * math.log2(window)) / CUTOFF_STEPS))
     sql = _CUTOFF_SQL.format(where=where, pairs=pairs)
     params = [*where_params, window - 1]
     key = "notes:cutoff:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
@@ -501,6 +505,7 @@ class RelevanceWindow:
         self.pairs = phrase_pairs(phrases) if phrases else ()
         # Every match, in no particular order (a page past the end counts them).
         self.matches = _with_phrases(notes, text).filter(search_vector=search_query(text))
+        self._estimates_key: str | None = None  # where ``estimates`` keeps its figures
 
     def ids(self, start: int, stop: int) -> list[int]:
         # The first ``stop`` notes of the whole order are among the first ``stop`` of each
@@ -523,7 +528,7 @@ class RelevanceWindow:
                 found = (
                     None
                     if window is None
-                    else self._recent_ids(condition, pairs, start, stop, window)
+                    else self._recent_ids(condition, pairs, start, stop, window, notes)
                 )
                 if found is not None:
                     return found
@@ -567,14 +572,34 @@ class RelevanceWindow:
             sides = plan[0]["Plan"].get("Plans", [])
             found = (sides[0]["Plan Rows"], sides[1]["Plan Rows"]) if len(sides) == 2 else (0, 0)
             cache.set(key, found, ESTIMATES_SECONDS)
+        self._estimates_key = key
         return float(found[0]), float(found[1])
 
+    def _corrected(self, held: int, window: int, notes: float) -> None:
+        """Keep, in place of PostgreSQL's estimate of the matches, what a window of
+        ``window`` of the ``notes`` newest notes that ``held`` that many says. A word
+        missing from the column's statistics is estimated at about as many notes as the
+        rarest word listed there (thousands, at a million notes), whatever its own number:
+        one in a few hundred notes would try the window on every search, and read every
+        match after it."""
+        if self._estimates_key is not None:
+            corrected = (max(held, 0.5) * notes / window, notes)
+            cache.set(self._estimates_key, corrected, ESTIMATES_SECONDS)
+
     def _recent_ids(
-        self, condition: tuple[str, list[Any]], pairs: str, start: int, stop: int, window: int
+        self,
+        condition: tuple[str, list[Any]],
+        pairs: str,
+        start: int,
+        stop: int,
+        window: int,
+        notes: float,
     ) -> list[int] | None:
         """The window from the list's ``window`` newest notes (``_RECENT_MATCHES_SQL``), or
-        ``None`` when they hold too few of the matches to be sure of it."""
+        ``None`` when they hold too few of the matches to be sure of it (the estimate of
+        the matches, of the ``notes`` the list has, is then corrected)."""
         where, where_params = condition
+        window = cutoff_window(window)
         cutoff = _cutoff(where, where_params, pairs, window)
         if cutoff is None:
             return None  # the list is shorter than the window: every match is as cheap
@@ -592,6 +617,7 @@ class RelevanceWindow:
         head = sorted((row for row in rows if row[1] == 1), key=_date_and_id, reverse=True)
         body = sorted((row for row in rows if row[1] == 0), key=_date_and_id, reverse=True)
         if len(head) < stop and len(body) < stop - len(head):
+            self._corrected(len(body), window, notes)
             return None
         return [row[0] for row in [*head, *body][start:stop]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -162,13 +163,54 @@ def test_the_newest_notes_date_is_asked_once_a_minute_for_windows_alike(alice: U
 
     from notes.caching.fragments import condition_of
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import _cutoff
+    from notes.selectors.search import _cutoff, cutoff_window
 
     made = [make_note(alice, body=f"Optics, part {i}.") for i in range(12)]
     where, params = condition_of(notes_for(alice, Listing(sort="relevance")))
+    assert cutoff_window(7) == cutoff_window(8) == 8 and cutoff_window(13) == 14
     with CaptureQueriesContext(connection) as queries:
-        first = _cutoff(where, params, "", 7)
-        again = _cutoff(where, params, "", 8)  # both windows are rounded up to eight
+        first = _cutoff(where, params, "", cutoff_window(7))
+        again = _cutoff(where, params, "", cutoff_window(8))
     assert len(queries.captured_queries) == 1
     assert first == again == made[-8].modified
-    assert _cutoff(where, params, "", 13) is None  # the list has twelve
+    assert _cutoff(where, params, "", cutoff_window(13)) is None  # the list has twelve
+
+
+def test_a_window_that_held_too_few_corrects_the_estimate(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A word PostgreSQL overestimates (missing from its statistics) tries the newest notes
+    # once; the next search for it reads every match at once.
+    from notes.caching.fragments import condition_of
+    from notes.selectors import search
+    from notes.selectors.browse import Listing, notes_for
+
+    monkeypatch.setattr(search, "reads_every_match", lambda matches, stop, notes: True)
+    monkeypatch.setattr(
+        search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
+    )
+    monkeypatch.setattr(search.RelevanceWindow, "estimates", _estimated(10.0))
+    old = [make_note(alice, body=f"Holography, part {i}.") for i in range(3)]
+    for i in range(20):
+        make_note(alice, body=f"Optics, part {i}.")
+    notes = notes_for(alice, Listing(sort="relevance"))
+    assert condition_of(notes) is not None
+    expected = [note.pk for note in reversed(old)]
+    runs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert search.RelevanceWindow(notes, "holography").ids(0, 7) == expected
+        runs.append(" ".join(query["sql"] for query in queries.captured_queries))
+    assert "WITH recent" in runs[0] and "WITH matches" in runs[0]
+    assert "WITH recent" not in runs[1] and "WITH matches" in runs[1]
+
+
+def _estimated(matches: float) -> Callable[..., tuple[float, float]]:
+    """``RelevanceWindow.estimates`` that says ``matches`` until corrected."""
+    from django.core.cache import cache
+
+    def estimates(self, where: str, where_params: list, pairs: str) -> tuple[float, float]:
+        self._estimates_key = "test:estimates"
+        return cache.get(self._estimates_key) or (matches, 23.0)
+
+    return estimates
