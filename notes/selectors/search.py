@@ -576,12 +576,12 @@ class RelevanceWindow:
         return float(found[0]), float(found[1])
 
     def _corrected(self, held: int, window: int, notes: float) -> None:
-        """Keep, in place of PostgreSQL's estimate of the matches, what a window of
-        ``window`` of the ``notes`` newest notes that ``held`` that many says. A word
-        missing from the column's statistics is estimated at about as many notes as the
-        rarest word listed there (thousands, at a million notes), whatever its own number:
-        one in a few hundred notes would try the window on every search, and read every
-        match after it."""
+        """Keep, in place of PostgreSQL's estimate of the matches, the number that a
+        window of the ``window`` newest of the list's ``notes`` holding ``held`` of them
+        says. A word missing from the column's statistics is estimated at about as many
+        notes as the rarest word listed there (thousands, at a million notes), whatever its
+        own number: a word in a few hundred notes would try the window on every search, and
+        read every match after it."""
         if self._estimates_key is not None:
             corrected = (max(held, 0.5) * notes / window, notes)
             cache.set(self._estimates_key, corrected, ESTIMATES_SECONDS)

@@ -229,10 +229,11 @@ def _apply(note: Note, content: NoteContent, rendered: Rendered, *, user: User) 
 
 
 def locked_note(pk: int) -> Note:
-    """Note ``pk`` read afresh with its author and paper, its row locked (FOR NO KEY UPDATE,
-    in the order above) until the transaction ends: call it inside one (``retrying``). Every
-    writer of a note's text takes this lock, so two of them take turns; raises
-    ``Note.DoesNotExist`` when there is no such note."""
+    """Note ``pk`` read afresh with its author and paper (not its search documents, which
+    a save replaces), its row locked (FOR NO KEY UPDATE, in the order above) until the
+    transaction ends: call it inside one (``retrying``). Every writer of a note's text takes
+    this lock, so two of them take turns; raises ``Note.DoesNotExist`` when there is no such
+    note."""
     return (
         Note.objects.select_for_update(no_key=True, of=("self",))
         .select_related("author", "paper")
