@@ -402,10 +402,9 @@ def _cutoff(where: str, where_params: list[Any], pairs: str, window: int) -> dat
     sql = _CUTOFF_SQL.format(where=where, pairs=pairs)
     params = [*where_params, window - 1]
     key = "notes:cutoff:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = [row[0] for row in _planned_for_its_values(sql, params)]
-        cache.set(key, found, CUTOFF_SECONDS)
+    found = cache.get_or_set(
+        key, lambda: [row[0] for row in _planned_for_its_values(sql, params)], CUTOFF_SECONDS
+    )
     return found[0] if found else None
 
 
@@ -524,12 +523,7 @@ class RelevanceWindow:
             pairs = self.pairs_condition()
             matches, notes = self.estimates(where, where_params, pairs)
             if reads_every_match(matches, stop, notes):
-                window = recent_window(matches, stop, notes)
-                found = (
-                    None
-                    if window is None
-                    else self._recent_ids(condition, pairs, start, stop, window, notes)
-                )
+                found = self._recent_ids(condition, pairs, start, stop, matches, notes)
                 if found is not None:
                     return found
                 sql = _ALL_MATCHES_SQL.format(where=where, pairs=pairs)
@@ -566,14 +560,15 @@ class RelevanceWindow:
         sql = _ESTIMATE_SQL.format(where=where, pairs=pairs)
         params = [*where_params, CONFIG, self.text, *where_params]
         key = "notes:estimates:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-        found = cache.get(key)
-        if found is None:
+
+        def planned() -> tuple[float, float]:
             ((plan,),) = _planned_for_its_values(sql, params)  # psycopg reads the JSON
             sides = plan[0]["Plan"].get("Plans", [])
-            found = (sides[0]["Plan Rows"], sides[1]["Plan Rows"]) if len(sides) == 2 else (0, 0)
-            cache.set(key, found, ESTIMATES_SECONDS)
+            return (sides[0]["Plan Rows"], sides[1]["Plan Rows"]) if len(sides) == 2 else (0, 0)
+
         self._estimates_key = key
-        return float(found[0]), float(found[1])
+        matches, notes = cache.get_or_set(key, planned, ESTIMATES_SECONDS)
+        return float(matches), float(notes)
 
     def _corrected(self, held: int, window: int, notes: float) -> None:
         """Keep, in place of PostgreSQL's estimate of the matches, the number that a
@@ -592,12 +587,16 @@ class RelevanceWindow:
         pairs: str,
         start: int,
         stop: int,
-        window: int,
+        matches: float,
         notes: float,
     ) -> list[int] | None:
-        """The window from the list's ``window`` newest notes (``_RECENT_MATCHES_SQL``), or
-        ``None`` when they hold too few of the matches to be sure of it (the estimate of
-        the matches, of the ``notes`` the list has, is then corrected)."""
+        """The window from the list's newest notes (``_RECENT_MATCHES_SQL``), or ``None``
+        when ``recent_window`` says reading every one of the estimated ``matches`` costs
+        less, or when the newest notes held too few of them to be sure of the window (the
+        estimate, of the ``notes`` the list has, is then corrected)."""
+        window = recent_window(matches, stop, notes)
+        if window is None:
+            return None
         where, where_params = condition
         window = cutoff_window(window)
         cutoff = _cutoff(where, where_params, pairs, window)
