@@ -322,13 +322,13 @@ WITH matches AS MATERIALIZED (
 SELECT id, CASE WHEN head THEN 1 ELSE 0 END AS part, modified FROM matches
 ORDER BY part DESC, modified DESC, id DESC LIMIT %s OFFSET %s
 """
-# PostgreSQL's estimates, from one plan: how many notes of the list match, and how many
-# notes the list has (what the walk goes through).
+# PostgreSQL's estimates, from one plan: how many notes of the list match (or only have
+# a phrase's word pairs), and how many notes the list has (what the walk goes through).
 _ESTIMATE_SQL = """EXPLAIN (FORMAT JSON)
-SELECT 1 FROM notes_note
-WHERE {where}{pairs} AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)
+SELECT 1 FROM notes_note WHERE {where}{pairs}{words}
 UNION ALL
 SELECT 1 FROM notes_note WHERE {where}"""
+_ESTIMATE_WORDS_SQL = " AND search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
 # Reading a match and sorting it costs about a fifth of what checking a document on the
 # walk costs (2.3 µs against 12 µs, measured at a million notes). The walk checks about
 # ``stop`` × notes / matches documents, so reading every match is cheaper while
@@ -436,7 +436,7 @@ _WINDOW_PAIRS_SQL = " AND search_pairs @> {pairs}"
 _PHRASE_WINDOW_SQL = """
 WITH newest AS MATERIALIZED (
  SELECT id, modified, search_head @@ websearch_to_tsquery(%s::regconfig, %s) AS head
- FROM notes_note WHERE {where}{pairs}
+ FROM notes_note WHERE {where}{pairs}{recent}
  ORDER BY modified DESC, id DESC LIMIT %s),
 candidates AS MATERIALIZED (SELECT id, modified FROM newest WHERE head IS NOT TRUE LIMIT %s)
 (SELECT id, 1 AS part, modified FROM notes_note
@@ -465,6 +465,15 @@ UNION ALL
 # 42, PostgreSQL walked the whole date index for rare pairs (3 s) instead of reading them.
 PHRASE_NEWEST_TIMES = (10, 100)
 PHRASE_CANDIDATES_MORE = 10
+# A phrase of two common words can have its pairs in thousands of notes (one random
+# phrase in twenty has them in 11,000-36,000 of a million notes), and reading each to
+# sort them costs 40-150 ms. Their newest are among the list's newest notes, as a word's
+# (``_RECENT_MATCHES_SQL``): ``newest`` then reads only the notes since a cut-off date,
+# the pairs' bitmap and the date index's intersected before any note is read. The window
+# is sized from PostgreSQL's estimate of the notes with the pairs, close for every pair
+# in more than about 0.2 % of the notes (the column's statistics, migration 0024) and
+# below that for the others.
+_PHRASE_RECENT_SQL = " AND modified >= %s"
 
 # The same with each part compiled by the ORM, for a list whose condition needs a join
 # (notes by given users).
@@ -550,15 +559,20 @@ class RelevanceWindow:
             return ""
         return _WINDOW_PAIRS_SQL.format(pairs=_pairs_literal(self.pairs))
 
-    def estimates(self, where: str, where_params: list[Any], pairs: str) -> tuple[float, float]:
-        """PostgreSQL's estimates of how many notes of the list match and how many notes the
-        list has (its plan's rows; none when it has proved a side empty).
+    def estimates(
+        self, where: str, where_params: list[Any], pairs: str, *, words: bool = True
+    ) -> tuple[float, float]:
+        """PostgreSQL's estimates of how many notes of the list match (with ``words``
+        false: have the phrase's ``pairs``) and how many notes the list has (its plan's
+        rows; none when it has proved a side empty).
 
         Planning the estimate costs the database more than a millisecond (the words' index
         and statistics, every partial index of the notes); the estimates change only with
         the table's statistics, so they are kept for ``ESTIMATES_SECONDS``."""
-        sql = _ESTIMATE_SQL.format(where=where, pairs=pairs)
-        params = [*where_params, CONFIG, self.text, *where_params]
+        sql = _ESTIMATE_SQL.format(
+            where=where, pairs=pairs, words=_ESTIMATE_WORDS_SQL if words else ""
+        )
+        params = [*where_params, *([CONFIG, self.text] if words else []), *where_params]
         key = "notes:estimates:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
 
         def planned() -> tuple[float, float]:
@@ -624,26 +638,77 @@ class RelevanceWindow:
         self, condition: tuple[str, list[Any]], start: int, stop: int
     ) -> list[int] | None:
         """The window of a phrase query from the newest notes with its pairs (see
-        ``_PHRASE_WINDOW_SQL``), or ``None`` when those were too few to be sure of it."""
+        ``_PHRASE_WINDOW_SQL``): of the list's newest notes first when the pairs are common
+        (``_recent_phrase_ids``); ``None`` when those were too few to be sure of it."""
+        found = self._recent_phrase_ids(condition, start, stop)
+        if found is not None:
+            return found
         for times in PHRASE_NEWEST_TIMES:
             found = self._phrase_window(condition, start, stop, times * stop)
             if found is not None:
                 return found
         return None
 
+    def _recent_phrase_ids(
+        self, condition: tuple[str, list[Any]], start: int, stop: int
+    ) -> list[int] | None:
+        """The window from the notes with the phrase's pairs among the list's newest, when
+        PostgreSQL's estimate of the notes with the pairs says that reading only those costs
+        less (``recent_window``); ``None`` when it does not, or when the newest notes held
+        too few to be sure of the window (the estimate is then corrected, as a word's)."""
+        where, where_params = condition
+        having, notes = self.estimates(where, where_params, self.pairs_condition(), words=False)
+        candidates = stop + PHRASE_CANDIDATES_MORE
+        window = recent_window(having, candidates, notes)
+        if window is None:
+            return None
+        window = cutoff_window(window)
+        cutoff = _cutoff(where, where_params, "", window)
+        if cutoff is None:
+            return None  # the list is shorter than the window
+        newest = PHRASE_NEWEST_TIMES[-1] * stop
+        matches, counts = self._phrase_rows(condition, stop, newest, cutoff)
+        if sum(1 for row in matches if row[1] == 0) < stop:
+            # Notes older than the cut-off may hold more. When every note of the window
+            # with the pairs was a candidate, they are all it held.
+            if counts[-1] < candidates:
+                self._corrected(counts[-2], window, notes)
+            return None
+        return [row[0] for row in matches[start:stop]]
+
     def _phrase_window(
         self, condition: tuple[str, list[Any]], start: int, stop: int, newest: int
     ) -> list[int] | None:
         """The window from the ``newest`` notes with the phrase's pairs, or ``None``."""
+        matches, counts = self._phrase_rows(condition, stop, newest)
+        body = sum(1 for row in matches if row[1] == 0)
+        cut = counts[-1] >= stop + PHRASE_CANDIDATES_MORE or counts.get(-2, 0) >= newest
+        if body < stop and cut:
+            return None
+        return [row[0] for row in matches[start:stop]]
+
+    def _phrase_rows(
+        self,
+        condition: tuple[str, list[Any]],
+        stop: int,
+        newest: int,
+        cutoff: datetime | None = None,
+    ) -> tuple[list[tuple[Any, ...]], dict[int, int]]:
+        """The matches (in the order of ``RELEVANCE``) that ``_PHRASE_WINDOW_SQL`` finds in
+        the ``newest`` notes with the phrase's pairs (of those since ``cutoff``, if given),
+        and its counts: of candidates (-1) and, when they were fewer than asked, of the
+        notes it looked at (-2)."""
         where, where_params = condition
         words = [CONFIG, self.text]
-        pairs = self.pairs_condition()
         sql = _PHRASE_WINDOW_SQL.format(
-            where=where, pairs=pairs, head_also=_HEAD_ALSO_SQL if self.head_also else ""
+            where=where,
+            pairs=self.pairs_condition(),
+            recent=_PHRASE_RECENT_SQL if cutoff is not None else "",
+            head_also=_HEAD_ALSO_SQL if self.head_also else "",
         )
         candidates = stop + PHRASE_CANDIDATES_MORE
         params = [
-            *words, *where_params, newest, candidates,
+            *words, *where_params, *([cutoff] if cutoff is not None else []), newest, candidates,
             *where_params, *words, *(words if self.head_also else []), stop,
             *words, stop,
             candidates,
@@ -652,11 +717,7 @@ class RelevanceWindow:
         counts = {row[1]: row[0] for row in rows if row[1] < 0}
         matches = sorted((row for row in rows if row[1] >= 0), key=lambda row: row[1:] + row[:1])
         matches.reverse()  # head matches first, then newest first, as RELEVANCE
-        body = sum(1 for row in matches if row[1] == 0)
-        cut = counts[-1] >= candidates or counts.get(-2, 0) >= newest
-        if body < stop and cut:
-            return None
-        return [row[0] for row in matches[start:stop]]
+        return matches, counts
 
     def _compiled_parts(self, stop: int) -> tuple[str, list[Any]]:
         query = search_query(self.text)

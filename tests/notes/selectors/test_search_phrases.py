@@ -20,6 +20,7 @@ from notes.models import Note
 from notes.selectors.search import CONFIG, did_you_mean, required_phrases, search_query
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper, revise
+from tests.notes.selectors.estimates import estimated
 
 pytestmark = pytest.mark.django_db
 
@@ -249,19 +250,33 @@ def many_spectra(alice: User, bob: User, carol: User) -> None:
             make_note(users[i % 3], body="Private cell spectrum.", visibility="private")
 
 
+# The window from the newest notes with a phrase's pairs, as PostgreSQL's estimates
+# decide (None), or with a cut-off date as for common pairs: one whose window holds too
+# few candidates for any page (then the notes with the pairs are looked at without it),
+# one that holds enough for the first pages, and one past the whole list (no cut-off
+# date: the list has fewer notes).
+@pytest.mark.parametrize("window", [None, 4, 40, 100_000])
 @pytest.mark.parametrize(
     "query",
     ['"cell spectrum"', '"cell spectrum flat"', '"spectrum atlas"', '"cell spectrum" -flat'],
 )
 def test_a_phrase_window_reads_the_same_order_as_the_querysets_it_stands_for(
-    many_spectra: None, alice: User, query: str
+    many_spectra: None,
+    alice: User,
+    query: str,
+    window: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The window of a phrase looks at the newest notes with its pairs only, and reads
     # again without that bound when they were too few to be sure: either way, the ORM's
     # order of every match.
+    from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
     from notes.selectors.search import RelevanceWindow, matching
 
+    if window is not None:
+        monkeypatch.setattr(search, "recent_window", lambda matches, stop, notes: window)
+    ran: list[str] = []
     for viewer in (AnonymousUser(), alice):
         notes = notes_for(viewer, Listing(sort="relevance"))
         expected = list(
@@ -270,9 +285,58 @@ def test_a_phrase_window_reads_the_same_order_as_the_querysets_it_stands_for(
             .values_list("id", flat=True)
         )
         assert expected
-        window = RelevanceWindow(notes, query)
         for start, stop in [(0, 21), (20, 41), (40, 61), (60, 81)]:
-            assert window.ids(start, stop) == expected[start:stop], (query, start)
+            with CaptureQueriesContext(connection) as queries:
+                found = RelevanceWindow(notes, query).ids(start, stop)
+            assert found == expected[start:stop], (query, start)
+            ran.extend(q["sql"] for q in queries.captured_queries)
+            windows = [q["sql"] for q in queries.captured_queries if "WITH newest" in q["sql"]]
+            # The window from a cut-off date is tried first, when there is one.
+            since = [sql for sql in windows if "modified >= " in sql]
+            assert len(since) == (window is not None and window < 100_000)
+            if window == 4:  # four notes hold no page's candidates
+                assert len(windows) > len(since)
+    # PostgreSQL's estimate of the notes with the pairs, once for each reader's list.
+    estimated = [sql for sql in ran if sql.startswith("EXPLAIN") and "search_vector" not in sql]
+    assert len(estimated) == 2 and all("search_pairs @> " in sql for sql in estimated)
+
+
+def test_a_phrase_whose_newest_notes_held_too_few_corrects_the_estimate(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pairs PostgreSQL overestimates try the newest notes once; the next search for the
+    # phrase looks at the notes with its pairs directly.
+    from notes.selectors import search
+    from notes.selectors.browse import Listing, notes_for
+
+    monkeypatch.setattr(
+        search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
+    )
+    monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))
+    old = [make_note(alice, body=f"A cell spectrum, part {i}.") for i in range(3)]
+    for i in range(20):
+        make_note(alice, body=f"Optics, part {i}.")
+    notes = notes_for(alice, Listing(sort="relevance"))
+    expected = [note.pk for note in reversed(old)]
+    runs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert search.RelevanceWindow(notes, '"cell spectrum"').ids(0, 7) == expected
+        runs.append([q["sql"] for q in queries.captured_queries if "WITH newest" in q["sql"]])
+    assert ["modified >= " in sql for sql in runs[0]] == [True, False]
+    assert ["modified >= " in sql for sql in runs[1]] == [False]
+
+
+def test_the_pairs_statistics_list_the_pairs_of_a_fifth_of_a_percent_of_the_notes() -> None:
+    # Ten times PostgreSQL's default: at a million notes the thousand most common pairs
+    # are those of more than 1.7 % of the notes, and every other pair was estimated at
+    # 0.5 % of them, as common as the window from the newest notes is made for.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute"
+            " WHERE attrelid = 'notes_note'::regclass AND attname = 'search_pairs'"
+        )
+        assert cursor.fetchone()[0] == 1000
 
 
 def test_a_phrase_checks_the_documents_of_about_a_page_only(
@@ -288,6 +352,7 @@ def test_a_phrase_checks_the_documents_of_about_a_page_only(
     # window walks the dates (at this size, PostgreSQL's estimates, which follow whatever
     # ran before in the same database, could choose either way).
     monkeypatch.setattr(search, "WALK_COST_PER_MATCH", 0)
+    monkeypatch.setattr(search, "recent_window", lambda matches, stop, notes: None)
 
     window = RelevanceWindow(
         notes_for(AnonymousUser(), Listing(sort="relevance")), '"cell spectrum"'
@@ -300,7 +365,7 @@ def test_a_phrase_checks_the_documents_of_about_a_page_only(
 
     with connection.execute_wrapper(keep):
         assert len(window.ids(0, 21)) == 21
-    ((sql, params),) = statements
+    ((sql, params),) = [statement for statement in statements if "WITH newest" in statement[0]]
 
     def checked(node: dict) -> int:
         """Rows whose whole document a plan node compared with the query (in a condition,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from django.db import connection
@@ -12,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import make_note, make_paper
+from tests.notes.selectors.estimates import estimated
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_a_window_that_held_too_few_corrects_the_estimate(
     monkeypatch.setattr(
         search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
     )
-    monkeypatch.setattr(search.RelevanceWindow, "estimates", _estimated(10.0))
+    monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))
     old = [make_note(alice, body=f"Holography, part {i}.") for i in range(3)]
     for i in range(20):
         make_note(alice, body=f"Optics, part {i}.")
@@ -203,14 +203,3 @@ def test_a_window_that_held_too_few_corrects_the_estimate(
         runs.append(" ".join(query["sql"] for query in queries.captured_queries))
     assert "WITH recent" in runs[0] and "WITH matches" in runs[0]
     assert "WITH recent" not in runs[1] and "WITH matches" in runs[1]
-
-
-def _estimated(matches: float) -> Callable[..., tuple[float, float]]:
-    """``RelevanceWindow.estimates`` that says ``matches`` until corrected."""
-    from django.core.cache import cache
-
-    def estimates(self, where: str, where_params: list, pairs: str) -> tuple[float, float]:
-        self._estimates_key = "test:estimates"
-        return cache.get(self._estimates_key) or (matches, 23.0)
-
-    return estimates
