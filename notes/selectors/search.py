@@ -460,9 +460,10 @@ UNION ALL
 # and this many more (whose documents are checked). The first is small so that PostgreSQL
 # may walk the date index, which stops as soon as the candidates are found: asked for
 # 2,100 notes of a pair that 26,000 notes of a million have, it read all of them to sort
-# them (115 ms); asked for 210, it walked to the 31 it needed (7 ms). Not smaller: a pair
-# missing from the column's statistics is estimated at 0.5 % of the notes, and asked for
-# 42, PostgreSQL walked the whole date index for rare pairs (3 s) instead of reading them.
+# them (115 ms); asked for 210, it walked to the 31 it needed (7 ms). Not smaller: with
+# the column's default statistics (before migration 0024) every pair not listed was
+# estimated at 0.5 % of the notes, and asked for 42, PostgreSQL walked the whole date
+# index for rare pairs (3 s) instead of reading them.
 PHRASE_NEWEST_TIMES = (10, 100)
 PHRASE_CANDIDATES_MORE = 10
 # A phrase of two common words can have its pairs in thousands of notes (one random
