@@ -297,8 +297,8 @@ def test_a_phrase_window_reads_the_same_order_as_the_querysets_it_stands_for(
             if window == 4:  # four notes hold no page's candidates
                 assert len(windows) > len(since)
     # PostgreSQL's estimate of the notes with the pairs, once for each reader's list.
-    estimated = [sql for sql in ran if sql.startswith("EXPLAIN") and "search_vector" not in sql]
-    assert len(estimated) == 2 and all("search_pairs @> " in sql for sql in estimated)
+    planned = [sql for sql in ran if sql.startswith("EXPLAIN") and "search_vector" not in sql]
+    assert len(planned) == 2 and all("search_pairs @> " in sql for sql in planned)
 
 
 def test_a_phrase_whose_newest_notes_held_too_few_corrects_the_estimate(
