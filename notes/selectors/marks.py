@@ -23,6 +23,12 @@ that many notes away from where counting would put it. Any page of a list being 
 moves like that between two requests; the first and last pages, read from the ends,
 never do.
 
+The marks are read within ``READ_MILLISECONDS``: from memory, the longest tag's list at a
+million notes (316,000 entries) takes 80 ms, but read from disk it once took longer than
+the request's own statement timeout, and the page answered 503. Past that time the list
+goes without marks for ``SECONDS`` and its deep pages are cut as any other list's (from
+the nearer end), which reads less of it than the marks would.
+
 The marks are stored as one string of bytes (two signed 64-bit integers per mark: the
 microseconds since 1970 in UTC and the id), which the cache stores and hands back
 without building a Python object per mark.
@@ -37,12 +43,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
+
+from papernotes.db import Failure, failure_kind
 
 EVERY = 500  # notes from one mark to the next
 MARKED_FROM = 50_000  # lists shorter than this skip at most half of it from an end
 SECONDS = 60
+READ_MILLISECONDS = 2_000
 _MARK = struct.Struct("<qq")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -55,6 +64,10 @@ SELECT modified, id FROM (
 ) AS numbered
 WHERE position %% %s = 1 AND position > 1
 """
+# The transaction's statement timeout set to a value, returning the one it had.
+_TIMEOUT_SQL = (
+    "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"
+)
 
 
 def _microseconds(moment: datetime) -> int:
@@ -62,11 +75,23 @@ def _microseconds(moment: datetime) -> int:
 
 
 def _read(rows: QuerySet[Any], id_field: str) -> bytes:
-    """The marks of ``rows`` (newest first), packed."""
+    """The marks of ``rows`` (newest first), packed; none when reading them took longer
+    than ``READ_MILLISECONDS``."""
     sql, params = rows.values_list("modified", id_field).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(_MARKS_SQL.format(list=sql), [*params, EVERY])
-        return b"".join(_MARK.pack(_microseconds(modified), pk) for modified, pk in cursor)
+    try:
+        # In a transaction (or savepoint) of its own: the shorter timeout is set back
+        # before it ends, and undone with it when the read is cancelled.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_TIMEOUT_SQL, [f"{READ_MILLISECONDS}ms"])
+            before, _ = cursor.fetchone()
+            cursor.execute(_MARKS_SQL.format(list=sql), [*params, EVERY])
+            packed = b"".join(_MARK.pack(_microseconds(modified), pk) for modified, pk in cursor)
+            cursor.execute(_TIMEOUT_SQL, [before])
+            return packed
+    except DatabaseError as exc:
+        if failure_kind(exc) is not Failure.STATEMENT_TIMEOUT:
+            raise
+        return b""
 
 
 def _mark(packed: bytes, number: int) -> tuple[datetime, int]:

@@ -98,6 +98,44 @@ def test_marks_are_read_once_and_only_for_deep_pages(marked: None, fifty: list[N
     assert '"modified" <=' in cut
 
 
+def _statement_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return cursor.fetchone()[0]
+
+
+def test_marks_that_take_too_long_are_left_for_a_minute_and_the_page_is_cut_plainly(
+    marked: None, fifty: list[Note], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a list read from disk: the read of the marks runs past its time, is cancelled, and
+    # the page is the list's slice all the same, within the request's own timeout, which
+    # the rest of the request keeps.
+    monkeypatch.setattr(marks, "READ_MILLISECONDS", 50)
+    slow = marks._MARKS_SQL + " AND (SELECT pg_sleep(0.5)) IS NOT NULL"
+    monkeypatch.setattr(marks, "_MARKS_SQL", slow)
+    timeout = _statement_timeout()
+    client = Client()
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/?page=2")
+    assert page.status_code == 200
+    assert _ids(page.content.decode()) == _public(Listing())[20:40]
+    assert _marks_read(ctx.captured_queries) == 1
+    assert cache.get(marks.cache_key_of(public_counts.ALL)) == b""
+    assert _statement_timeout() == timeout
+    with CaptureQueriesContext(connection) as again:
+        assert _ids(client.get("/?page=2").content.decode()) == _public(Listing())[20:40]
+    assert _marks_read(again.captured_queries) == 0
+
+
+def test_marks_read_in_time_leave_the_statement_timeout_as_it_was(
+    marked: None, fifty: list[Note]
+) -> None:
+    timeout = _statement_timeout()
+    Client().get("/?page=2")
+    assert len(cache.get(marks.cache_key_of(public_counts.ALL))) > 0
+    assert _statement_timeout() == timeout
+
+
 def test_a_long_list_in_another_order_is_cut_by_offset(marked: None, fifty: list[Note]) -> None:
     with CaptureQueriesContext(connection) as ctx:
         page = Client().get("/?sort=created&order=asc&page=2").content.decode()
