@@ -23,7 +23,8 @@ that many notes away from where counting would put it. Any page of a list being 
 moves like that between two requests; the first and last pages, read from the ends,
 never do.
 
-The marks are read within ``READ_MILLISECONDS``: from memory, the longest tag's list at a
+The marks are read within ``READ_MILLISECONDS`` (or the request's own statement timeout,
+if shorter): from memory, the longest tag's list at a
 million notes (316,000 entries) takes 80 ms, but read from disk it once took longer than
 the request's own statement timeout, and the page answered 503. Past that time the list
 goes without marks for ``SECONDS`` and its deep pages are cut as any other list's (from
@@ -64,10 +65,14 @@ SELECT modified, id FROM (
 ) AS numbered
 WHERE position %% %s = 1 AND position > 1
 """
-# The transaction's statement timeout set to a value, returning the one it had.
-_TIMEOUT_SQL = (
-    "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)"
-)
+# The transaction's statement timeout set to a number of milliseconds, unless it is shorter
+# already; returns the one it had, which the second sets back.
+_SHORTER_TIMEOUT_SQL = """
+SELECT current_setting('statement_timeout'), set_config('statement_timeout', (
+  SELECT CASE WHEN setting::integer = 0 THEN %s ELSE least(setting::integer, %s) END
+  FROM pg_settings WHERE name = 'statement_timeout')::text, true)
+"""
+_TIMEOUT_SQL = "SELECT set_config('statement_timeout', %s, true)"
 
 
 def _microseconds(moment: datetime) -> int:
@@ -82,7 +87,7 @@ def _read(rows: QuerySet[Any], id_field: str) -> bytes:
         # In a transaction (or savepoint) of its own: the shorter timeout is set back
         # before it ends, and undone with it when the read is cancelled.
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_TIMEOUT_SQL, [f"{READ_MILLISECONDS}ms"])
+            cursor.execute(_SHORTER_TIMEOUT_SQL, [READ_MILLISECONDS, READ_MILLISECONDS])
             before, _ = cursor.fetchone()
             cursor.execute(_MARKS_SQL.format(list=sql), [*params, EVERY])
             packed = b"".join(_MARK.pack(_microseconds(modified), pk) for modified, pk in cursor)

@@ -127,6 +127,20 @@ def test_marks_that_take_too_long_are_left_for_a_minute_and_the_page_is_cut_plai
     assert _marks_read(again.captured_queries) == 0
 
 
+def test_a_shorter_statement_timeout_of_the_request_is_kept_for_the_marks(
+    marked: None, fifty: list[Note], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(marks, "READ_MILLISECONDS", 5_000)
+    slow = marks._MARKS_SQL + " AND (SELECT pg_sleep(0.6)) IS NOT NULL"
+    monkeypatch.setattr(marks, "_MARKS_SQL", slow)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = '200ms'")
+    page = Client().get("/?page=2")
+    assert _ids(page.content.decode()) == _public(Listing())[20:40]
+    assert cache.get(marks.cache_key_of(public_counts.ALL)) == b""
+    assert _statement_timeout() == "200ms"
+
+
 def test_marks_read_in_time_leave_the_statement_timeout_as_it_was(
     marked: None, fifty: list[Note]
 ) -> None:
