@@ -408,6 +408,21 @@ def _cutoff(where: str, where_params: list[Any], pairs: str, window: int) -> dat
     return found[0] if found else None
 
 
+def _recent_cutoff(
+    where: str, where_params: list[Any], pairs: str, matches: float, stop: int, notes: float
+) -> tuple[datetime, int] | None:
+    """The cut-off date of the list's newest notes expected to hold ``RECENT_WINDOW_TIMES``
+    × ``stop`` of its ``matches``, and how many notes that is (one of ``cutoff_window``'s
+    sizes); ``None`` when reading every match costs less (``recent_window``) or the list is
+    shorter than the window (every match is then as cheap)."""
+    window = recent_window(matches, stop, notes)
+    if window is None:
+        return None
+    window = cutoff_window(window)
+    cutoff = _cutoff(where, where_params, pairs, window)
+    return None if cutoff is None else (cutoff, window)
+
+
 def recent_window(matches: float, stop: int, notes: float) -> int | None:
     """How many of the newest notes hold about ``RECENT_WINDOW_TIMES`` × ``stop`` of the
     ``matches``, when reading only those costs less than reading every match; else None."""
@@ -609,14 +624,11 @@ class RelevanceWindow:
         when ``recent_window`` says reading every one of the estimated ``matches`` costs
         less, or when the newest notes held too few of them to be sure of the window (the
         estimate, of the ``notes`` the list has, is then corrected)."""
-        window = recent_window(matches, stop, notes)
-        if window is None:
-            return None
         where, where_params = condition
-        window = cutoff_window(window)
-        cutoff = _cutoff(where, where_params, pairs, window)
-        if cutoff is None:
-            return None  # the list is shorter than the window: every match is as cheap
+        recent = _recent_cutoff(where, where_params, pairs, matches, stop, notes)
+        if recent is None:
+            return None
+        cutoff, window = recent
         words = [CONFIG, self.text]
         sql = _RECENT_MATCHES_SQL.format(
             where=where, pairs=pairs, head_also=_HEAD_ALSO_SQL if self.head_also else ""
@@ -660,13 +672,10 @@ class RelevanceWindow:
         where, where_params = condition
         having, notes = self.estimates(where, where_params, self.pairs_condition(), words=False)
         candidates = stop + PHRASE_CANDIDATES_MORE
-        window = recent_window(having, candidates, notes)
-        if window is None:
+        recent = _recent_cutoff(where, where_params, "", having, candidates, notes)
+        if recent is None:
             return None
-        window = cutoff_window(window)
-        cutoff = _cutoff(where, where_params, "", window)
-        if cutoff is None:
-            return None  # the list is shorter than the window
+        cutoff, window = recent
         newest = PHRASE_NEWEST_TIMES[-1] * stop
         matches, counts = self._phrase_rows(condition, stop, newest, cutoff)
         if sum(1 for row in matches if row[1] == 0) < stop:
