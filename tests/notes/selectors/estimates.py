@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from django.core.cache import cache
 
 
@@ -17,3 +18,15 @@ def estimated(matches: float) -> Callable[..., tuple[float, float]]:
         return cache.get(self._estimates_key) or (matches, 23.0)
 
     return estimates
+
+
+def overestimated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Matches estimated at ten (of 23 notes) until corrected, and a window of the eight
+    newest notes for anything estimated at two or more: as for a word or pair missing from
+    PostgreSQL's statistics."""
+    from notes.selectors import search
+
+    monkeypatch.setattr(
+        search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
+    )
+    monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))

@@ -104,15 +104,21 @@ def _statement_timeout() -> str:
         return cursor.fetchone()[0]
 
 
+def _slow_marks(monkeypatch: pytest.MonkeyPatch, within_ms: int, takes_seconds: float) -> None:
+    """Marks read within ``within_ms`` by a statement that takes ``takes_seconds``, as a
+    list read from disk."""
+    monkeypatch.setattr(marks, "READ_MILLISECONDS", within_ms)
+    slow = f"{marks._MARKS_SQL} AND (SELECT pg_sleep({takes_seconds})) IS NOT NULL"
+    monkeypatch.setattr(marks, "_MARKS_SQL", slow)
+
+
 def test_marks_that_take_too_long_are_left_for_a_minute_and_the_page_is_cut_plainly(
     marked: None, fifty: list[Note], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As a list read from disk: the read of the marks runs past its time, is cancelled, and
     # the page is the list's slice all the same, within the request's own timeout, which
     # the rest of the request keeps.
-    monkeypatch.setattr(marks, "READ_MILLISECONDS", 50)
-    slow = marks._MARKS_SQL + " AND (SELECT pg_sleep(0.5)) IS NOT NULL"
-    monkeypatch.setattr(marks, "_MARKS_SQL", slow)
+    _slow_marks(monkeypatch, 50, 0.5)
     timeout = _statement_timeout()
     client = Client()
     with CaptureQueriesContext(connection) as ctx:
@@ -130,9 +136,7 @@ def test_marks_that_take_too_long_are_left_for_a_minute_and_the_page_is_cut_plai
 def test_a_shorter_statement_timeout_of_the_request_is_kept_for_the_marks(
     marked: None, fifty: list[Note], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(marks, "READ_MILLISECONDS", 5_000)
-    slow = marks._MARKS_SQL + " AND (SELECT pg_sleep(0.6)) IS NOT NULL"
-    monkeypatch.setattr(marks, "_MARKS_SQL", slow)
+    _slow_marks(monkeypatch, 5_000, 0.6)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = '200ms'")
     page = Client().get("/?page=2")

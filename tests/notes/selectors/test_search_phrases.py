@@ -20,7 +20,7 @@ from notes.models import Note
 from notes.selectors.search import CONFIG, did_you_mean, required_phrases, search_query
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper, revise
-from tests.notes.selectors.estimates import estimated
+from tests.notes.selectors.estimates import overestimated
 
 pytestmark = pytest.mark.django_db
 
@@ -309,10 +309,7 @@ def test_a_phrase_whose_newest_notes_held_too_few_corrects_the_estimate(
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
 
-    monkeypatch.setattr(
-        search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
-    )
-    monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))
+    overestimated(monkeypatch)
     old = [make_note(alice, body=f"A cell spectrum, part {i}.") for i in range(3)]
     for i in range(20):
         make_note(alice, body=f"Optics, part {i}.")

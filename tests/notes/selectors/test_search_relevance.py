@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import make_note, make_paper
-from tests.notes.selectors.estimates import estimated
+from tests.notes.selectors.estimates import overestimated
 
 pytestmark = pytest.mark.django_db
 
@@ -186,10 +186,7 @@ def test_a_window_that_held_too_few_corrects_the_estimate(
     from notes.selectors.browse import Listing, notes_for
 
     monkeypatch.setattr(search, "reads_every_match", lambda matches, stop, notes: True)
-    monkeypatch.setattr(
-        search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
-    )
-    monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))
+    overestimated(monkeypatch)
     old = [make_note(alice, body=f"Holography, part {i}.") for i in range(3)]
     for i in range(20):
         make_note(alice, body=f"Optics, part {i}.")
