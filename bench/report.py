@@ -65,6 +65,9 @@ class Row:
     latency_ratio_high: float | None = None
     cpu_p50: float | None = None  # server CPU ms per request: worker and database
     cpu_p95: float | None = None
+    # Of it, the database's: what is left for the worker is Python (Django, the templates).
+    database_p50: float | None = None
+    database_p95: float | None = None
     misses: list[str] = field(default_factory=list)
     facts: str = ""
 
@@ -82,21 +85,27 @@ class Row:
         return "**FAIL**: " + "; ".join(self.misses) if self.misses else "pass"
 
 
-def _fill(row: Row, batch: Batch, cpu: Sequence[float] = ()) -> None:
+def _fill(
+    row: Row, batch: Batch, cpu: Sequence[float] = (), database: Sequence[float] = ()
+) -> None:
     row.status = batch.status
     row.requests = batch.requests
     row.rate = batch.rps
     row.p50, row.p95, row.p99 = batch.p(50), batch.p(95), batch.p(99)
     if cpu:
         row.cpu_p50, row.cpu_p95 = percentile(cpu, 50), percentile(cpu, 95)
+    if database:
+        row.database_p50, row.database_p95 = percentile(database, 50), percentile(database, 95)
 
 
-def floor_row(batches: Sequence[Batch], cpu: Sequence[float] = ()) -> Row:
+def floor_row(
+    batches: Sequence[Batch], cpu: Sequence[float] = (), database: Sequence[float] = ()
+) -> Row:
     pooled = Batch()
     for batch in batches:
         pooled.add(batch)
     row = Row("floor", "floor (a minimal page)", "/health/", queries=None)
-    _fill(row, pooled, cpu)
+    _fill(row, pooled, cpu, database)
     row.ratio = row.latency_ratio = 1.0
     if pooled.failures:
         row.misses.append("errors under load")
@@ -113,6 +122,7 @@ class Round:
     after: Batch
     page_cpu: Sequence[float] = ()
     floor_cpu: Sequence[float] = ()  # of the floor requests before and after
+    page_database: Sequence[float] = ()  # the database's part of ``page_cpu``
 
 
 def round_ratios(rounds: Sequence[Round]) -> tuple[list[float], list[float]]:
@@ -149,8 +159,9 @@ def page_row(
     for one in rounds:
         pooled.add(one.page)
     cpu = [ms for one in rounds for ms in one.page_cpu]
+    database = [ms for one in rounds for ms in one.page_database]
     row = Row(group, name, path, queries=queries)
-    _fill(row, pooled, cpu)
+    _fill(row, pooled, cpu, database)
     latency, cpu_ratios = round_ratios(rounds)
     if latency:
         row.latency_ratio = median(latency)
@@ -193,6 +204,7 @@ def write_row(
     p95_limit: float | None = None,
     rate_limit: float | None = None,
     cpu: Sequence[float] = (),
+    database: Sequence[float] = (),
 ) -> Row:
     """A write mix: writes per second (acknowledged), latency, 5xx and lost writes.
 
@@ -200,7 +212,7 @@ def write_row(
     part of what a write costs.
     """
     row = Row("writes", name, path)
-    _fill(row, batch, cpu)
+    _fill(row, batch, cpu, database)
     row.rate = rate
     errors = batch.server_errors + sum(batch.errors.values())
     row.facts = f"{acknowledged} stored as acknowledged, {lost} lost, {errors} 5xx or no answer"
@@ -268,7 +280,12 @@ def _ms(value: float | None) -> str:
 def _cpu(row: Row) -> str:
     if row.cpu_p50 is None or row.cpu_p95 is None:
         return "—"
-    return f"{row.cpu_p50:.1f} / {row.cpu_p95:.1f}"
+    if row.database_p50 is None or row.database_p95 is None:
+        return f"{row.cpu_p50:.1f} / {row.cpu_p95:.1f}"
+    return (
+        f"{row.cpu_p50:.1f} / {row.cpu_p95:.1f} "
+        f"(database {row.database_p50:.1f} / {row.database_p95:.1f})"
+    )
 
 
 def _ratio(row: Row, *, latency: bool = False) -> str:
@@ -288,7 +305,7 @@ def table(rows: Sequence[Row]) -> str:
     """The Markdown table of a run: every figure, every target missed."""
     lines = [
         "| Reader · cache | Page | Example | Status | Requests | per s | p50 ms | p95 ms "
-        "| p99 ms | CPU ms p50 / p95 | SQL | p95 ÷ floor: median (range) "
+        "| p99 ms | CPU ms p50 / p95 (of which the database) | SQL | p95 ÷ floor: median (range) "
         "| CPU p95 ÷ floor: median (range) | Verdict |",
         "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]

@@ -218,6 +218,31 @@ def test_the_table_shows_every_figure_and_flags_each_miss() -> None:
     )
 
 
+def test_the_table_shows_the_database_part_of_the_cpu_time() -> None:
+    rounds = [
+        report.Round(
+            steady(12), steady(4), steady(4), page_cpu=[5.0, 9.0], floor_cpu=[1.0],
+            page_database=[2.0, 3.0],
+        ),
+        report.Round(
+            steady(12), steady(4), steady(4), page_cpu=[7.0, 8.4], floor_cpu=[1.0],
+            page_database=[1.0, 4.2],
+        ),
+    ]  # fmt: skip
+    row = report.page_row(
+        group="anonymous · cold", name="note", path="/n/1/", kind="page", rounds=rounds, queries=3
+    )
+    # Percentiles of each request's database time, pooled over the rounds as the CPU's.
+    assert (row.database_p50, row.database_p95) == pytest.approx((2.5, 4.02))
+    assert (row.cpu_p50, row.cpu_p95) == pytest.approx((7.7, 8.91))
+    assert "| 7.7 / 8.9 (database 2.5 / 4.0) | 3 |" in report.table([row])
+    save = report.write_row(
+        name="note save", path="/n/1/edit/", batch=steady(80, 20), acknowledged=20, lost=0,
+        rate=120, cpu=[20.0] * 20, database=[6.0] * 20,
+    )  # fmt: skip
+    assert "| 20.0 / 20.0 (database 6.0 / 6.0) |" in report.table([save])
+
+
 def test_the_report_replaces_the_results_and_logs_each_run(tmp_path: Path) -> None:
     path = tmp_path / "benchmarks.md"
     report.write_report(path, "first run", "# Benchmarks\n\nHow to run it.", "| run 1 |")

@@ -103,13 +103,18 @@ def count_queries(path: str, user: User | None, *, warm: bool) -> tuple[int, int
     return len(captured), response.status_code
 
 
-def cpu_by_tag(log: Path) -> dict[str, list[float]]:
-    """Each tag's requests' CPU milliseconds (worker and database), from the server's log;
-    requests whose database process could not be read are left out."""
-    return {
-        tag: [own + database for own, database in costs if database is not None]
+def cpu_by_tag(log: Path) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Each tag's requests' CPU milliseconds (worker and database), and the database's part
+    of each, from the server's log; requests whose database process could not be read are
+    left out."""
+    known = {
+        tag: [(own, database) for own, database in costs if database is not None]
         for tag, costs in gunicorn_hooks.read_log(log).items()
     }
+    return (
+        {tag: [own + database for own, database in costs] for tag, costs in known.items()},
+        {tag: [database for _, database in costs] for tag, costs in known.items()},
+    )
 
 
 def dataset_size() -> dict[str, int]:
@@ -236,10 +241,11 @@ class Command(BaseCommand):
             mixes = self._writes(running, data, options) if options["writes"] else []
             rss = {pid: server.rss_mb(pid) for pid in server.worker_pids(running.pid)}
             time.sleep(0.5)  # a worker logs a request's CPU time just after answering it
-            cpu = cpu_by_tag(running.cpu_log)
+            cpu, database = cpu_by_tag(running.cpu_log)
 
         floor_cpu = [ms for floor in floors for ms in cpu.get(floor.tag, [])]
-        rows = [report.floor_row([floor.batch for floor in floors], floor_cpu)]
+        floor_database = [ms for floor in floors for ms in database.get(floor.tag, [])]
+        rows = [report.floor_row([floor.batch for floor in floors], floor_cpu, floor_database)]
         for measure in measures:
             rounds_of = [
                 report.Round(
@@ -248,6 +254,7 @@ class Command(BaseCommand):
                     after.batch,
                     page_cpu=cpu.get(page.tag, []),
                     floor_cpu=cpu.get(before.tag, []) + cpu.get(after.tag, []),
+                    page_database=database.get(page.tag, []),
                 )
                 for page, before, after in measure.rounds
             ]
@@ -261,7 +268,9 @@ class Command(BaseCommand):
                     queries=measure.queries,
                 )
             )
-        rows += [self._write_row(mix, cpu.get(mix.tag, [])) for mix in mixes]
+        rows += [
+            self._write_row(mix, cpu.get(mix.tag, []), database.get(mix.tag, [])) for mix in mixes
+        ]
         rows.append(report.memory_row(rss))
         self._output(rows, options, started, load_before, dataset, concurrency, rounds, workers)
 
@@ -441,7 +450,7 @@ class Command(BaseCommand):
             done.append(mix())
         return done
 
-    def _write_row(self, mix: writes.Mix, cpu: list[float]) -> report.Row:
+    def _write_row(self, mix: writes.Mix, cpu: list[float], database: list[float]) -> report.Row:
         limits: dict[str, tuple[float | None, float | None]] = {
             "note save": (report.SAVE_P95_LIMIT_MS, report.SAVES_PER_SECOND),
             "comment post": (report.COMMENT_P95_LIMIT_MS, None),
@@ -462,6 +471,7 @@ class Command(BaseCommand):
             p95_limit=p95_limit,
             rate_limit=rate_limit,
             cpu=cpu,
+            database=database,
         )
 
     # -- reporting
