@@ -7,15 +7,18 @@ from collections.abc import Callable
 import pytest
 from django.core.cache import cache
 
+from notes.selectors.search import Estimates
 
-def estimated(matches: float) -> Callable[..., tuple[float, float]]:
-    """``RelevanceWindow.estimates`` that says ``matches`` (of 23 notes) until corrected."""
+
+def estimated(matches: float, heads: float = 0.0) -> Callable[..., Estimates]:
+    """``RelevanceWindow.estimates`` that says ``matches`` and ``heads`` (of 23 notes)
+    until corrected."""
 
     def estimates(
         self, where: str, where_params: list, pairs: str, *, words: bool = True
-    ) -> tuple[float, float]:
+    ) -> Estimates:
         self._estimates_key = "test:estimates"
-        return cache.get(self._estimates_key) or (matches, 23.0)
+        return Estimates(*(cache.get(self._estimates_key) or (matches, 23.0, heads)))
 
     return estimates
 
