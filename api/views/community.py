@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
@@ -36,7 +38,7 @@ from api.serializers import (
 from api.views.common import int_param, refused_as_problems
 from notes import services, visibility
 from notes.models import Comment, Follow, Note, Notification
-from notes.selectors import search
+from notes.selectors import browse, search
 
 # ---------------------------------------------------------------------------- comments
 
@@ -166,17 +168,27 @@ def search_notes(request: Request) -> Response:
     parsed = search.parse_query(request.query_params.get("q", ""))
     page = int_param(request.query_params.get("page"), default=1, low=1, high=MAX_SEARCH_PAGE)
     assert page is not None
-    base = Note.objects.visible_to(request.user)
-    for tag in parsed.tags:
-        base = base.filter(tag_names__contains=[tag])
-    for name in parsed.users:
-        base = base.filter(author__username__iexact=name)
+    # A reader without notes that only they may read searches the public list, as on the
+    # site: its statements use the public notes' own indexes (``browse.list_reader``).
+    reader = browse.list_reader(request.user)
+
+    def listed(notes: QuerySet[Note]) -> QuerySet[Note]:
+        for tag in parsed.tags:
+            notes = notes.filter(tag_names__contains=[tag])
+        for name in parsed.users:
+            notes = notes.filter(author__username__iexact=name)
+        return notes
+
+    base = listed(Note.objects.visible_to(reader))
     start = (page - 1) * SEARCH_PAGE_SIZE
     stop = start + SEARCH_PAGE_SIZE + 1
     if parsed.is_empty:
         ids: list[int] = []
     elif parsed.text:
-        ids = search.RelevanceWindow(base, parsed.text).ids(start, stop)
+        public = None
+        if visibility.reader_id(reader) is not None:
+            public = listed(Note.objects.visible_to(AnonymousUser()))
+        ids = search.RelevanceWindow(base, parsed.text, public=public).ids(start, stop)
     else:
         ids = list(base.order_by("-modified", "-id").values_list("id", flat=True)[start:stop])
     # Read as rows, not as a note, a paper and an author each (``NoteSerializer``).

@@ -315,7 +315,11 @@ def list_reader(viewer: Any) -> Any:
 def listing_page(viewer: Any, listing: Listing, number: Any) -> Page:
     viewer = list_reader(viewer)
     if listing.sort == "relevance" and listing.text:
-        window = search.RelevanceWindow(notes_for(viewer, replace(listing, text="")), listing.text)
+        listed = replace(listing, text="")
+        public = None
+        if visibility.reader_id(viewer) is not None:
+            public = notes_for(AnonymousUser(), listed)
+        window = search.RelevanceWindow(notes_for(viewer, listed), listing.text, public=public)
         return page_of(window.matches, number, fetch=window.ids, ahead=0)
     notes = notes_for(viewer, listing)
     key = _public_count_key(listing)

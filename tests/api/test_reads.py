@@ -244,6 +244,18 @@ def test_search_uses_the_site_ranking(alice, bob) -> None:
     assert [n["id"] for n in by_user["results"]] == [in_body.pk]
 
 
+def test_search_reads_the_public_list_for_a_reader_without_unlisted_notes(alice, bob) -> None:
+    public = make_note(bob, make_paper(title="Graphene transistors"))
+    private = make_note(alice, make_paper(title="Graphene at home"), visibility=Visibility.PRIVATE)
+    with CaptureQueriesContext(connection) as queries:
+        body = client_for(bob).get("/api/v1/search/?q=graphene").json()
+    assert [n["id"] for n in body["results"]] == [public.pk]
+    # Bob has none of his own that others may not read: no statement asks for his notes.
+    assert not [q["sql"] for q in queries.captured_queries if f'"author_id" = {bob.pk}' in q["sql"]]
+    mine = client_for(alice).get("/api/v1/search/?q=graphene").json()
+    assert [n["id"] for n in mine["results"]] == [private.pk, public.pk]
+
+
 def test_me(alice) -> None:
     assert Client().get("/api/v1/me/").status_code == 401
     body = token_client(alice, "read").get("/api/v1/me/").json()

@@ -289,3 +289,67 @@ def test_a_head_window_that_held_too_few_corrects_the_heads_estimate(
         runs.append(" ".join(query["sql"] for query in queries.captured_queries))
     assert "modified >=" in runs[0] and "UNION ALL" in runs[0]
     assert "modified >=" not in runs[1] and "UNION ALL" in runs[1]
+
+
+@pytest.mark.parametrize("reads", ["matches", "heads"])
+def test_a_readers_own_list_cuts_its_windows_at_dates_of_its_public_part(
+    alice: User, bob: User, reads: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Alice's list has her private notes too; its windows' cut-off dates come from the
+    # public notes' own date index, and the pages are as the ORM orders her list.
+    from django.contrib.auth.models import AnonymousUser
+
+    from notes.selectors import search
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow, matching
+
+    monkeypatch.setattr(search, "reads_every_match", lambda m, stop, n: reads == "matches")
+    monkeypatch.setattr(search, "recent_window", lambda m, stop, n: 8)
+    monkeypatch.setattr(search, "head_window", lambda heads, stop, n: 8)
+    for i in range(24):
+        title = "Holography" if i % 2 == 0 else f"Optics {i}"
+        make_note(bob, make_paper(title=title), body="Holography in passing.")
+        if i % 6 == 5:  # hers, among every age of the list
+            make_note(
+                alice, make_paper(title=f"Holography {i}"), body="Holography.", visibility="private"
+            )
+    listing = Listing(sort="relevance")
+    notes = notes_for(alice, listing)
+    expected = list(
+        matching(notes, "holography")
+        .order_by("-head_match", "-modified", "-id")
+        .values_list("id", flat=True)
+    )
+    public = notes_for(AnonymousUser(), listing)
+    with CaptureQueriesContext(connection) as queries:
+        for start, stop in [(0, 3), (0, 7), (5, 12)]:
+            window = RelevanceWindow(notes, "holography", public=public)
+            assert window.ids(start, stop) == expected[start:stop], (start, stop)
+    ran = [query["sql"] for query in queries.captured_queries]
+    dates = [sql for sql in ran if sql.lstrip().startswith("SELECT modified FROM")]
+    assert dates, ran  # a cut-off date was read (once: it is kept a minute)
+    assert not [sql for sql in dates if "author_id" in sql]
+
+
+@pytest.mark.parametrize("url", ["/search/", "/api/v1/search/"])
+def test_the_site_and_the_api_cut_a_readers_windows_at_public_dates(
+    alice: User, bob: User, alice_client: Client, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notes.selectors import search
+
+    monkeypatch.setattr(search, "reads_every_match", lambda m, stop, n: False)
+    monkeypatch.setattr(search, "head_window", lambda heads, stop, n: 8)
+    for i in range(12):
+        make_note(bob, make_paper(title=f"Holography {i}"))
+    mine = make_note(alice, make_paper(title="Holography, mine"), visibility="private")
+    with CaptureQueriesContext(connection) as queries:
+        response = alice_client.get(url, {"q": "holography"})
+    assert response.status_code == 200
+    if url.startswith("/api/"):
+        found = [note["id"] for note in response.json()["results"]]
+    else:
+        found = _ids(response.content.decode())
+    assert found[0] == mine.pk and len(found) == 13  # hers is the newest
+    ran = [query["sql"] for query in queries.captured_queries]
+    dates = [sql for sql in ran if sql.lstrip().startswith("SELECT modified FROM")]
+    assert dates and not [sql for sql in dates if "author_id" in sql], ran
