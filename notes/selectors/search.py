@@ -657,7 +657,10 @@ class RelevanceWindow:
         )
         text = [CONFIG, self.text] if words else []
         params = [*where_params, *text, *where_params, *(where_params if words else []), *text]
-        key = "notes:estimates:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        # Three figures under keys of their own: a shared cache may still hold the two that
+        # an earlier release kept for the same statement (a phrase's pairs).
+        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        key = f"notes:estimates3:{digest}"
 
         def planned() -> tuple[float, float, float]:
             ((plan,),) = _planned_for_its_values(sql, params)  # psycopg reads the JSON

@@ -426,3 +426,27 @@ def test_a_phrase_mostly_in_titles_looks_further_for_body_matches(alice: User) -
     # The first page: the small look was cut short by the titles, the second was enough;
     # the last page: the small look (ten times a longer page) already reached every note.
     assert looked == [(first, False), (second, True), (PHRASE_NEWEST_TIMES[0] * last, True)]
+
+
+def test_figures_an_earlier_release_kept_for_a_phrase_are_not_read(alice: User) -> None:
+    # A shared cache outlives a deploy: an earlier release kept two figures (matches,
+    # notes) for a phrase's pairs under a key of the same statement; this one keeps three.
+    from django.core.cache import cache
+
+    from notes.caching.fragments import condition_of
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow
+
+    made = make_note(alice, body="A cell spectrum, flat.")
+    notes = notes_for(alice, Listing(sort="relevance"))
+    where, params = condition_of(notes)
+    window = RelevanceWindow(notes, '"cell spectrum"')
+    first = window.estimates(where, params, window.pairs_condition(), words=False)
+    kept = window._estimates_key
+    earlier = kept.replace("notes:estimates3:", "notes:estimates:")
+    assert earlier != kept
+    cache.clear()
+    cache.set(earlier, (5.0, 23.0))
+    again = window.estimates(where, params, window.pairs_condition(), words=False)
+    assert again == first and len(again) == 3
+    assert RelevanceWindow(notes, '"cell spectrum"').ids(0, 21) == [made.pk]
