@@ -187,7 +187,7 @@ def test_a_common_word_reads_its_heads_from_the_newest_notes_in_the_same_order(
             with CaptureQueriesContext(connection) as queries:
                 found = RelevanceWindow(notes, query).ids(start, stop)
             assert found == expected[start:stop], (query, start, stop)
-            ran = [query["sql"] for query in queries.captured_queries]
+            ran = [captured["sql"] for captured in queries.captured_queries]
             asked = [sql for sql in ran if "modified >=" in sql and "search_head" in sql]
             walks = [sql for sql in ran if "UNION ALL" in sql and "EXPLAIN" not in sql]
             assert len(asked) == 1, ran  # the newest notes' heads are asked first
