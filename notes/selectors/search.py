@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, TrigramSimilarity
 from django.core.cache import cache
@@ -632,6 +633,13 @@ class RelevanceWindow:
         public = condition_of(self.public) if self.public is not None else None
         return public or condition
 
+    def _dated_from_the_index(self, condition: tuple[str, list[Any]]) -> bool:
+        """Whether the windows' cut-off dates are read from the public notes' date index
+        alone: a list narrowed by tags or years is walked note by note down to its date (for
+        a tag on 2 % of the notes, half a second at a million notes, against 3 ms for the
+        public list), and the heads' window then costs more than the walk it saves."""
+        return self._dated(condition) == condition_of(Note.objects.visible_to(AnonymousUser()))
+
     def pairs_condition(self) -> str:
         """The window's condition on the phrase's word pairs ("" without a phrase)."""
         if not self.pairs:
@@ -731,7 +739,7 @@ class RelevanceWindow:
         walk reads the page)."""
         where, where_params = condition
         window = head_window(estimated.heads, stop, estimated.notes)
-        if window is None:
+        if window is None or not self._dated_from_the_index(condition):
             return None
         window = cutoff_window(window)
         cutoff = _cutoff(*self._dated(condition), pairs, window)

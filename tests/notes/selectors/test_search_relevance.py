@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -169,7 +170,9 @@ def test_a_common_word_reads_its_heads_from_the_newest_notes_in_the_same_order(
         title = "Holography" if i % 2 == 0 else f"Optics {i}"
         body = "Holography with lasers." if i % 5 == 0 else "Holography in passing."
         made.append(make_note(alice if i % 3 else bob, make_paper(title=title), body=body))
-    for viewer in (alice, bob):
+    # The public list, and a reader's own list with its public part (as the views give it).
+    public = notes_for(AnonymousUser(), Listing(sort="relevance"))
+    for viewer in (AnonymousUser(), bob):
         notes = notes_for(viewer, Listing(sort="relevance"))
         expected = list(
             matching(notes, query)
@@ -185,7 +188,7 @@ def test_a_common_word_reads_its_heads_from_the_newest_notes_in_the_same_order(
         assert condition_of(notes) is not None
         for start, stop in [(0, 3), (0, 7), (5, 12), (20, 40)]:
             with CaptureQueriesContext(connection) as queries:
-                found = RelevanceWindow(notes, query).ids(start, stop)
+                found = RelevanceWindow(notes, query, public=public).ids(start, stop)
             assert found == expected[start:stop], (query, start, stop)
             ran = [captured["sql"] for captured in queries.captured_queries]
             asked = [sql for sql in ran if "modified >=" in sql and "search_head" in sql]
@@ -280,7 +283,7 @@ def test_a_head_window_that_held_too_few_corrects_the_heads_estimate(
     monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(20.0, heads=10.0))
     old = [make_note(alice, make_paper(title=f"Holography {i}")) for i in range(3)]
     body = [make_note(alice, body=f"Holography, part {i}.") for i in range(20)]
-    notes = notes_for(alice, Listing(sort="relevance"))
+    notes = notes_for(AnonymousUser(), Listing(sort="relevance"))
     expected = [note.pk for note in [*reversed(old), *reversed(body)]][:7]
     runs = []
     for _ in range(2):
@@ -353,3 +356,33 @@ def test_the_site_and_the_api_cut_a_readers_windows_at_public_dates(
     ran = [query["sql"] for query in queries.captured_queries]
     dates = [sql for sql in ran if sql.lstrip().startswith("SELECT modified FROM")]
     assert dates and not [sql for sql in dates if "author_id" in sql], ran
+
+
+def test_a_list_narrowed_by_a_tag_walks_its_heads(
+    alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its cut-off date would be read note by note (the tag is not in the date index): the
+    # heads' window is not tried, the walk reads the page.
+    from notes.selectors import search
+    from notes.selectors.browse import Listing, notes_for
+    from notes.selectors.search import RelevanceWindow, matching
+
+    monkeypatch.setattr(search, "reads_every_match", lambda m, stop, n: False)
+    monkeypatch.setattr(search, "head_window", lambda heads, stop, n: 8)
+    for i in range(20):
+        make_note(alice, make_paper(title=f"Holography {i}"), tags=["optics"] if i % 2 else [])
+    for listing in (
+        Listing(sort="relevance", tags=("optics",)),
+        Listing(sort="relevance", year_from=1900),
+    ):
+        notes = notes_for(AnonymousUser(), listing)
+        expected = list(
+            matching(notes, "holography")
+            .order_by("-head_match", "-modified", "-id")
+            .values_list("id", flat=True)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert RelevanceWindow(notes, "holography").ids(0, 7) == expected[:7]
+        ran = [captured["sql"] for captured in queries.captured_queries]
+        assert not [sql for sql in ran if "modified >=" in sql], ran
+        assert [sql for sql in ran if "UNION ALL" in sql and "EXPLAIN" not in sql]
