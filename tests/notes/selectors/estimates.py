@@ -1,4 +1,5 @@
-"""A stand-in for PostgreSQL's estimates in the search window's tests."""
+"""What the search window's tests share: stand-ins for PostgreSQL's estimates, and the
+ORM's order of the matches that every window is held to."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
+from django.db.models import QuerySet
 
-from notes.selectors.search import Estimates
+from notes.models import Note
+from notes.selectors.search import Estimates, matching
 
 
 def estimated(matches: float, heads: float = 0.0) -> Callable[..., Estimates]:
@@ -33,3 +36,9 @@ def overestimated(monkeypatch: pytest.MonkeyPatch) -> None:
         search, "recent_window", lambda matches, stop, notes: 8 if matches >= 2 else None
     )
     monkeypatch.setattr(search.RelevanceWindow, "estimates", estimated(10.0))
+
+
+def orm_order(notes: QuerySet[Note], text: str) -> list[int]:
+    """The ids of ``notes`` that match ``text``, in relevance order as the ORM reads it."""
+    found = matching(notes, text).order_by("-head_match", "-modified", "-id")
+    return list(found.values_list("id", flat=True))

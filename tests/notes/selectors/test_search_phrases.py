@@ -20,7 +20,7 @@ from notes.models import Note
 from notes.selectors.search import CONFIG, did_you_mean, required_phrases, search_query
 from tests.corpora import naughty_strings
 from tests.factories import make_note, make_paper, revise
-from tests.notes.selectors.estimates import overestimated
+from tests.notes.selectors.estimates import orm_order, overestimated
 
 pytestmark = pytest.mark.django_db
 
@@ -272,18 +272,14 @@ def test_a_phrase_window_reads_the_same_order_as_the_querysets_it_stands_for(
     # order of every match.
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import RelevanceWindow, matching
+    from notes.selectors.search import RelevanceWindow
 
     if window is not None:
         monkeypatch.setattr(search, "recent_window", lambda matches, stop, notes: window)
     ran: list[str] = []
     for viewer in (AnonymousUser(), alice):
         notes = notes_for(viewer, Listing(sort="relevance"))
-        expected = list(
-            matching(notes, query)
-            .order_by("-head_match", "-modified", "-id")
-            .values_list("id", flat=True)
-        )
+        expected = orm_order(notes, query)
         assert expected
         for start, stop in [(0, 21), (20, 41), (40, 61), (60, 81)]:
             with CaptureQueriesContext(connection) as queries:
@@ -394,7 +390,7 @@ def test_a_phrase_mostly_in_titles_looks_further_for_body_matches(alice: User) -
     # of, and the window looks again, further, before anything slower.
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import PHRASE_NEWEST_TIMES, RelevanceWindow, matching
+    from notes.selectors.search import PHRASE_NEWEST_TIMES, RelevanceWindow
 
     stop = 3
     for i in range(6):
@@ -402,11 +398,7 @@ def test_a_phrase_mostly_in_titles_looks_further_for_body_matches(alice: User) -
     for i in range(PHRASE_NEWEST_TIMES[0] * stop + 2):
         make_note(alice, make_paper(title=f"Cell spectrum atlas {i}"), body="Nothing here.")
     notes = notes_for(AnonymousUser(), Listing(sort="relevance"))
-    expected = list(
-        matching(notes, '"cell spectrum"')
-        .order_by("-head_match", "-modified", "-id")
-        .values_list("id", flat=True)
-    )
+    expected = orm_order(notes, '"cell spectrum"')
     looked = []
     window_of = search.RelevanceWindow._phrase_window
 

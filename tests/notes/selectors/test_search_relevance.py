@@ -7,12 +7,14 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from notes.models import Note
 from tests.factories import make_note, make_paper
-from tests.notes.selectors.estimates import overestimated
+from tests.notes.selectors.estimates import orm_order, overestimated
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +121,7 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
     monkeypatch.setattr(search, "recent_window", lambda matches, stop, notes: READS[reads])
     from notes.caching.fragments import condition_of
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import RelevanceWindow, matching, parse_query
+    from notes.selectors.search import RelevanceWindow, parse_query
 
     for i in range(30):
         author = alice if i % 3 else bob
@@ -131,11 +133,7 @@ def test_the_window_reads_the_same_order_as_the_querysets_it_stands_for(
         notes = notes_for(viewer, Listing(users=parsed.users, sort="relevance"))
         window = RelevanceWindow(notes, parsed.text)
         assert (condition_of(notes) is None) == bool(parsed.users)  # which way it reads
-        expected = list(
-            matching(notes, parsed.text)
-            .order_by("-head_match", "-modified", "-id")
-            .values_list("id", flat=True)
-        )
+        expected = orm_order(notes, parsed.text)
         assert expected
         for start, stop in [(0, 7), (5, 12), (20, 40)]:
             with CaptureQueriesContext(connection) as queries:
@@ -161,7 +159,7 @@ def test_a_common_word_reads_its_heads_from_the_newest_notes_in_the_same_order(
     from notes.caching.fragments import condition_of
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import RelevanceWindow, matching
+    from notes.selectors.search import RelevanceWindow
 
     monkeypatch.setattr(search, "reads_every_match", lambda matches, stop, notes: False)
     monkeypatch.setattr(search, "head_window", lambda heads, stop, notes: window)
@@ -174,11 +172,7 @@ def test_a_common_word_reads_its_heads_from_the_newest_notes_in_the_same_order(
     public = notes_for(AnonymousUser(), Listing(sort="relevance"))
     for viewer in (AnonymousUser(), bob):
         notes = notes_for(viewer, Listing(sort="relevance"))
-        expected = list(
-            matching(notes, query)
-            .order_by("-head_match", "-modified", "-id")
-            .values_list("id", flat=True)
-        )
+        expected = orm_order(notes, query)
         newest = {note.pk for note in made[-window:]}
         heads_made = {
             note.pk
@@ -243,6 +237,19 @@ def test_the_newest_notes_date_is_asked_once_a_minute_for_windows_alike(alice: U
     assert _cutoff(where, params, "", cutoff_window(13)) is None  # the list has twelve
 
 
+def _searched_twice(notes: QuerySet[Note], text: str, expected: list[int]) -> list[str]:
+    """The statements of two searches for ``text`` in ``notes`` (each run's, joined), each
+    of whose first page of seven is ``expected``."""
+    from notes.selectors.search import RelevanceWindow
+
+    runs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert RelevanceWindow(notes, text).ids(0, 7) == expected
+        runs.append(" ".join(query["sql"] for query in queries.captured_queries))
+    return runs
+
+
 def test_a_window_that_held_too_few_corrects_the_estimate(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,11 +267,7 @@ def test_a_window_that_held_too_few_corrects_the_estimate(
     notes = notes_for(alice, Listing(sort="relevance"))
     assert condition_of(notes) is not None
     expected = [note.pk for note in reversed(old)]
-    runs = []
-    for _ in range(2):
-        with CaptureQueriesContext(connection) as queries:
-            assert search.RelevanceWindow(notes, "holography").ids(0, 7) == expected
-        runs.append(" ".join(query["sql"] for query in queries.captured_queries))
+    runs = _searched_twice(notes, "holography", expected)
     assert "WITH recent" in runs[0] and "WITH matches" in runs[0]
     assert "WITH recent" not in runs[1] and "WITH matches" in runs[1]
 
@@ -285,11 +288,7 @@ def test_a_head_window_that_held_too_few_corrects_the_heads_estimate(
     body = [make_note(alice, body=f"Holography, part {i}.") for i in range(20)]
     notes = notes_for(AnonymousUser(), Listing(sort="relevance"))
     expected = [note.pk for note in [*reversed(old), *reversed(body)]][:7]
-    runs = []
-    for _ in range(2):
-        with CaptureQueriesContext(connection) as queries:
-            assert search.RelevanceWindow(notes, "holography").ids(0, 7) == expected
-        runs.append(" ".join(query["sql"] for query in queries.captured_queries))
+    runs = _searched_twice(notes, "holography", expected)
     assert "modified >=" in runs[0] and "UNION ALL" in runs[0]
     assert "modified >=" not in runs[1] and "UNION ALL" in runs[1]
 
@@ -304,7 +303,7 @@ def test_a_readers_own_list_cuts_its_windows_at_dates_of_its_public_part(
 
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import RelevanceWindow, matching
+    from notes.selectors.search import RelevanceWindow
 
     monkeypatch.setattr(search, "reads_every_match", lambda m, stop, n: reads == "matches")
     monkeypatch.setattr(search, "recent_window", lambda m, stop, n: 8)
@@ -318,11 +317,7 @@ def test_a_readers_own_list_cuts_its_windows_at_dates_of_its_public_part(
             )
     listing = Listing(sort="relevance")
     notes = notes_for(alice, listing)
-    expected = list(
-        matching(notes, "holography")
-        .order_by("-head_match", "-modified", "-id")
-        .values_list("id", flat=True)
-    )
+    expected = orm_order(notes, "holography")
     public = notes_for(AnonymousUser(), listing)
     with CaptureQueriesContext(connection) as queries:
         for start, stop in [(0, 3), (0, 7), (5, 12)]:
@@ -365,7 +360,7 @@ def test_a_list_narrowed_by_a_tag_walks_its_heads(
     # heads' window is not tried, the walk reads the page.
     from notes.selectors import search
     from notes.selectors.browse import Listing, notes_for
-    from notes.selectors.search import RelevanceWindow, matching
+    from notes.selectors.search import RelevanceWindow
 
     monkeypatch.setattr(search, "reads_every_match", lambda m, stop, n: False)
     monkeypatch.setattr(search, "head_window", lambda heads, stop, n: 8)
@@ -376,11 +371,7 @@ def test_a_list_narrowed_by_a_tag_walks_its_heads(
         Listing(sort="relevance", year_from=1900),
     ):
         notes = notes_for(AnonymousUser(), listing)
-        expected = list(
-            matching(notes, "holography")
-            .order_by("-head_match", "-modified", "-id")
-            .values_list("id", flat=True)
-        )
+        expected = orm_order(notes, "holography")
         with CaptureQueriesContext(connection) as queries:
             assert RelevanceWindow(notes, "holography").ids(0, 7) == expected[:7]
         ran = [captured["sql"] for captured in queries.captured_queries]
