@@ -577,6 +577,7 @@ class RelevanceWindow:
         self, notes: QuerySet[Note], text: str, *, public: QuerySet[Note] | None = None
     ) -> None:
         self.notes, self.text, self.public = notes, text, public
+        self._public_condition: tuple[str, list[Any]] | None = None  # see ``_dated``
         # Only an excluded word can make a note whose head matches fail as a whole (the
         # word is in its body); otherwise the head's match is the document's.
         self.head_also = "-" in text
@@ -630,8 +631,9 @@ class RelevanceWindow:
     def _dated(self, condition: tuple[str, list[Any]]) -> tuple[str, list[Any]]:
         """The condition the windows' cut-off dates are read with: the public part's, when
         there is one (see ``public``), else the list's own ``condition``."""
-        public = condition_of(self.public) if self.public is not None else None
-        return public or condition
+        if self._public_condition is None and self.public is not None:
+            self._public_condition = condition_of(self.public)  # compiled once a search
+        return self._public_condition or condition
 
     def _dated_from_the_index(self, condition: tuple[str, list[Any]]) -> bool:
         """Whether the windows' cut-off dates are read from the public notes' date index
